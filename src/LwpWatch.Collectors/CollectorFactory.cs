@@ -1,0 +1,36 @@
+using LwpWatch.Core.Collection;
+using LwpWatch.Core.Options;
+using LwpWatch.Collectors.Io;
+using LwpWatch.Collectors.Linux;
+
+namespace LwpWatch.Collectors;
+
+/// <summary>
+/// The one place collectors are registered, per platform, in the order they run (later collectors may read
+/// what earlier ones found). Adding a collector = one line here.
+/// </summary>
+public static class CollectorFactory
+{
+    public const string Linux = "linux";
+    public const string Illumos = "illumos";
+
+    /// <summary>illumos exposes /proc/self/psinfo; Linux does not.</summary>
+    public static string DetectPlatform(string configured, IHostSource io) => configured switch
+    {
+        "linux" => Linux,
+        "illumos" => Illumos,
+        _ => io.FileExists("/proc/self/psinfo") ? Illumos : Linux,
+    };
+
+    public static IReadOnlyList<ICollector> Create(string platform, LwpWatchOptions options, IHostSource io) => platform switch
+    {
+        Linux =>
+        [
+            new CgroupPidsCollector(io, options.Linux),
+            new ProcHoldersCollector(io, options.Linux),
+            new HostLimitsCollector(io, options.Linux),
+        ],
+        Illumos => throw new PlatformNotSupportedException("illumos collectors are not registered yet"),
+        _ => throw new ArgumentException($"unknown platform '{platform}'", nameof(platform)),
+    };
+}

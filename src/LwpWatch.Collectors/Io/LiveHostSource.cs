@@ -1,0 +1,98 @@
+using LwpWatch.Collectors.Process;
+
+namespace LwpWatch.Collectors.Io;
+
+/// <summary>The real machine.</summary>
+public sealed class LiveHostSource(CommandRunner runner) : IHostSource
+{
+    public string? ReadText(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception ex) when (IsGone(ex))
+        {
+            return null;
+        }
+    }
+
+    public byte[]? ReadBytes(string path, int maxBytes)
+    {
+        try
+        {
+            // procfs/sysfs report size 0, so read up to the cap instead of trusting Length.
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
+            var buffer = new byte[maxBytes];
+            var total = 0;
+            int n;
+            while (total < maxBytes && (n = fs.Read(buffer, total, maxBytes - total)) > 0)
+            {
+                total += n;
+            }
+
+            return total == maxBytes ? buffer : buffer[..total];
+        }
+        catch (Exception ex) when (IsGone(ex))
+        {
+            return null;
+        }
+    }
+
+    public IReadOnlyList<string> ListDirectories(string path)
+    {
+        try
+        {
+            var result = new List<string>();
+            foreach (var d in new DirectoryInfo(path).EnumerateDirectories())
+            {
+                // Never follow symlinked directories: a loop or an escape out of the tree we were asked to walk.
+                if ((d.Attributes & FileAttributes.ReparsePoint) == 0)
+                {
+                    result.Add(d.Name);
+                }
+            }
+
+            return result;
+        }
+        catch (Exception ex) when (IsGone(ex))
+        {
+            return [];
+        }
+    }
+
+    public IReadOnlyList<string> ListEntries(string path)
+    {
+        try
+        {
+            return [.. new DirectoryInfo(path).EnumerateFileSystemInfos().Select(e => e.Name)];
+        }
+        catch (Exception ex) when (IsGone(ex))
+        {
+            return [];
+        }
+    }
+
+    public bool FileExists(string path) => File.Exists(path);
+
+    public bool DirectoryExists(string path) => Directory.Exists(path);
+
+    public DateTimeOffset? GetModifiedTime(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.Exists)
+        {
+            return new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero);
+        }
+
+        var dir = new DirectoryInfo(path);
+        return dir.Exists ? new DateTimeOffset(dir.LastWriteTimeUtc, TimeSpan.Zero) : null;
+    }
+
+    public Task<CommandResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken) =>
+        runner.RunAsync(argv, timeout, cancellationToken);
+
+    /// <summary>ENOENT/ESRCH-like outcomes: the entry went away between listing and reading.</summary>
+    private static bool IsGone(Exception ex) => ex is FileNotFoundException or DirectoryNotFoundException
+        || (ex is IOException io && (io.HResult == 3 /* ESRCH */ || io.Message.Contains("No such process", StringComparison.Ordinal)));
+}

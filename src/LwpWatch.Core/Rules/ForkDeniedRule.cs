@@ -1,0 +1,112 @@
+using System.Globalization;
+using LwpWatch.Core.Model;
+
+namespace LwpWatch.Core.Rules;
+
+/// <summary>
+/// fork-denied: the zone's denial counter (forkfail_cap, pids.events max) rose. A counter that went down
+/// means the zone rebooted or the cgroup was recreated: the baseline resets and nothing fires.
+/// </summary>
+public sealed class ForkDeniedRule(ForkDeniedSettings settings) : IRule
+{
+    private readonly Dictionary<string, State> _state = new(StringComparer.Ordinal);
+
+    public string Name => "fork-denied";
+
+    public IEnumerable<Finding> Evaluate(RuleContext context)
+    {
+        var findings = new List<Finding>();
+        if (!settings.Enabled)
+        {
+            return findings;
+        }
+
+        var now = context.Now;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var zone in context.Current.Zones)
+        {
+            if (zone.Denials is not { } count)
+            {
+                continue;
+            }
+
+            seen.Add(zone.Id);
+            var state = Advance(_state.GetValueOrDefault(zone.Id), count, now, zone);
+            _state[zone.Id] = state;
+            if (state.LastRise is { } rise && now - rise < settings.Window)
+            {
+                findings.Add(Build(zone, state, now));
+            }
+        }
+
+        foreach (var gone in _state.Keys.Where(k => !seen.Contains(k)).ToList())
+        {
+            _state.Remove(gone);
+        }
+
+        return findings;
+    }
+
+    private State Advance(State? prev, long count, DateTimeOffset now, Zone zone)
+    {
+        if (prev is null)
+        {
+            // No baseline: the counter is "since cgroup creation / zone boot". Report it once found, with a
+            // severity that depends on whether the zone is at its cap now.
+            return count > 0
+                ? new State(count, now, now, count, FirstSight: true, FirstSightCritical: zone.Ratio >= settings.FirstSightCriticalRatio, WindowStartCount: 0)
+                : new State(count, null, null, 0, false, false, count);
+        }
+
+        if (count < prev.Last)
+        {
+            return new State(count, null, null, 0, false, false, count);
+        }
+
+        if (count > prev.Last)
+        {
+            var episodeStart = prev.LastRise is { } r && now - r < settings.Window ? prev.EpisodeSince : now;
+            var windowStart = episodeStart == now ? prev.Last : prev.WindowStartCount;
+            return new State(count, now, episodeStart, count - windowStart, false, false, windowStart);
+        }
+
+        return prev with { Last = count };
+    }
+
+    private Finding Build(Zone zone, State state, DateTimeOffset now)
+    {
+        var n = Remediation.SuggestedLimit(zone, settings.Headroom);
+        var severity = state.FirstSight && !state.FirstSightCritical ? Severity.Warning : Severity.Critical;
+        var summary = state.FirstSight
+            ? $"{zone.DisplayName}: {state.Last} forks/threads refused by its cap since it started (usage {zone.Lwps}/{Limit(zone)})"
+            : $"{zone.DisplayName}: {state.Rise} forks/threads refused by its cap since {state.EpisodeSince:HH:mm:ss}Z (usage {zone.Lwps}/{Limit(zone)})";
+        return new Finding
+        {
+            Rule = Name,
+            ZoneId = zone.Id,
+            Severity = severity,
+            Since = state.EpisodeSince ?? now,
+            Summary = string.Create(CultureInfo.InvariantCulture, $"{summary}"),
+            Evidence = Evidence.Of(
+                ("denials", state.Last),
+                ("denialsInEpisode", state.Rise),
+                ("firstSight", state.FirstSight ? true : null),
+                ("lwps", zone.Lwps),
+                ("lwpLimit", zone.LwpLimit),
+                ("suggestedLimit", n),
+                ("notes", Remediation.Notes(zone))),
+            Hints = Remediation.RaiseCapCommands(zone, n),
+        };
+    }
+
+    private static string Limit(Zone z) => z.LwpLimit?.ToString(CultureInfo.InvariantCulture) ?? "unlimited";
+
+    private sealed record State(
+        long Last,
+        DateTimeOffset? LastRise,
+        DateTimeOffset? EpisodeSince,
+        long Rise,
+        bool FirstSight,
+        bool FirstSightCritical,
+        long WindowStartCount);
+}

@@ -1,0 +1,106 @@
+using System.Globalization;
+using LwpWatch.Core.Model;
+
+namespace LwpWatch.Core.Rules;
+
+/// <summary>
+/// near-cap: a zone's LWP/task usage is close to its cap. Levels rise at their threshold but fall only
+/// below threshold - hysteresis, and must hold for `for` before firing.
+/// </summary>
+public sealed class NearCapRule(NearCapSettings settings) : IRule
+{
+    private readonly Dictionary<string, State> _state = new(StringComparer.Ordinal);
+
+    public string Name => "near-cap";
+
+    public IEnumerable<Finding> Evaluate(RuleContext context)
+    {
+        var findings = new List<Finding>();
+        if (!settings.Enabled)
+        {
+            return findings;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var zone in context.Current.Zones)
+        {
+            if (zone.Ratio is not { } ratio)
+            {
+                continue;
+            }
+
+            seen.Add(zone.Id);
+            _state.TryGetValue(zone.Id, out var prev);
+            var level = Level(ratio, prev?.Level ?? Severity.Info);
+            var now = context.Now;
+            var state = new State(
+                level,
+                level >= Severity.Warning ? prev?.WarnSince ?? now : null,
+                level >= Severity.Critical ? prev?.CritSince ?? now : null);
+            _state[zone.Id] = state;
+
+            Severity? fire = null;
+            if (state.CritSince is { } cs && now - cs >= settings.For)
+            {
+                fire = Severity.Critical;
+            }
+            else if (state.WarnSince is { } ws && now - ws >= settings.For)
+            {
+                fire = Severity.Warning;
+            }
+
+            if (fire is { } severity)
+            {
+                findings.Add(Build(zone, ratio, severity, now));
+            }
+        }
+
+        foreach (var gone in _state.Keys.Where(k => !seen.Contains(k)).ToList())
+        {
+            _state.Remove(gone);
+        }
+
+        return findings;
+    }
+
+    /// <summary>The level after hysteresis: rising uses the thresholds, holding uses threshold - hysteresis.</summary>
+    private Severity Level(double ratio, Severity held)
+    {
+        if (ratio >= settings.Critical || (held == Severity.Critical && ratio >= settings.Critical - settings.Hysteresis))
+        {
+            return Severity.Critical;
+        }
+
+        if (ratio >= settings.Warning || (held >= Severity.Warning && ratio >= settings.Warning - settings.Hysteresis))
+        {
+            return Severity.Warning;
+        }
+
+        return Severity.Info;
+    }
+
+    private Finding Build(Zone zone, double ratio, Severity severity, DateTimeOffset now)
+    {
+        var n = Remediation.SuggestedLimit(zone, settings.Headroom);
+        var pct = (ratio * 100).ToString("0.#", CultureInfo.InvariantCulture);
+        return new Finding
+        {
+            Rule = Name,
+            ZoneId = zone.Id,
+            Severity = severity,
+            Since = now,
+            Summary = string.Create(CultureInfo.InvariantCulture, $"{zone.DisplayName} uses {zone.Lwps} of {zone.LwpLimit} LWPs ({pct}%)"),
+            Evidence = Evidence.Of(
+                ("lwps", zone.Lwps),
+                ("lwpLimit", zone.LwpLimit),
+                ("ratio", Math.Round(ratio, 4)),
+                ("peak", zone.Peak),
+                ("denials", zone.Denials),
+                ("suggestedLimit", n),
+                ("notes", Remediation.Notes(zone))),
+            Hints = Remediation.RaiseCapCommands(zone, n),
+        };
+    }
+
+    private sealed record State(Severity Level, DateTimeOffset? WarnSince, DateTimeOffset? CritSince);
+}

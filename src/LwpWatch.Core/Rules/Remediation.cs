@@ -1,0 +1,70 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using LwpWatch.Core.Model;
+
+namespace LwpWatch.Core.Rules;
+
+/// <summary>
+/// Exact commands that raise a zone's thread cap, with the real ids filled in. Text only: LwpWatch never
+/// changes a cap by itself.
+/// </summary>
+public static class Remediation
+{
+    /// <summary>
+    /// The cap to suggest: the highest usage seen (usage, peak or current cap) times the headroom factor,
+    /// rounded up to a number an operator would type.
+    /// </summary>
+    public static long SuggestedLimit(Zone zone, double headroom = 2.0)
+    {
+        var basis = Math.Max(zone.Lwps ?? 0, Math.Max(zone.Peak ?? 0, zone.LwpLimit ?? 0));
+        var want = (long)Math.Ceiling(Math.Max(basis, 1) * Math.Max(headroom, 1.0));
+        var step = want < 100 ? 10 : want < 10_000 ? 100 : 1000;
+        return (want + step - 1) / step * step;
+    }
+
+    public static ImmutableArray<string> RaiseCapCommands(Zone zone, long newLimit)
+    {
+        var n = newLimit.ToString(CultureInfo.InvariantCulture);
+        var hints = ImmutableArray.CreateBuilder<string>();
+        if (string.Equals(zone.Kind, ZoneKind.IllumosZone, StringComparison.Ordinal))
+        {
+            hints.Add($"prctl -n zone.max-lwps -v {n} -t privileged -r -i zone {zone.Id}");
+            hints.Add($"vmadm update {zone.Id} max_lwps={n}");
+            return hints.ToImmutable();
+        }
+
+        if (zone.Unit is { } unit)
+        {
+            hints.Add($"systemctl set-property {unit} TasksMax={n}");
+        }
+
+        if (zone.Container is { } container)
+        {
+            hints.Add($"docker update --pids-limit {n} {container}");
+        }
+
+        if (zone.CgroupPath is { } path)
+        {
+            hints.Add($"echo {n} > {path}/pids.max");
+        }
+
+        return hints.ToImmutable();
+    }
+
+    /// <summary>Why the commands are what they are; shown beside the hints, never executed.</summary>
+    public static ImmutableArray<string> Notes(Zone zone)
+    {
+        if (string.Equals(zone.Kind, ZoneKind.IllumosZone, StringComparison.Ordinal))
+        {
+            return
+            [
+                "prctl changes the live cap but cannot act on a zone exactly at its cap (it needs an agent LWP inside the zone): free one LWP first (stop a top holder) or use vmadm update and restart the zone",
+                "vmadm update is persistent across reboots; Triton packages with a delegated dataset need max_lwps >= 625 for 'zfs mount -va'",
+            ];
+        }
+
+        return zone.Unit is not null
+            ? ["systemctl set-property is persistent (add --runtime for this boot only); writing pids.max is live only"]
+            : ["writing pids.max is live only; make it persistent in whatever created the cgroup"];
+    }
+}

@@ -1,0 +1,1 @@
+namespace LwpWatch.Collectors.Tests;
