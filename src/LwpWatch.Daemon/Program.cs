@@ -1,6 +1,125 @@
+using System.Globalization;
+using System.Text;
+using LwpWatch.Collectors.Io;
+using LwpWatch.Collectors.Process;
+using LwpWatch.Core.Options;
+using LwpWatch.Daemon.Cli;
+using LwpWatch.Daemon.Configuration;
+using LwpWatch.Daemon.Hosting;
+using LwpWatch.Daemon.Logging;
+using LwpWatch.Daemon.Pipeline;
+
 namespace LwpWatch.Daemon;
 
 public static class Program
 {
-    public static int Main(string[] args) => 0;
+    /// <summary>EX_USAGE from sysexits.h: the command line itself was wrong.</summary>
+    public const int UsageError = 64;
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.Out.Write(Help());
+            return args.Length == 0 ? UsageError : 0;
+        }
+
+        if (args[0] is "--version" or "version")
+        {
+            Console.Out.WriteLine($"lwpwatch {Metrics.MetricsRenderer.Version}");
+            return 0;
+        }
+
+        var (cli, error) = CliArgs.Parse(args, Verbs.All);
+        if (cli is null)
+        {
+            await Console.Error.WriteLineAsync($"lwpwatch: {error}\n\n{Help()}").ConfigureAwait(false);
+            return UsageError;
+        }
+
+        try
+        {
+            return cli.Verb switch
+            {
+                "run" => await RunCommand.ExecuteAsync(cli).ConfigureAwait(false),
+                "check" => await CheckCommand.ExecuteAsync(cli, Console.Out, Console.Error).ConfigureAwait(false),
+                "config validate" => ConfigValidate(cli, Console.Out, Console.Error),
+                _ => UsageError,
+            };
+        }
+        catch (OperationCanceledException)
+        {
+            return 130;
+        }
+    }
+
+    public static string Help()
+    {
+        var sb = new StringBuilder("LwpWatch: tells on-call when a zone or container is starving for threads.\n\nUsage:\n");
+        foreach (var (_, spec) in Verbs.All)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"  {spec.Usage}\n      {spec.Summary}\n");
+        }
+
+        sb.Append("\n  lwpwatch --version\n");
+        return sb.ToString();
+    }
+
+    /// <summary>Loads the config named by --config (or the default), applies flag overrides, validates everything at once.</summary>
+    public static ConfigResult LoadConfig(CliArgs cli)
+    {
+        var path = cli.Flag("config") ?? (cli.Positionals.Count > 0 && cli.Verb == "config validate" ? cli.Positionals[0] : null);
+        var result = ConfigLoader.LoadFile(path);
+        var errors = result.Errors.ToList();
+        var o = result.Options;
+        if (cli.Flag("interval") is { } iv)
+        {
+            if (Duration.TryParse(iv, out var t))
+            {
+                o = o with { Poll = o.Poll with { Interval = t } };
+            }
+            else
+            {
+                errors.Add($"--interval: expected a duration like 15s, got '{iv}'");
+            }
+        }
+
+        if (cli.Flag("listen") is { } listen)
+        {
+            o = o with { Http = o.Http with { Listen = listen } };
+        }
+
+        if (cli.Has("interval") || cli.Has("listen"))
+        {
+            errors.AddRange(o.Validate().Where(e => !errors.Contains(e)));
+        }
+
+        return new ConfigResult(o, errors, result.Source);
+    }
+
+    public static int ConfigValidate(CliArgs cli, TextWriter stdout, TextWriter stderr)
+    {
+        var result = LoadConfig(cli);
+        var source = result.Source ?? "(built-in defaults)";
+        if (result.IsValid)
+        {
+            stdout.WriteLine($"{source}: OK");
+            return 0;
+        }
+
+        stderr.WriteLine($"{source}: {result.Errors.Count} problem{(result.Errors.Count == 1 ? "" : "s")}:");
+        foreach (var e in result.Errors)
+        {
+            stderr.WriteLine($"  {e}");
+        }
+
+        return 1;
+    }
+
+    /// <summary>The live machine as collectors see it.</summary>
+    public static IHostSource LiveSource() => new LiveHostSource(new CommandRunner());
+
+    internal static PollPipeline LivePipeline(LwpWatchOptions options) => new(options, LiveSource(), TimeProvider.System);
+
+    internal static LoggingSetup Logging { get; } = new();
 }

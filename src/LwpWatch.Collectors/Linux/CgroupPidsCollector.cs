@@ -127,19 +127,7 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
 
     private void AddZones(string root, List<Node> nodes, ImmutableArray<Zone>.Builder zones)
     {
-        // The kernel counts a refused fork in the cgroup of the task that forked, not in the ancestor whose
-        // limit refused it, so a zone's denials are the sum over its subtree. Kernels that also expose
-        // pids.events.local already make pids.events hierarchical: there, the own value is the subtree total.
-        var subtree = new long[nodes.Count];
-        for (var i = nodes.Count - 1; i >= 0; i--)
-        {
-            subtree[i] += nodes[i].OwnEvents;
-            if (nodes[i].Parent >= 0 && !nodes[nodes[i].Parent].Hierarchical)
-            {
-                subtree[nodes[i].Parent] += subtree[i];
-            }
-        }
-
+        var denials = AttributeDenials(nodes);
         for (var i = 0; i < nodes.Count; i++)
         {
             var n = nodes[i];
@@ -156,7 +144,7 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
                 Name = owner.Name,
                 Lwps = n.Current,
                 LwpLimit = n.Max,
-                Denials = n.Hierarchical ? n.OwnEvents : subtree[i],
+                Denials = denials[i],
                 Peak = n.Peak,
                 Unit = owner.Unit,
                 Container = owner.Container,
@@ -168,6 +156,47 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
         _ = root;
     }
 
+    /// <summary>
+    /// Which zone's cap refused a fork. v1 (and v2 mounted with pids_localevents) counts a refusal in the cgroup
+    /// of the task that forked, not in the ancestor whose limit refused it: each refusal is attributed to the
+    /// nearest capped cgroup at or above where it was counted, and an unlimited cgroup reports its whole
+    /// subtree (it refused nothing itself). Newer v2 kernels (they expose pids.events.local) count pids.events
+    /// hierarchically at the cgroup whose limit was hit and its ancestors: there a capped cgroup's own hits are
+    /// its value minus its children's.
+    /// </summary>
+    internal static long[] AttributeDenials(IReadOnlyList<Node> nodes)
+    {
+        var result = new long[nodes.Count];
+        var subtree = new long[nodes.Count];
+        var attributed = new long[nodes.Count];
+        var childrenEvents = new long[nodes.Count];
+        for (var i = nodes.Count - 1; i >= 0; i--)
+        {
+            var n = nodes[i];
+            subtree[i] += n.OwnEvents;
+            attributed[i] += n.OwnEvents;
+            if (n.Parent >= 0)
+            {
+                subtree[n.Parent] += subtree[i];
+                childrenEvents[n.Parent] += n.OwnEvents;
+                if (n.Max is null)
+                {
+                    attributed[n.Parent] += attributed[i];
+                }
+            }
+        }
+
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            var n = nodes[i];
+            result[i] = n.Hierarchical
+                ? (n.Max is null ? n.OwnEvents : Math.Max(0, n.OwnEvents - childrenEvents[i]))
+                : (n.Max is null ? subtree[i] : attributed[i]);
+        }
+
+        return result;
+    }
+
     // Children always come after their parent in `nodes` (pre-order), which the reverse pass above relies on.
-    private sealed record Node(string Rel, string Dir, int Parent, long? Max, long Current, long? Peak, long OwnEvents, bool Hierarchical);
+    internal sealed record Node(string Rel, string Dir, int Parent, long? Max, long Current, long? Peak, long OwnEvents, bool Hierarchical);
 }

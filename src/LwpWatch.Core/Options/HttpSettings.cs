@@ -3,8 +3,6 @@ namespace LwpWatch.Core.Options;
 /// <summary>http: where /metrics and the API listen. Loopback by default: exposing it is a choice.</summary>
 public sealed record HttpSettings
 {
-    public bool Enabled { get; init; } = true;
-
     public string Listen { get; init; } = "http://127.0.0.1:9781";
 
     public IEnumerable<string> Validate(string path)

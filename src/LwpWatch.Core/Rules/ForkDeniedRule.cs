@@ -25,7 +25,8 @@ public sealed class ForkDeniedRule(ForkDeniedSettings settings) : IRule
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var zone in context.Current.Zones)
         {
-            if (zone.Denials is not { } count)
+            // An unlimited cgroup refuses nothing itself; its subtree's refusals belong to a capped zone.
+            if (zone.Denials is not { } count || zone.LwpLimit is null)
             {
                 continue;
             }

@@ -1,0 +1,43 @@
+using LwpWatch.Core.Model;
+using LwpWatch.Daemon.Pipeline;
+
+namespace LwpWatch.Daemon.Cli;
+
+/// <summary>`lwpwatch check`: one poll, a verdict, a Nagios-style exit code.</summary>
+public static class CheckCommand
+{
+    public static async Task<int> ExecuteAsync(CliArgs cli, TextWriter stdout, TextWriter stderr)
+    {
+        var format = cli.Flag("format") ?? "table";
+        if (format is not ("table" or "json"))
+        {
+            await stderr.WriteLineAsync($"lwpwatch check: --format must be table or json, got '{format}'").ConfigureAwait(false);
+            return (int)CheckStatus.Unknown;
+        }
+
+        var config = Program.LoadConfig(cli);
+        if (!config.IsValid)
+        {
+            await stderr.WriteLineAsync($"lwpwatch check: invalid configuration ({config.Source}):").ConfigureAwait(false);
+            foreach (var e in config.Errors)
+            {
+                await stderr.WriteLineAsync($"  {e}").ConfigureAwait(false);
+            }
+
+            return (int)CheckStatus.Unknown;
+        }
+
+        using var cts = new CancellationTokenSource(config.Options.Poll.CollectorTimeout * 4 + TimeSpan.FromSeconds(5));
+        var pipeline = Program.LivePipeline(config.Options);
+        var result = await pipeline.RunOnceAsync(cts.Token).ConfigureAwait(false);
+        await Emit(result, format, cli.Has("all"), stdout).ConfigureAwait(false);
+        return (int)result.Outcome.Status;
+    }
+
+    public static async Task Emit(PollResult result, string format, bool all, TextWriter stdout)
+    {
+        var text = format == "json" ? CheckJson.Write(result.Outcome) + "\n" : CheckTable.Write(result.Outcome, all);
+        await stdout.WriteAsync(text).ConfigureAwait(false);
+        await stdout.FlushAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text;
+using LwpWatch.Core.Model;
+using LwpWatch.Core.Rules;
+using LwpWatch.Daemon.Metrics;
+
+namespace LwpWatch.Daemon.Cli;
+
+/// <summary>`check` for humans: zones with a cap (fullest first), then findings with their fix commands.</summary>
+public static class CheckTable
+{
+    public static string Write(RuleOutcome outcome, bool all)
+    {
+        var s = outcome.Snapshot;
+        var sb = new StringBuilder();
+        var shown = s.Zones
+            .Where(z => all || z.LwpLimit is not null || (z.Denials ?? 0) > 0)
+            .OrderByDescending(z => z.Ratio ?? -1)
+            .ThenBy(z => z.Id, StringComparer.Ordinal)
+            .ToList();
+        var rows = new List<string[]> { new[] { "ZONE", "KIND", "NAME", "LWPS", "LIMIT", "USE%", "DENIALS" } };
+        foreach (var z in shown)
+        {
+            rows.Add(
+            [
+                z.Id,
+                z.Kind,
+                z.Name,
+                Num(z.Lwps),
+                z.LwpLimit is { } l ? l.ToString(CultureInfo.InvariantCulture) : "-",
+                z.Ratio is { } r ? (r * 100).ToString("0.0", CultureInfo.InvariantCulture) : "-",
+                Num(z.Denials),
+            ]);
+        }
+
+        AppendTable(sb, rows);
+        var hidden = s.Zones.Length - shown.Count;
+        if (hidden > 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"({hidden} unlimited zones without denials not shown; --all shows them)\n");
+        }
+
+        foreach (var c in s.Collectors.Where(c => !c.Success))
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"collector {c.Name} FAILED: {c.Error}\n");
+        }
+
+        foreach (var w in s.Warnings)
+        {
+            sb.Append("warning: ").Append(w).Append('\n');
+        }
+
+        foreach (var e in outcome.RuleErrors)
+        {
+            sb.Append("error: ").Append(e).Append('\n');
+        }
+
+        sb.Append('\n');
+        if (outcome.Findings.IsEmpty)
+        {
+            sb.Append("No findings.\n");
+        }
+
+        foreach (var f in outcome.Findings)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"{MetricsRenderer.SeverityName(f.Severity).ToUpperInvariant(),-8} {f.Rule,-20} {f.Summary}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"         since {CheckJson.Iso(f.Since)}{(f.Service is null ? "" : $", service {f.Service}")}\n");
+            foreach (var h in f.Hints)
+            {
+                sb.Append("         fix: ").Append(h).Append('\n');
+            }
+        }
+
+        sb.Append(CultureInfo.InvariantCulture, $"\nstatus: {CheckJson.StatusName(outcome.Status).ToUpperInvariant()}\n");
+        return sb.ToString();
+    }
+
+    private static string Num(long? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "?";
+
+    private static void AppendTable(StringBuilder sb, List<string[]> rows)
+    {
+        var widths = new int[rows[0].Length];
+        foreach (var r in rows)
+        {
+            for (var i = 0; i < r.Length; i++)
+            {
+                widths[i] = Math.Max(widths[i], r[i].Length);
+            }
+        }
+
+        foreach (var r in rows)
+        {
+            for (var i = 0; i < r.Length; i++)
+            {
+                // Numbers right-aligned, text left-aligned, as in `ps`.
+                var numeric = i >= 3;
+                sb.Append(numeric ? r[i].PadLeft(widths[i]) : r[i].PadRight(widths[i]));
+                sb.Append(i + 1 < r.Length ? "  " : "\n");
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using LwpWatch.Core.Logging;
+using LwpWatch.Core.Options;
+using LwpWatch.Daemon.Hosting;
+using LwpWatch.Daemon.Http;
+using LwpWatch.Daemon.Metrics;
+using LwpWatch.Daemon.Pipeline;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serilog;
+
+namespace LwpWatch.Daemon.Cli;
+
+/// <summary>`lwpwatch run`: the daemon. Invalid config = every error printed, exit 1, nothing started.</summary>
+public static class RunCommand
+{
+    public static async Task<int> ExecuteAsync(CliArgs cli)
+    {
+        var config = Program.LoadConfig(cli);
+        if (!config.IsValid)
+        {
+            await Console.Error.WriteLineAsync($"lwpwatch run: invalid configuration ({config.Source ?? "defaults"}), not starting:").ConfigureAwait(false);
+            foreach (var e in config.Errors)
+            {
+                await Console.Error.WriteLineAsync($"  {e}").ConfigureAwait(false);
+            }
+
+            return 1;
+        }
+
+        var options = config.Options;
+        using var logger = Program.Logging.Create(options.Logging, toStderr: false);
+        var app = Build(options, Program.LivePipeline(options), logger, []);
+        try
+        {
+            await app.RunAsync().ConfigureAwait(false);
+            return 0;
+        }
+        catch (IOException ex)
+        {
+            // Typically the listen address is taken: say so plainly instead of a stack trace.
+            logger.Fatal(ex, "Cannot start: {Message}", ex.Message);
+            return 1;
+        }
+    }
+
+    /// <summary>
+    /// The host: Kestrel on the configured (loopback by default) address, the poll loop, observers.
+    /// <paramref name="configure"/> lets features (delivery, sd_notify, evidence) add their services.
+    /// </summary>
+    public static WebApplication Build(LwpWatchOptions options, PollPipeline pipeline, Serilog.ILogger logger, IReadOnlyList<Action<IServiceCollection>> configure)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSerilog(logger, dispose: false);
+        builder.WebHost.UseUrls(options.Http.Listen);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            // The API is read-only: nothing legitimate sends a body, so refuse big ones early.
+            k.Limits.MaxRequestBodySize = 64 * 1024;
+            k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            k.AddServerHeader = false;
+        });
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(pipeline);
+        builder.Services.AddSingleton<DaemonState>();
+        builder.Services.AddSingleton<IMetricsSource>(Program.Logging);
+        builder.Services.AddSingleton<MetricsRenderer>();
+        builder.Services.AddSingleton<PollingWorker>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PollingWorker>());
+        foreach (var c in configure)
+        {
+            c(builder.Services);
+        }
+
+        var app = builder.Build();
+        Endpoints.Map(app, app.Services.GetRequiredService<DaemonState>(), options);
+        app.Lifetime.ApplicationStarted.Register(() =>
+            app.Logger.LogInformation(LogEvents.HttpListening, "LwpWatch {Version} listening on {Listen}", MetricsRenderer.Version, options.Http.Listen));
+        return app;
+    }
+}

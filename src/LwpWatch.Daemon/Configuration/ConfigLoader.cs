@@ -1,0 +1,67 @@
+using LwpWatch.Core.Options;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace LwpWatch.Daemon.Configuration;
+
+/// <summary>The outcome of loading a config: the options, or every error found (syntax, keys, types, ranges).</summary>
+public sealed record ConfigResult(LwpWatchOptions Options, IReadOnlyList<string> Errors, string? Source)
+{
+    public bool IsValid => Errors.Count == 0;
+}
+
+/// <summary>Reads YAML config files. No file = documented defaults.</summary>
+public static class ConfigLoader
+{
+    /// <summary>Where `run` and `check` look when no --config is given; absence is fine (defaults).</summary>
+    public const string DefaultPath = "/etc/lwpwatch/lwpwatch.yaml";
+
+    public static ConfigResult LoadFile(string? path)
+    {
+        if (path is null)
+        {
+            return File.Exists(DefaultPath) ? LoadFile(DefaultPath) : new ConfigResult(new LwpWatchOptions(), [], null);
+        }
+
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new ConfigResult(new LwpWatchOptions(), [$"{path}: cannot read: {ex.Message}"], path);
+        }
+
+        return LoadText(text, path);
+    }
+
+    public static ConfigResult LoadText(string yaml, string source = "<text>")
+    {
+        var errors = new List<string>();
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException ex)
+        {
+            return new ConfigResult(new LwpWatchOptions(), [$"{source}:{ex.Start.Line}:{ex.Start.Column}: YAML syntax error: {ex.InnerException?.Message ?? ex.Message}"], source);
+        }
+
+        var root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+        var options = (LwpWatchOptions)ConfigBinder.Bind(typeof(LwpWatchOptions), root, "", errors);
+        if (errors.Count == 0)
+        {
+            // Range checks only make sense once every value parsed; type errors above already name their keys.
+            errors.AddRange(options.Validate());
+        }
+        else
+        {
+            // Still report range problems in the keys that did parse, so all mistakes show at once.
+            errors.AddRange(options.Validate().Where(e => !errors.Any(x => x.StartsWith(e.Split(':')[0] + ":", StringComparison.Ordinal))));
+        }
+
+        return new ConfigResult(options, errors, source);
+    }
+}

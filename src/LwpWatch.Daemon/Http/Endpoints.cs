@@ -1,0 +1,47 @@
+using LwpWatch.Core.Options;
+using LwpWatch.Daemon.Cli;
+using LwpWatch.Daemon.Hosting;
+using LwpWatch.Daemon.Metrics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace LwpWatch.Daemon.Http;
+
+/// <summary>The daemon's HTTP surface. Every handler serves what the poll loop already computed: no I/O here.</summary>
+public static class Endpoints
+{
+    public static void Map(WebApplication app, DaemonState state, LwpWatchOptions options)
+    {
+        // Healthy while polls complete; a wedged loop turns /healthz red so a supervisor can act.
+        var maxAge = TimeSpan.FromTicks(Math.Max(options.Poll.Interval.Ticks * 3, TimeSpan.FromSeconds(30).Ticks)) + options.Poll.CollectorTimeout;
+
+        app.MapGet("/metrics", (HttpContext ctx) =>
+        {
+            var m = state.Current?.Metrics ?? RenderedMetrics.Empty;
+            var accept = ctx.Request.Headers.Accept.ToString();
+            var om = accept.Contains("application/openmetrics-text", StringComparison.OrdinalIgnoreCase);
+            return Results.Text(om ? m.OpenMetrics : m.Text, PrometheusTextWriter.ContentType(om ? ExpositionFormat.OpenMetrics : ExpositionFormat.Text004));
+        });
+
+        app.MapGet("/healthz", () => state.IsHealthy(maxAge)
+            ? Results.Text("ok\n")
+            : Results.Text("poll loop stalled\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+
+        app.MapGet("/readyz", () => state.Ready
+            ? Results.Text("ready\n")
+            : Results.Text("no poll completed yet\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+
+        app.MapGet("/api/v1/zones", () => state.Current is { } c
+            ? Results.Text(ApiJson.Zones(c.Result.Outcome), "application/json")
+            : Results.Json(new { error = "no poll completed yet" }, statusCode: StatusCodes.Status503ServiceUnavailable));
+
+        // Until alert delivery is wired, alerts are the active findings.
+        app.MapGet("/api/v1/alerts", () => state.Current is { } c
+            ? Results.Text(CheckJson.Write(c.Result.Outcome, indented: false), "application/json")
+            : Results.Json(new { error = "no poll completed yet" }, statusCode: StatusCodes.Status503ServiceUnavailable));
+
+        app.MapGet("/api/v1/findings", () => state.Current is { } c
+            ? Results.Text(CheckJson.Write(c.Result.Outcome, indented: false), "application/json")
+            : Results.Json(new { error = "no poll completed yet" }, statusCode: StatusCodes.Status503ServiceUnavailable));
+    }
+}

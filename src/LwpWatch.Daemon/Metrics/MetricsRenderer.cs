@@ -1,0 +1,134 @@
+using System.Reflection;
+using LwpWatch.Core.Model;
+using LwpWatch.Core.Rules;
+
+namespace LwpWatch.Daemon.Metrics;
+
+/// <summary>
+/// Turns one poll (snapshot + findings) into the exposition, in both formats, once per poll. /metrics then
+/// serves the cached bytes: a scrape costs no collection and no rendering.
+/// </summary>
+public sealed class MetricsRenderer(IEnumerable<IMetricsSource> sources)
+{
+    public static readonly string Version =
+        typeof(MetricsRenderer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    private static readonly string[] Severities = ["warning", "critical"];
+
+    public RenderedMetrics Render(RuleOutcome outcome, IReadOnlyList<string> ruleNames, TimeSpan pollDuration)
+    {
+        var w = new PrometheusTextWriter();
+        var s = outcome.Snapshot;
+
+        w.Gauge("lwpwatch_build_info", "LwpWatch build and platform; always 1.");
+        w.Sample("lwpwatch_build_info", 1, ("version", Version), ("platform", s.Platform));
+
+        w.Gauge("lwpwatch_zone_lwps", "LWPs (illumos) or tasks (Linux pids.current) in use in the zone.");
+        w.Gauge("lwpwatch_zone_lwps_limit", "The zone's LWP/task cap (zone.max-lwps, pids.max); absent when unlimited.");
+        w.Counter("lwpwatch_zone_lwp_denials_total", "Forks/thread creations refused by the zone's cap (forkfail_cap, pids.events max), cumulative.");
+        w.Gauge("lwpwatch_zone_processes", "Processes in the zone.");
+        w.Gauge("lwpwatch_zone_processes_limit", "The zone's process cap; absent when unlimited or unknown.");
+        foreach (var z in s.Zones)
+        {
+            (string, string)[] labels = [("zone", z.Id), ("kind", z.Kind), ("name", z.Name)];
+            if (z.Lwps is { } l)
+            {
+                w.Sample("lwpwatch_zone_lwps", l, labels);
+            }
+
+            if (z.LwpLimit is { } cap)
+            {
+                w.Sample("lwpwatch_zone_lwps_limit", cap, labels);
+            }
+
+            if (z.Denials is { } d)
+            {
+                w.Sample("lwpwatch_zone_lwp_denials_total", d, labels);
+            }
+
+            if (z.Processes is { } p)
+            {
+                w.Sample("lwpwatch_zone_processes", p, labels);
+            }
+
+            if (z.ProcessLimit is { } pl)
+            {
+                w.Sample("lwpwatch_zone_processes_limit", pl, labels);
+            }
+        }
+
+        w.Gauge("lwpwatch_service_in_transition_seconds", "How long a service has been in transition (SMF nstate set, systemd activating/deactivating/reloading), by the manager's state-change time.");
+        foreach (var svc in s.Services)
+        {
+            if (svc.InTransition)
+            {
+                var secs = svc.StateSince is { } since ? Math.Max(0, (s.TakenAt - since).TotalSeconds) : 0;
+                w.Sample("lwpwatch_service_in_transition_seconds", Math.Round(secs, 3), ("zone", svc.ZoneId), ("service", svc.Name), ("state", svc.State), ("next_state", svc.NextState ?? ""));
+            }
+        }
+
+        w.Gauge("lwpwatch_alerts", "Findings currently active, by severity and rule.");
+        foreach (var rule in ruleNames)
+        {
+            foreach (var sev in Severities)
+            {
+                var n = outcome.Findings.Count(f => f.Rule == rule && SeverityName(f.Severity) == sev);
+                w.Sample("lwpwatch_alerts", n, ("severity", sev), ("rule", rule));
+            }
+        }
+
+        w.Gauge("lwpwatch_collector_success", "1 if the collector succeeded in the last poll, 0 if it failed or timed out.");
+        w.Gauge("lwpwatch_collector_duration_seconds", "How long the collector took in the last poll.");
+        foreach (var c in s.Collectors)
+        {
+            w.Sample("lwpwatch_collector_success", c.Success ? 1 : 0, ("collector", c.Name));
+            w.Sample("lwpwatch_collector_duration_seconds", Math.Round(c.Duration.TotalSeconds, 6), ("collector", c.Name));
+        }
+
+        w.Gauge("lwpwatch_poll_duration_seconds", "How long the last poll (collection and rules) took.");
+        w.Sample("lwpwatch_poll_duration_seconds", Math.Round(pollDuration.TotalSeconds, 6));
+        w.Gauge("lwpwatch_last_poll_timestamp_seconds", "Unix time of the last completed poll.");
+        w.Sample("lwpwatch_last_poll_timestamp_seconds", s.TakenAt.ToUnixTimeMilliseconds() / 1000.0);
+
+        if (s.HostLimits is { } h)
+        {
+            w.Gauge("lwpwatch_host_threads_max", "kernel.threads-max: the host-wide thread ceiling.");
+            w.Gauge("lwpwatch_host_pid_max", "kernel.pid_max: the highest pid (and host-wide task ceiling).");
+            w.Gauge("lwpwatch_host_tasks", "Tasks (threads) existing on the host.");
+            if (h.ThreadsMax is { } tm)
+            {
+                w.Sample("lwpwatch_host_threads_max", tm);
+            }
+
+            if (h.PidMax is { } pm)
+            {
+                w.Sample("lwpwatch_host_pid_max", pm);
+            }
+
+            if (h.Tasks is { } t)
+            {
+                w.Sample("lwpwatch_host_tasks", t);
+            }
+        }
+
+        foreach (var source in sources)
+        {
+            source.Write(w);
+        }
+
+        return new RenderedMetrics(w.Render(ExpositionFormat.Text004), w.Render(ExpositionFormat.OpenMetrics));
+    }
+
+    public static string SeverityName(Severity s) => s switch
+    {
+        Severity.Critical => "critical",
+        Severity.Warning => "warning",
+        _ => "info",
+    };
+}
+
+/// <summary>Both formats of one poll's exposition, ready to serve.</summary>
+public sealed record RenderedMetrics(string Text, string OpenMetrics)
+{
+    public static readonly RenderedMetrics Empty = new("", "# EOF\n");
+}
