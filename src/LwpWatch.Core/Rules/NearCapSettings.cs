@@ -31,7 +31,7 @@ public sealed record NearCapSettings
         {
             yield return $"{path}.critical: must be in (0, 1], got {Critical}";
         }
-        else if (Critical < Warning)
+        else if (Warning is > 0 and <= 1 && Critical < Warning)
         {
             yield return $"{path}.critical: must be >= warning ({Warning}), got {Critical}";
         }
