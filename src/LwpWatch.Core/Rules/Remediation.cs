@@ -18,7 +18,7 @@ public static class Remediation
     {
         var basis = Math.Max(zone.Lwps ?? 0, Math.Max(zone.Peak ?? 0, zone.LwpLimit ?? 0));
         var want = (long)Math.Ceiling(Math.Max(basis, 1) * Math.Max(headroom, 1.0));
-        var step = want < 100 ? 10 : want < 10_000 ? 100 : 1000;
+        var step = want < 100 ? 10 : want < 1000 ? 50 : want < 10_000 ? 100 : 1000;
         return (want + step - 1) / step * step;
     }
 

@@ -1,1 +1,0 @@
-namespace LwpWatch.Core.Tests;

@@ -1,0 +1,70 @@
+using LwpWatch.Core.Model;
+using LwpWatch.Core.Rules;
+
+namespace LwpWatch.Core.Tests.Rules;
+
+public sealed class RuleEngineTests
+{
+    private sealed class Boom : IRule
+    {
+        public string Name => "boom";
+
+        public IEnumerable<Finding> Evaluate(RuleContext context) => throw new InvalidOperationException("bad rule");
+    }
+
+    [Fact]
+    public void Since_stays_at_the_first_poll_while_a_finding_keeps_firing_and_restarts_after_it_clears()
+    {
+        var engine = new RuleEngine([new NearCapRule(new NearCapSettings())], TimeSpan.FromMinutes(30));
+        Assert.Equal(Z.T0, engine.Evaluate(Z.Snap(0, Z.Cg("/a", 99, 100))).Findings.Single().Since);
+        Assert.Equal(Z.T0, engine.Evaluate(Z.Snap(15, Z.Cg("/a", 99, 100))).Findings.Single().Since);
+        Assert.Empty(engine.Evaluate(Z.Snap(30, Z.Cg("/a", 10, 100))).Findings);
+        Assert.Equal(Z.T0.AddSeconds(45), engine.Evaluate(Z.Snap(45, Z.Cg("/a", 99, 100))).Findings.Single().Since);
+    }
+
+    [Fact]
+    public void A_throwing_rule_is_reported_and_makes_the_status_unknown_not_a_crash()
+    {
+        var engine = new RuleEngine([new Boom(), new NearCapRule(new NearCapSettings())], TimeSpan.FromMinutes(30));
+        var o = engine.Evaluate(Z.Snap(0, Z.Cg("/a", 90, 100)));
+        Assert.Contains("rule boom failed: InvalidOperationException: bad rule", o.RuleErrors);
+        Assert.Equal(Severity.Warning, o.Findings.Single().Severity);
+        Assert.Equal(CheckStatus.Unknown, o.Status);
+    }
+
+    [Fact]
+    public void Status_orders_critical_over_unknown_over_warning_over_ok()
+    {
+        var engine = new RuleEngine([new NearCapRule(new NearCapSettings())], TimeSpan.FromMinutes(30));
+        Assert.Equal(CheckStatus.Ok, engine.Evaluate(Z.Snap(0, Z.Cg("/a", 1, 100))).Status);
+        Assert.Equal(CheckStatus.Warning, engine.Evaluate(Z.Snap(1, Z.Cg("/a", 90, 100))).Status);
+        var failed = Z.Snap(2, Z.Cg("/a", 90, 100)) with { Collectors = [new CollectorStatus("x", false, TimeSpan.Zero, "e")] };
+        Assert.Equal(CheckStatus.Unknown, engine.Evaluate(failed).Status);
+        var crit = Z.Snap(3, Z.Cg("/a", 100, 100)) with { Collectors = [new CollectorStatus("x", false, TimeSpan.Zero, "e")] };
+        Assert.Equal(CheckStatus.Critical, engine.Evaluate(crit).Status);
+    }
+
+    [Fact]
+    public void History_is_bounded_by_the_window_and_reset_when_the_clock_jumps_back()
+    {
+        var engine = new RuleEngine([], TimeSpan.FromSeconds(60));
+        for (var i = 0; i < 10; i++)
+        {
+            engine.Evaluate(Z.Snap(i * 15));
+        }
+
+        Assert.Equal(5, engine.History.Length); // 75..135 s: 60 s window + the current poll
+        engine.Evaluate(Z.Snap(10));
+        Assert.Single(engine.History);
+    }
+
+    [Fact]
+    public void Collector_health_reports_each_failed_collector()
+    {
+        var s = Z.Snap(0) with { Collectors = [new CollectorStatus("svcs", false, TimeSpan.FromSeconds(8), "timed out after 8s"), new CollectorStatus("kstat", true, TimeSpan.Zero)] };
+        var f = new CollectorHealthRule().Evaluate(RuleContext.Single(s)).Single();
+        Assert.Equal("svcs", f.Service);
+        Assert.Equal(Severity.Warning, f.Severity);
+        Assert.Contains("timed out", f.Summary, StringComparison.Ordinal);
+    }
+}
