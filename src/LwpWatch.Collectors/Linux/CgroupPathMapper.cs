@@ -45,7 +45,10 @@ public static partial class CgroupPathMapper
             container = last;
         }
 
-        var name = unit ?? (container is not null ? Short(container) : pod is not null && PodSegment().IsMatch(last) ? $"pod {pod}" : last);
+        // What an operator recognises first: the container, then the pod, then the unit.
+        var name = container is not null ? Short(container)
+            : pod is not null && PodSegment().IsMatch(last.Replace("kubepods-", "", StringComparison.Ordinal).Replace("burstable-", "", StringComparison.Ordinal).Replace("besteffort-", "", StringComparison.Ordinal)) ? $"pod {pod}"
+            : unit ?? last;
         return new CgroupOwner(name, unit, container, pod);
     }
 

@@ -84,7 +84,13 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
         var maxText = io.ReadText(dir + "/pids.max");
         if (maxText is null)
         {
-            // v2: the pids controller is not enabled here, so it cannot be below either. v1: vanished mid-walk.
+            // Not a pids cgroup (or it vanished): not a zone, but keep walking, because trees written by
+            // other tools (and sparse captures) can hold pids cgroups below such a directory.
+            foreach (var child in io.ListDirectories(dir))
+            {
+                Walk(root, rel + "/" + child, parent, nodes, warnings, ct);
+            }
+
             return;
         }
 

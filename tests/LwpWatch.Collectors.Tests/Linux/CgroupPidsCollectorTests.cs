@@ -1,0 +1,121 @@
+using LwpWatch.Collectors.Linux;
+using LwpWatch.Collectors.Tests.Support;
+using LwpWatch.Core.Collection;
+using LwpWatch.Core.Model;
+using LwpWatch.Core.Options;
+
+namespace LwpWatch.Collectors.Tests.Linux;
+
+public sealed class CgroupPidsCollectorTests
+{
+    private static readonly SnapshotDraft Draft = new() { TakenAt = DateTimeOffset.UnixEpoch, Host = "h", Platform = "linux" };
+
+    private static Contribution Collect(string root, InterceptingHostSource? io = null, bool includeUnlimited = true) =>
+        new CgroupPidsCollector(io ?? new InterceptingHostSource(), new LinuxSettings { CgroupRoot = root, IncludeUnlimited = includeUnlimited })
+            .CollectAsync(Draft, CancellationToken.None).Result;
+
+    [Fact]
+    public void V1_pids_hierarchy_fixture()
+    {
+        var c = Collect(FixturePaths.Of("linux", "cgroup-v1"));
+        var stuck = c.Zones.Single(z => z.Id == "/stuck");
+        Assert.Equal((20L, 20L, 31L, 20L), (stuck.Lwps!.Value, stuck.LwpLimit!.Value, stuck.Denials!.Value, stuck.Peak!.Value));
+        Assert.Equal(ZoneKind.Cgroup, stuck.Kind);
+        Assert.EndsWith("/cgroup-v1/pids/stuck", stuck.CgroupPath, StringComparison.Ordinal);
+
+        var web = c.Zones.Single(z => z.Id == "/system.slice/web.service");
+        Assert.Null(web.LwpLimit);
+        Assert.Equal(57, web.Lwps);
+        Assert.Equal("web.service", web.Unit);
+        Assert.Equal("web.service", web.Name);
+    }
+
+    [Fact]
+    public void V2_unified_fixture_with_a_pod_limit_and_an_unlimited_container()
+    {
+        var c = Collect(FixturePaths.Of("linux", "cgroup-v2"));
+        var pod = c.Zones.Single(z => z.Id == "/kubepods.slice/kubepods-pod1a2b.slice");
+        Assert.Equal((311L, 1024L, 0L), (pod.Lwps!.Value, pod.LwpLimit!.Value, pod.Denials!.Value));
+        Assert.Equal("1a2b", pod.Pod);
+        var ctr = c.Zones.Single(z => z.Id.EndsWith("cri-containerd-0f3e.scope", StringComparison.Ordinal));
+        Assert.Equal("0f3e", ctr.Container);
+        Assert.Null(ctr.LwpLimit);
+        var svc = c.Zones.Single(z => z.Id == "/system.slice/stuck-notify.service");
+        Assert.Equal((20L, 20L, 31L), (svc.Lwps!.Value, svc.LwpLimit!.Value, svc.Denials!.Value));
+        Assert.Equal("stuck-notify.service", svc.Unit);
+    }
+
+    [Fact]
+    public void Unlimited_cgroups_can_be_left_out() =>
+        Assert.DoesNotContain(Collect(FixturePaths.Of("linux", "cgroup-v1"), includeUnlimited: false).Zones, z => z.LwpLimit is null);
+
+    [Fact]
+    public void A_cgroup_removed_mid_poll_is_skipped_not_an_error()
+    {
+        var root = FixturePaths.CopyTree("linux", "cgroup-v1");
+        try
+        {
+            var io = new InterceptingHostSource(path =>
+            {
+                if (path.EndsWith("/stuck/pids.current", StringComparison.Ordinal))
+                {
+                    Directory.Delete(Path.Combine(root, "pids", "stuck"), recursive: true);
+                }
+            });
+            var c = Collect(root, io);
+            Assert.DoesNotContain(c.Zones, z => z.Id == "/stuck");
+            Assert.Contains(c.Zones, z => z.Id == "/system.slice/web.service");
+            Assert.Empty(c.Warnings);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_garbled_file_is_a_named_warning_and_the_other_cgroups_are_still_read()
+    {
+        var root = FixturePaths.CopyTree("linux", "cgroup-v1");
+        try
+        {
+            File.WriteAllText(Path.Combine(root, "pids", "stuck", "pids.current"), "twenty\n");
+            var c = Collect(root);
+            Assert.DoesNotContain(c.Zones, z => z.Id == "/stuck");
+            Assert.Contains(c.Zones, z => z.Id == "/system.slice/web.service");
+            var w = Assert.Single(c.Warnings);
+            Assert.Contains("stuck/pids.current: expected a non-negative integer, got 'twenty'", w, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void No_pids_hierarchy_at_all_fails_the_collector_with_a_clear_message()
+    {
+        var ex = Assert.Throws<IOException>(() => Collect("/nonexistent-root"));
+        Assert.Contains("no cgroup pids hierarchy under /nonexistent-root", ex.Message, StringComparison.Ordinal);
+    }
+
+    private static CgroupPidsCollector.Node N(int parent, long? max, long events, bool hier = false) =>
+        new("/x", "/x", parent, max, 0, null, events, hier);
+
+    [Fact]
+    public void V1_refusals_belong_to_the_nearest_capped_cgroup_and_unlimited_ones_report_their_subtree()
+    {
+        // 0 root-slice (unlimited) > 1 service (cap 20) > 2 child (unlimited, where the task forked: 41)
+        //                           > 3 other (cap 10, own 5)
+        var d = CgroupPidsCollector.AttributeDenials([N(-1, null, 0), N(0, 20, 0), N(1, null, 41), N(0, 10, 5)]);
+        Assert.Equal([46L, 41L, 41L, 5L], d);
+    }
+
+    [Fact]
+    public void V2_hierarchical_events_count_a_capped_cgroups_own_hits_as_value_minus_children()
+    {
+        // pods: pod (cap 100) hierarchical 7 = own 3 + container (cap 10) 4
+        var d = CgroupPidsCollector.AttributeDenials([N(-1, 100, 7, true), N(0, 10, 4, true), N(0, null, 0, true)]);
+        Assert.Equal([3L, 4L, 0L], d);
+    }
+}
