@@ -1,1 +1,0 @@
-namespace LwpWatch.Collectors.Tests;
