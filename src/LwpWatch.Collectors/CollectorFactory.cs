@@ -1,6 +1,7 @@
 using LwpWatch.Core.Collection;
 using LwpWatch.Core.Options;
 using LwpWatch.Collectors.Io;
+using LwpWatch.Collectors.Illumos;
 using LwpWatch.Collectors.Linux;
 
 namespace LwpWatch.Collectors;
@@ -30,7 +31,14 @@ public static class CollectorFactory
             new ProcHoldersCollector(io, options.Linux),
             new HostLimitsCollector(io, options.Linux),
         ],
-        Illumos => throw new PlatformNotSupportedException("illumos collectors are not registered yet"),
+        Illumos =>
+        [
+            new ZoneadmCollector(io, options.Illumos),
+            new KstatCollector(io, options.Illumos),
+            new ZoneCapsCollector(io, options.Illumos),
+            new PsinfoCollector(io, options.Illumos),
+            new SvcsCollector(io, options.Illumos),
+        ],
         _ => throw new ArgumentException($"unknown platform '{platform}'", nameof(platform)),
     };
 }

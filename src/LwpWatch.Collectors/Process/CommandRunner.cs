@@ -8,15 +8,26 @@ namespace LwpWatch.Collectors.Process;
 /// The only class in LwpWatch that starts processes. argv only (no shell), LC_ALL=C so output is parseable,
 /// a hard timeout that kills the whole process tree, and bounded capture of stdout/stderr so a tool that
 /// prints 100 MB cannot balloon the daemon.
+/// <paramref name="searchPath"/> (PATH syntax) replaces the daemon's PATH for finding bare tool names: a
+/// node's service manager may start us with a minimal PATH, and tests put fake tools first.
 /// </summary>
-public sealed class CommandRunner(int maxOutputBytes = 8 * 1024 * 1024)
+public sealed class CommandRunner(int maxOutputBytes = 8 * 1024 * 1024, string? searchPath = null)
 {
     public int MaxOutputBytes => maxOutputBytes;
+
+    public string? SearchPath => searchPath;
 
     public async Task<CommandResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfZero(argv.Count);
-        var psi = new ProcessStartInfo(argv[0])
+        var sw = Stopwatch.StartNew();
+        var executable = Resolve(argv[0]);
+        if (executable is null)
+        {
+            return Failed(argv, sw.Elapsed, $"'{argv[0]}' not found in {searchPath}");
+        }
+
+        var psi = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -32,7 +43,6 @@ public sealed class CommandRunner(int maxOutputBytes = 8 * 1024 * 1024)
         psi.Environment["LC_ALL"] = "C";
         psi.Environment["LANG"] = "C";
 
-        var sw = Stopwatch.StartNew();
         using var proc = new System.Diagnostics.Process { StartInfo = psi };
         try
         {
@@ -47,7 +57,14 @@ public sealed class CommandRunner(int maxOutputBytes = 8 * 1024 * 1024)
         }
 
         // No tool we run reads stdin; closing it stops one that would wait for input forever.
-        proc.StandardInput.Close();
+        try
+        {
+            proc.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The tool already exited and its stdin pipe is gone: nothing to close.
+        }
 
         var stdout = new BoundedReader(proc.StandardOutput.BaseStream, maxOutputBytes);
         var stderr = new BoundedReader(proc.StandardError.BaseStream, Math.Min(maxOutputBytes, 256 * 1024));
@@ -79,12 +96,33 @@ public sealed class CommandRunner(int maxOutputBytes = 8 * 1024 * 1024)
         {
             Argv = [.. argv],
             ExitCode = timedOut || !proc.HasExited ? -1 : proc.ExitCode,
-            Stdout = stdout.Text,
-            Stderr = stderr.Text,
+            // Snapshot, not the final text: a grandchild that escaped the kill may still hold the pipe open.
+            Stdout = stdout.Snapshot(),
+            Stderr = stderr.Snapshot(),
             Duration = sw.Elapsed,
             TimedOut = timedOut,
             Truncated = stdout.Truncated || stderr.Truncated,
         };
+    }
+
+    /// <summary>Bare names are looked up in <c>searchPath</c> when one is set; names with a '/' are used as given.</summary>
+    private string? Resolve(string name)
+    {
+        if (searchPath is null || name.Contains('/', StringComparison.Ordinal))
+        {
+            return name;
+        }
+
+        foreach (var dir in searchPath.Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, name);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
     }
 
     private static void Kill(System.Diagnostics.Process proc)
@@ -111,10 +149,19 @@ public sealed class CommandRunner(int maxOutputBytes = 8 * 1024 * 1024)
     private sealed class BoundedReader(Stream stream, int limit)
     {
         private readonly MemoryStream _kept = new();
+        private readonly Lock _lock = new();
+        private volatile bool _truncated;
 
-        public bool Truncated { get; private set; }
+        public bool Truncated => _truncated;
 
-        public string Text { get; private set; } = "";
+        /// <summary>What was kept so far (the reader may still be running if a grandchild holds the pipe).</summary>
+        public string Snapshot()
+        {
+            lock (_lock)
+            {
+                return Encoding.UTF8.GetString(_kept.GetBuffer(), 0, (int)_kept.Length);
+            }
+        }
 
         public async Task ReadAllAsync()
         {
@@ -124,15 +171,18 @@ public sealed class CommandRunner(int maxOutputBytes = 8 * 1024 * 1024)
                 int n;
                 while ((n = await stream.ReadAsync(buffer).ConfigureAwait(false)) > 0)
                 {
-                    var room = limit - (int)_kept.Length;
-                    if (room > 0)
+                    lock (_lock)
                     {
-                        _kept.Write(buffer, 0, Math.Min(room, n));
-                    }
+                        var room = limit - (int)_kept.Length;
+                        if (room > 0)
+                        {
+                            _kept.Write(buffer, 0, Math.Min(room, n));
+                        }
 
-                    if (n > room)
-                    {
-                        Truncated = true;
+                        if (n > room)
+                        {
+                            _truncated = true;
+                        }
                     }
                 }
             }
@@ -140,8 +190,6 @@ public sealed class CommandRunner(int maxOutputBytes = 8 * 1024 * 1024)
             {
                 // Pipe torn down by a kill: keep what we have.
             }
-
-            Text = Encoding.UTF8.GetString(_kept.GetBuffer(), 0, (int)_kept.Length);
         }
     }
 }

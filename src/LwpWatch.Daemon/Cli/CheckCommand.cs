@@ -27,9 +27,25 @@ public static class CheckCommand
             return (int)CheckStatus.Unknown;
         }
 
-        using var cts = new CancellationTokenSource(config.Options.Poll.CollectorTimeout * 4 + TimeSpan.FromSeconds(5));
-        var pipeline = Program.LivePipeline(config.Options);
-        var result = await pipeline.RunOnceAsync(cts.Token).ConfigureAwait(false);
+        PollResult result;
+        if (cli.Flag("replay") is { } bundle)
+        {
+            var replay = ReplayCli.Prepare(bundle, cli.Flag("until"), config.Options);
+            if (replay.Error is not null)
+            {
+                await stderr.WriteLineAsync($"lwpwatch check: {replay.Error}").ConfigureAwait(false);
+                return (int)CheckStatus.Unknown;
+            }
+
+            result = await replay.RunAllAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        else
+        {
+            using var cts = new CancellationTokenSource(config.Options.Poll.CollectorTimeout * 4 + TimeSpan.FromSeconds(5));
+            var pipeline = Program.LivePipeline(config.Options);
+            result = await pipeline.RunOnceAsync(cts.Token).ConfigureAwait(false);
+        }
+
         await Emit(result, format, cli.Has("all"), stdout).ConfigureAwait(false);
         return (int)result.Outcome.Status;
     }

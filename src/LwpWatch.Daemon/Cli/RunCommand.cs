@@ -32,7 +32,27 @@ public static class RunCommand
 
         var options = config.Options;
         using var logger = Program.Logging.Create(options.Logging, toStderr: false);
-        var app = Build(options, Program.LivePipeline(options), logger, []);
+        PollPipeline pipeline;
+        if (cli.Flag("replay") is { } bundle)
+        {
+            var replay = ReplayCli.Prepare(bundle, cli.Flag("until"), options);
+            if (replay.Error is not null)
+            {
+                await Console.Error.WriteLineAsync($"lwpwatch run: {replay.Error}").ConfigureAwait(false);
+                return 1;
+            }
+
+            // Replay every recorded poll first; the daemon then serves the state after the last one (its poll
+            // loop re-reads that last poll, on its recorded clock, so nothing changes).
+            await replay.RunAllAsync(CancellationToken.None).ConfigureAwait(false);
+            pipeline = replay.Pipeline!;
+        }
+        else
+        {
+            pipeline = Program.LivePipeline(options);
+        }
+
+        var app = Build(options, pipeline, logger, []);
         try
         {
             await app.RunAsync().ConfigureAwait(false);

@@ -5,25 +5,43 @@ public static class Verbs
 {
     private static readonly FlagSpec Config = new(true, "YAML config file (default /etc/lwpwatch/lwpwatch.yaml if present, else built-in defaults)");
 
+    private static readonly FlagSpec Replay = new(true, "run on a capture bundle instead of this machine, on the recorded clock");
+
+    private static readonly FlagSpec Until = new(true, "with --replay: stop after poll N");
+
     public static readonly IReadOnlyDictionary<string, VerbSpec> All = new Dictionary<string, VerbSpec>(StringComparer.Ordinal)
     {
         ["run"] = new(
             "run the daemon: poll, serve /metrics and the API, alert",
-            "lwpwatch run [--config FILE] [--listen http://127.0.0.1:9781] [--interval 15s]",
+            "lwpwatch run [--config FILE] [--listen http://127.0.0.1:9781] [--interval 15s] [--replay DIR [--until N]]",
             new Dictionary<string, FlagSpec>(StringComparer.Ordinal)
             {
                 ["config"] = Config,
                 ["listen"] = new(true, "HTTP listen URL (overrides http.listen)"),
                 ["interval"] = new(true, "poll interval, e.g. 15s (overrides poll.interval)"),
+                ["replay"] = Replay,
+                ["until"] = Until,
             }),
         ["check"] = new(
             "poll once and report; exit 0 ok, 1 warning, 2 critical, 3 unknown",
-            "lwpwatch check [--config FILE] [--format table|json] [--all]",
+            "lwpwatch check [--config FILE] [--format table|json] [--all] [--replay DIR [--until N]]",
             new Dictionary<string, FlagSpec>(StringComparer.Ordinal)
             {
                 ["config"] = Config,
                 ["format"] = new(true, "table (default) or json"),
                 ["all"] = new(false, "table: also list unlimited zones without denials"),
+                ["replay"] = Replay,
+                ["until"] = Until,
+            }),
+        ["capture"] = new(
+            "record exactly what the collectors read into a bundle (for bug reports and replays)",
+            "lwpwatch capture --out DIR [--polls N] [--interval 15s] [--config FILE]",
+            new Dictionary<string, FlagSpec>(StringComparer.Ordinal)
+            {
+                ["config"] = Config,
+                ["out"] = new(true, "new (or empty) directory to write the bundle to"),
+                ["polls"] = new(true, "number of polls to record (default 1)"),
+                ["interval"] = new(true, "time between polls, e.g. 30s (overrides poll.interval)"),
             }),
         ["config validate"] = new(
             "check a config file; print every problem with its key; exit 1 if any",

@@ -16,11 +16,11 @@ public sealed class PollPipeline
     private readonly Poller _poller;
     private readonly RuleEngine _engine;
 
-    public PollPipeline(LwpWatchOptions options, IHostSource io, TimeProvider clock, string? platform = null)
+    public PollPipeline(LwpWatchOptions options, IHostSource io, TimeProvider clock, string? platform = null, string? host = null)
     {
         Platform = platform ?? CollectorFactory.DetectPlatform(options.Poll.Platform, io);
         Collectors = CollectorFactory.Create(Platform, options, io);
-        _poller = new Poller(Collectors, clock, Environment.MachineName, Platform, options.Poll.CollectorTimeout);
+        _poller = new Poller(Collectors, clock, host ?? Environment.MachineName, Platform, options.Poll.CollectorTimeout);
         Rules = RuleFactory.Create(options.Rules);
         _engine = new RuleEngine(Rules, options.Poll.History);
     }

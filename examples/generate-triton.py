@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""Generate examples/triton-fs-local-stuck: a capture bundle (format version 1, DESIGN.md "Capture bundles")
+of a SmartOS compute node during the Triton incident, exactly as LwpWatch's illumos collectors would have
+recorded it.
+
+The story: VM 9a3f0c1e-... (alias delegate-test-7) is created with max_lwps 400 and a delegated dataset.
+During its first boot svc:/system/filesystem/local:default runs `zfs mount`, and two zfs mount processes
+grow until the zone holds 398 of its 400 LWPs; forks start failing (forkfail_cap rises), fs-local stays
+offline with next state online for minutes, the provisioning marker stays in place and vmadm will give up
+at transition_expire = creation + 300 s. A healthy VM (web-frontend-1) and the global zone run alongside.
+
+Usage: python3 examples/generate-triton.py [OUTPUT_DIR]   (default: examples/triton-fs-local-stuck)
+Deterministic: the same script always writes the same bytes (tests compare a fresh run with the repo copy).
+"""
+import json
+import os
+import shutil
+import struct
+import sys
+import time
+
+HOST = "cn-triton-07"
+CREATED = 1757322292               # zone boot = VM creation (2025-09-08T09:04:52Z)
+DEADLINE_MS = (CREATED + 300) * 1000
+FIRST_POLL = CREATED + 45
+INTERVAL = 30
+POLLS = 8
+
+SICK = "9a3f0c1e-5b7d-4c21-8e44-0f6d2b1a7c90"
+SICK_ALIAS = "delegate-test-7"
+SICK_ID = 12
+SICK_MAX_LWPS = 400
+WEB = "c0f63bf1-aa36-4c78-8c3c-a9cfe3b0001e"
+WEB_ALIAS = "web-frontend-1"
+WEB_ID = 1
+WEB_MAX_LWPS = 2000
+
+# LWPs of the two `zfs mount` processes together, per poll; with the zone's other processes (32 LWPs)
+# the zone ends at 398 of 400.
+ZFS_LWPS = [60, 140, 230, 300, 350, 366, 366, 366]
+# forkfail_cap of the sick zone per poll: zero until it nears the cap, then rising (1734 = the fixture's).
+FORKFAIL_CAP = [0, 0, 0, 0, 12, 310, 920, 1734]
+
+SMF_STATES_SICK = [
+    ("online", "-", "svc:/system/filesystem/minimal:default", CREATED - 1),
+    ("offline", "-", "svc:/smartdc/zoneinit:default", CREATED - 3),
+    ("offline", "online", "svc:/system/filesystem/local:default", CREATED),
+    ("offline", "-", "svc:/milestone/multi-user:default", CREATED - 3),
+    ("online", "-", "svc:/system/svc/restarter:default", CREATED - 6),
+]
+WEB_BOOT = CREATED - 6 * 86400
+SMF_STATES_WEB = [
+    ("online", "-", "svc:/system/filesystem/local:default", WEB_BOOT),
+    ("online", "-", "svc:/milestone/multi-user:default", WEB_BOOT),
+    ("online", "-", "svc:/network/nginx:default", WEB_BOOT),
+    ("online", "-", "svc:/smartdc/application/web:default", WEB_BOOT + 40),
+]
+GZ_BOOT = 1757300000
+SMF_STATES_GZ = [
+    ("online", "-", "svc:/system/svc/restarter:default", GZ_BOOT),
+    ("online", "-", "svc:/system/filesystem/local:default", GZ_BOOT),
+    ("online", "-", "svc:/smartdc/agent/vm-agent:default", GZ_BOOT + 90),
+    ("online", "-", "svc:/smartdc/agent/cn-agent:default", GZ_BOOT + 90),
+    ("disabled", "-", "svc:/network/ssh:default", 1700000000),
+]
+
+# (pid, ppid, fname, psargs, lwps) per zone; the zfs rows get their LWPs per poll.
+GLOBAL_PROCS = [
+    (1, 0, "init", "/sbin/init", 1),
+    (8, 1, "svc.startd", "/lib/svc/bin/svc.startd", 14),
+    (10, 1, "svc.configd", "/lib/svc/bin/svc.configd", 48),
+    (180, 1, "nscd", "/usr/sbin/nscd", 31),
+    (210, 1, "zoneadmd", "zoneadmd -z " + SICK, 5),
+    (211, 1, "zoneadmd", "zoneadmd -z " + WEB, 5),
+    (390, 1, "node", "/opt/smartdc/agents/lib/node_modules/vm-agent/node/bin/node vm-agent.js", 11),
+    (391, 1, "node", "/opt/smartdc/agents/lib/node_modules/cn-agent/node/bin/node cn-agent.js", 11),
+    (402, 1, "vminfod", "/usr/vm/sbin/vminfod", 11),
+    (500, 1, "fmd", "/usr/lib/fm/fmd/fmd", 26),
+    (612, 1, "sshd", "/usr/lib/ssh/sshd", 1),
+]
+WEB_PROCS = [
+    (3100, 1, "init", "/sbin/init", 1),
+    (3120, 3100, "svc.startd", "/lib/svc/bin/svc.startd", 12),
+    (3122, 3100, "svc.configd", "/lib/svc/bin/svc.configd", 15),
+    (3300, 3120, "nginx", "nginx: master process /opt/local/sbin/nginx", 1),
+    (3301, 3300, "nginx", "nginx: worker process", 1),
+    (3302, 3300, "nginx", "nginx: worker process", 1),
+    (3400, 3120, "node", "/opt/local/bin/node /opt/web/server.js", 11),
+    (3401, 3400, "node", "/opt/local/bin/node /opt/web/worker.js --id 1", 11),
+    (3402, 3400, "node", "/opt/local/bin/node /opt/web/worker.js --id 2", 11),
+]
+SICK_PROCS = [
+    (20958, 20950, "init", "/sbin/init", 1),
+    (20970, 20958, "svc.startd", "/lib/svc/bin/svc.startd", 12),
+    (20972, 20958, "svc.configd", "/lib/svc/bin/svc.configd", 17),
+    (20985, 20970, "fs-local", "/bin/sh /lib/svc/method/fs-local", 1),
+    (20986, 20985, "ctrun", "/usr/bin/ctrun -l child -o noorphan /lib/svc/method/fs-local", 1),
+    (20990, 20985, "zfs", "/usr/sbin/zfs mount -a", None),
+    (20991, 20985, "zfs", "/usr/sbin/zfs mount zones/" + SICK + "/data", None),
+]
+
+
+def iso(epoch):
+    return time.strftime("%Y-%m-%dT%H:%M:%S.0000000Z", time.gmtime(epoch))
+
+
+def stime(then, now):
+    """svcs STIME: %k:%M:%S within 24 h, %b_%d within ~12 months, else %Y (the node runs in UTC)."""
+    t = time.gmtime(then)
+    if now - then < 86400:
+        return "%2d:%s" % (t.tm_hour, time.strftime("%M:%S", t))
+    if now - then < 12 * 30 * 86400:
+        return time.strftime("%b_%d", t)
+    return time.strftime("%Y", t)
+
+
+def psinfo(pid, ppid, zoneid, nlwp, fname, psargs, start):
+    """psinfo_t as a 64-bit reader sees it on x86 (416 bytes, little-endian; Fixtures/illumos/psinfo-layout.md)."""
+    b = bytearray(416)
+    struct.pack_into("<iiiiii", b, 0, 0x02000000, nlwp, pid, ppid, pid, pid)   # flag nlwp pid ppid pgid sid
+    struct.pack_into("<qq", b, 88, start, 0)                                    # pr_start
+    struct.pack_into("16s", b, 136, fname.encode()[:16])
+    struct.pack_into("80s", b, 152, psargs.encode()[:80])
+    struct.pack_into("<ii", b, 232, 0, len(psargs.split()))                      # wstat argc
+    b[256] = 2                                                                   # PR_MODEL_LP64
+    struct.pack_into("<iiiiiii", b, 260, 1, 0, 0, 0, zoneid, 0, 0)               # task proj nzomb pool zoneid contract filler
+    return bytes(b)
+
+
+def kstat_zone(lines, zid, name, forkfail_cap, waitrq, boot):
+    kname = name[:30]
+    stats = {
+        "avenrun_15min": 3, "avenrun_1min": 9, "avenrun_5min": 6, "boot_time": boot, "class": "zone_misc",
+        "crtime": "85371.482312610", "forkfail_cap": forkfail_cap, "forkfail_misc": 0, "forkfail_nomem": 0,
+        "forkfail_noproc": 0, "init_pid": 1, "init_restarts": 0, "mapfail_seglim": 0, "nested_interp": 0,
+        "nsec_sys": 9120000000, "nsec_user": 2230000000, "nsec_waitrq": waitrq, "snaptime": "1210123.006622201",
+        "zonename": name,
+    }
+    for k in sorted(stats):
+        lines.append("zones:%d:%s:%s\t%s" % (zid, kname, k, stats[k]))
+
+
+def kstat_caps(lines, zid, name, nprocs):
+    for res, usage, value in (("lockedmem", 0, 1073741824), ("nprocs", nprocs, 2147483647), ("swapresv", 211812352, 4294967296)):
+        kname = "%s_zone_%d" % (res, zid)
+        for k, v in (("class", "zone_caps"), ("crtime", "85371.482312610"), ("snaptime", "1210123.006622201"),
+                     ("usage", usage), ("value", value), ("zonename", name)):
+            lines.append("caps:%d:%s:%s\t%s" % (zid, kname, k, v))
+
+
+def command(argv, stdout, duration, stderr="", exit_code=0):
+    return {"argv": argv, "exitCode": exit_code, "stdout": stdout, "stderr": stderr, "durationMs": duration}
+
+
+def write_json(path, obj):
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+
+
+def poll(root, n):
+    now = FIRST_POLL + (n - 1) * INTERVAL
+    pdir = os.path.join(root, "polls", "%04d" % n)
+    files = os.path.join(pdir, "files")
+    os.makedirs(os.path.join(files, "proc"))
+    write_json(os.path.join(pdir, "poll.json"), {"takenAt": iso(now)})
+
+    zfs = ZFS_LWPS[n - 1]
+    zones = [(0, "global", GLOBAL_PROCS, GZ_BOOT), (WEB_ID, WEB, WEB_PROCS, WEB_BOOT), (SICK_ID, SICK, SICK_PROCS, CREATED)]
+    nprocs = {}
+    for zid, name, procs, boot in zones:
+        nprocs[zid] = len(procs)
+        for pid, ppid, fname, psargs, lwps in procs:
+            if lwps is None:  # the two zfs mounts share the growth
+                lwps = (zfs + 1) // 2 if pid == 20990 else zfs // 2
+            d = os.path.join(files, "proc", str(pid))
+            os.makedirs(d)
+            with open(os.path.join(d, "psinfo"), "wb") as f:
+                f.write(psinfo(pid, ppid, zid, lwps, fname, psargs, boot + 5))
+
+    zoneadm = "".join([
+        "0:global:running:/::liveimg:shared:0\n",
+        "%d:%s:running:/zones/%s:%s:joyent-minimal:excl:%d\n" % (WEB_ID, WEB, WEB, WEB, WEB_ID),
+        "%d:%s:running:/zones/%s:%s:joyent:excl:%d\n" % (SICK_ID, SICK, SICK, SICK, SICK_ID),
+    ])
+
+    kstat = []
+    kstat_zone(kstat, 0, "global", 0, 1233000000 + n * 1000000, GZ_BOOT)
+    kstat_zone(kstat, WEB_ID, WEB, 0, 40000000 + n * 100000, WEB_BOOT)
+    kstat_zone(kstat, SICK_ID, SICK, FORKFAIL_CAP[n - 1], 120000000 + n * 9000000, CREATED)
+    for zid, name in ((0, "global"), (WEB_ID, WEB), (SICK_ID, SICK)):
+        kstat_caps(kstat, zid, name, nprocs[zid])
+
+    vmadm = "".join([
+        "%s:running:running:%d:/zones/%s::%s\n" % (WEB, WEB_MAX_LWPS, WEB, WEB_ALIAS),
+        "%s:provisioning:running:%d:/zones/%s:%d:%s\n" % (SICK, SICK_MAX_LWPS, SICK, DEADLINE_MS, SICK_ALIAS),
+    ])
+
+    svcs = []
+    for zone, rows in ((SICK, SMF_STATES_SICK), (WEB, SMF_STATES_WEB), ("global", SMF_STATES_GZ)):
+        for state, nstate, fmri, since in rows:
+            svcs.append("%-16s %-14s %-13s %-8s %s" % (zone, state, nstate, stime(since, now), fmri))
+
+    write_json(os.path.join(pdir, "commands.json"), [
+        command(["zoneadm", "list", "-pc"], zoneadm, 14),
+        command(["kstat", "-p", "zones:::", "caps:::"], "\n".join(kstat) + "\n", 38),
+        command(["vmadm", "list", "-p", "-o", "uuid,state,zone_state,max_lwps,zonepath,transition_expire,alias"], vmadm, 412),
+        command(["svcs", "-Z", "-a", "-H", "-o", "zone,state,nstate,stime,fmri"], "\n".join(svcs) + "\n", 220 + 40 * n),
+    ])
+
+    # The mtimes the caps collector asked for: the sick VM's provisioning marker (created with the VM) and
+    # the healthy VM's (absent: null).
+    write_json(os.path.join(pdir, "files.json"), sorted([
+        {"path": "/zones/%s/root/var/svc/provisioning" % SICK, "mtime": iso(CREATED + 2)},
+        {"path": "/zones/%s/root/var/svc/provisioning" % WEB, "mtime": None},
+    ], key=lambda e: e["path"]))
+    marker = os.path.join(files, "zones", SICK, "root", "var", "svc")
+    os.makedirs(marker)
+    open(os.path.join(marker, "provisioning"), "wb").close()
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "triton-fs-local-stuck")
+    if os.path.exists(root):
+        shutil.rmtree(root)
+    os.makedirs(root)
+    write_json(os.path.join(root, "bundle.json"), {"version": 1, "platform": "illumos", "host": HOST, "polls": POLLS})
+    for n in range(1, POLLS + 1):
+        poll(root, n)
+
+
+if __name__ == "__main__":
+    main()

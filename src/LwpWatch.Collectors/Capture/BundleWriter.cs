@@ -1,0 +1,179 @@
+using System.Globalization;
+using System.Text.Json;
+using LwpWatch.Collectors.Process;
+
+namespace LwpWatch.Collectors.Capture;
+
+/// <summary>
+/// Writes a capture bundle (format version 1, see DESIGN.md "Capture bundles"):
+/// bundle.json, and per poll polls/NNNN/{poll.json, files/&lt;abs path&gt;, files.json, commands.json}.
+/// bundle.json is rewritten after every poll, so an interrupted capture is still a valid, shorter bundle.
+/// </summary>
+public sealed class BundleWriter
+{
+    public const int Version = 1;
+
+    private readonly string _root;
+    private readonly string _platform;
+    private readonly string _host;
+    private int _polls;
+
+    private BundleWriter(string root, string platform, string host)
+    {
+        _root = root;
+        _platform = platform;
+        _host = host;
+    }
+
+    public string Root => _root;
+
+    public int Polls => _polls;
+
+    /// <summary>Starts a bundle in <paramref name="directory"/>, which must not exist or be empty (never mixes two captures).</summary>
+    public static BundleWriter Create(string directory, string platform, string host)
+    {
+        if (platform is not ("linux" or "illumos"))
+        {
+            throw new ArgumentException($"platform must be linux or illumos, got '{platform}'", nameof(platform));
+        }
+
+        var root = Path.GetFullPath(directory);
+        if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any())
+        {
+            throw new BundleException($"capture: {root} is not empty; choose a new directory");
+        }
+
+        Directory.CreateDirectory(root);
+        var w = new BundleWriter(root, platform, host);
+        w.WriteBundleJson();
+        return w;
+    }
+
+    /// <summary>Adds the next poll (numbered from 1) with its clock and what was recorded.</summary>
+    public int WritePoll(DateTimeOffset takenAt, PollRecording recording)
+    {
+        var number = _polls + 1;
+        var dir = Path.Join(_root, "polls", BundlePaths.PollDirectoryName(number));
+        var files = Path.Join(dir, BundlePaths.FilesDir);
+        Directory.CreateDirectory(files);
+
+        foreach (var d in recording.Directories)
+        {
+            Directory.CreateDirectory(BundlePaths.Local(files, d));
+        }
+
+        foreach (var (path, bytes) in recording.Files)
+        {
+            var local = BundlePaths.Local(files, path);
+            Directory.CreateDirectory(Path.GetDirectoryName(local)!);
+            File.WriteAllBytes(local, bytes);
+        }
+
+        WriteJson(Path.Join(dir, BundlePaths.PollFile), w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("takenAt", Iso(takenAt));
+            w.WriteEndObject();
+        });
+
+        WriteJson(Path.Join(dir, BundlePaths.FilesIndex), w =>
+        {
+            // Sorted by path: mtimes asked for, and paths asked about that did not exist (mtime null).
+            w.WriteStartArray();
+            var keys = new SortedSet<string>(recording.Mtimes.Keys, StringComparer.Ordinal);
+            keys.UnionWith(recording.Absent);
+            foreach (var k in keys)
+            {
+                w.WriteStartObject();
+                w.WriteString("path", k);
+                if (recording.Mtimes.TryGetValue(k, out var m))
+                {
+                    w.WriteString("mtime", Iso(m));
+                }
+                else
+                {
+                    w.WriteNull("mtime");
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+        });
+
+        WriteJson(Path.Join(dir, BundlePaths.CommandsFile), w =>
+        {
+            w.WriteStartArray();
+            foreach (var c in recording.Commands)
+            {
+                WriteCommand(w, c);
+            }
+
+            w.WriteEndArray();
+        });
+
+        _polls = number;
+        WriteBundleJson();
+        return number;
+    }
+
+    internal static string Iso(DateTimeOffset t) =>
+        t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    private static void WriteCommand(Utf8JsonWriter w, CommandResult c)
+    {
+        w.WriteStartObject();
+        w.WriteStartArray("argv");
+        foreach (var a in c.Argv)
+        {
+            w.WriteStringValue(a);
+        }
+
+        w.WriteEndArray();
+        w.WriteNumber("exitCode", c.ExitCode);
+        w.WriteString("stdout", c.Stdout);
+        w.WriteString("stderr", c.Stderr);
+        w.WriteNumber("durationMs", (long)Math.Round(c.Duration.TotalMilliseconds));
+
+        // Optional (absent when false/null): a run that never started or was killed is not an exit code.
+        if (c.TimedOut)
+        {
+            w.WriteBoolean("timedOut", true);
+        }
+
+        if (c.Truncated)
+        {
+            w.WriteBoolean("truncated", true);
+        }
+
+        if (c.StartError is not null)
+        {
+            w.WriteString("startError", c.StartError);
+        }
+
+        w.WriteEndObject();
+    }
+
+    private void WriteBundleJson() => WriteJson(Path.Join(_root, BundlePaths.BundleFile), w =>
+    {
+        w.WriteStartObject();
+        w.WriteNumber("version", Version);
+        w.WriteString("platform", _platform);
+        w.WriteString("host", _host);
+        w.WriteNumber("polls", _polls);
+        w.WriteEndObject();
+    });
+
+    /// <summary>Write to a temp file and rename, so a reader never sees half a JSON file.</summary>
+    private static void WriteJson(string path, Action<Utf8JsonWriter> write)
+    {
+        var tmp = path + ".tmp";
+        using (var fs = File.Create(tmp))
+        using (var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            write(w);
+        }
+
+        File.Move(tmp, path, overwrite: true);
+    }
+}

@@ -1,0 +1,314 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using LwpWatch.Collectors.Io;
+using LwpWatch.Collectors.Process;
+
+namespace LwpWatch.Collectors.Capture;
+
+/// <summary>
+/// One recorded poll as a host: reads come from files/, listings are derived from the files/ tree, mtimes
+/// and recorded absences from files.json, commands from commands.json by exact argv (repeats of the same argv
+/// are served in recorded order, the last one again after that). Anything the recording cannot answer throws
+/// a <see cref="BundleException"/> naming it, which fails only the collector that asked. Paths with '..' and
+/// symlinks that are absolute or lead outside the bundle are refused.
+/// </summary>
+public sealed class ReplayHostSource : IHostSource
+{
+    private const int MaxLinkHops = 40;
+
+    private readonly string _bundleRoot;
+    private readonly string _filesRoot;
+    private readonly string _label;
+    private readonly Dictionary<string, DateTimeOffset?> _index = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Queue<CommandResult>> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CommandResult> _lastServed = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+
+    public ReplayHostSource(string bundleRoot, BundlePoll poll)
+    {
+        _bundleRoot = Path.GetFullPath(bundleRoot);
+        _filesRoot = Path.Join(poll.Directory, BundlePaths.FilesDir);
+        _label = $"replay of poll {poll.Number.ToString(CultureInfo.InvariantCulture)} ({poll.Directory})";
+        TakenAt = poll.TakenAt;
+        LoadIndex(Path.Join(poll.Directory, BundlePaths.FilesIndex));
+        LoadCommands(Path.Join(poll.Directory, BundlePaths.CommandsFile));
+    }
+
+    public DateTimeOffset TakenAt { get; }
+
+    public string? ReadText(string path)
+    {
+        var (key, local) = Resolve(path);
+        if (File.Exists(local))
+        {
+            return Encoding.UTF8.GetString(File.ReadAllBytes(local));
+        }
+
+        return IsAbsent(key) || Directory.Exists(local) ? null : throw Missing($"file {key}");
+    }
+
+    public byte[]? ReadBytes(string path, int maxBytes)
+    {
+        var (key, local) = Resolve(path);
+        if (File.Exists(local))
+        {
+            var all = File.ReadAllBytes(local);
+            return all.Length <= maxBytes ? all : all[..maxBytes];
+        }
+
+        return IsAbsent(key) || Directory.Exists(local) ? null : throw Missing($"file {key}");
+    }
+
+    public IReadOnlyList<string> ListDirectories(string path)
+    {
+        var (key, local) = Resolve(path);
+        if (Directory.Exists(local))
+        {
+            var result = new List<string>();
+            foreach (var d in new DirectoryInfo(local).EnumerateDirectories())
+            {
+                // Like the live source: never follow symlinked directories.
+                if ((d.Attributes & FileAttributes.ReparsePoint) == 0)
+                {
+                    result.Add(d.Name);
+                }
+            }
+
+            result.Sort(StringComparer.Ordinal);
+            return result;
+        }
+
+        return IsAbsent(key) ? [] : throw Missing($"directory listing of {key}");
+    }
+
+    public IReadOnlyList<string> ListEntries(string path)
+    {
+        var (key, local) = Resolve(path);
+        if (Directory.Exists(local))
+        {
+            var result = new List<string>();
+            foreach (var e in new DirectoryInfo(local).EnumerateFileSystemInfos())
+            {
+                result.Add(e.Name);
+            }
+
+            result.Sort(StringComparer.Ordinal);
+            return result;
+        }
+
+        return IsAbsent(key) ? [] : throw Missing($"directory listing of {key}");
+    }
+
+    public bool FileExists(string path)
+    {
+        var (key, local) = Resolve(path);
+        if (File.Exists(local))
+        {
+            return true;
+        }
+
+        return IsAbsent(key) || Directory.Exists(local) ? false : throw Missing($"existence of {key}");
+    }
+
+    public bool DirectoryExists(string path)
+    {
+        var (key, local) = Resolve(path);
+        if (Directory.Exists(local))
+        {
+            return true;
+        }
+
+        return IsAbsent(key) || File.Exists(local) ? false : throw Missing($"existence of {key}");
+    }
+
+    public DateTimeOffset? GetModifiedTime(string path)
+    {
+        var key = BundlePaths.Normalize(path);
+        lock (_lock)
+        {
+            return _index.TryGetValue(key, out var m) ? m : throw Missing($"mtime of {key} (not in files.json)");
+        }
+    }
+
+    public Task<CommandResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var key = ArgvKey(argv);
+        CommandResult result;
+        lock (_lock)
+        {
+            if (_commands.TryGetValue(key, out var queue) && queue.Count > 0)
+            {
+                result = queue.Dequeue();
+                _lastServed[key] = result;
+            }
+            else if (!_lastServed.TryGetValue(key, out result!))
+            {
+                throw Missing($"command '{string.Join(' ', argv)}' (no entry with this exact argv in commands.json)");
+            }
+        }
+
+        return Task.FromResult(result with { Argv = [.. argv] });
+    }
+
+    private static string ArgvKey(IReadOnlyList<string> argv) => string.Join('\0', argv);
+
+    private bool IsAbsent(string key)
+    {
+        lock (_lock)
+        {
+            return _index.TryGetValue(key, out var m) && m is null;
+        }
+    }
+
+    private BundleException Missing(string what) => new($"{_label}: {what} was not recorded");
+
+    /// <summary>The local path for a host path, after refusing '..' and any symlink that leaves the bundle.</summary>
+    private (string Key, string Local) Resolve(string path)
+    {
+        string key;
+        try
+        {
+            key = BundlePaths.Normalize(path);
+        }
+        catch (BundleException ex)
+        {
+            throw new BundleException($"{_label}: refused: {ex.Message}");
+        }
+
+        var current = _filesRoot;
+        var hops = 0;
+        var pending = new Queue<string>(key.Split('/', StringSplitOptions.RemoveEmptyEntries));
+        while (pending.Count > 0)
+        {
+            var next = Path.Join(current, pending.Dequeue());
+            var info = new FileInfo(next);
+            if (info.LinkTarget is { } target)
+            {
+                if (++hops > MaxLinkHops)
+                {
+                    throw new BundleException($"{_label}: refused {key}: too many symlinks");
+                }
+
+                if (Path.IsPathRooted(target))
+                {
+                    throw new BundleException($"{_label}: refused {key}: {next} is an absolute symlink ({target})");
+                }
+
+                var resolved = Path.GetFullPath(Path.Join(current, target));
+                if (!Inside(resolved))
+                {
+                    throw new BundleException($"{_label}: refused {key}: symlink {next} -> {target} leaves the bundle");
+                }
+
+                next = resolved;
+            }
+
+            current = next;
+        }
+
+        return (key, current);
+    }
+
+    private bool Inside(string full) =>
+        full.Equals(_bundleRoot, StringComparison.Ordinal) || full.StartsWith(_bundleRoot + "/", StringComparison.Ordinal);
+
+    private void LoadIndex(string file)
+    {
+        if (!File.Exists(file))
+        {
+            throw new BundleException($"{_label}: {file} is missing");
+        }
+
+        using var doc = BundleReader.Parse(file);
+        if (doc.RootElement.ValueKind != JsonValueKind.Array)
+        {
+            throw new BundleException($"{file}: must be an array of {{\"path\",\"mtime\"}}");
+        }
+
+        foreach (var e in doc.RootElement.EnumerateArray())
+        {
+            var path = BundlePaths.Normalize(BundleReader.Str(e, "path", file));
+            if (!e.TryGetProperty("mtime", out var m))
+            {
+                throw new BundleException($"{file}: entry for {path} has no \"mtime\"");
+            }
+
+            if (m.ValueKind == JsonValueKind.Null)
+            {
+                _index[path] = null;
+            }
+            else if (m.ValueKind == JsonValueKind.String
+                && DateTimeOffset.TryParse(m.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
+            {
+                _index[path] = t;
+            }
+            else
+            {
+                throw new BundleException($"{file}: mtime of {path} must be an ISO time or null");
+            }
+        }
+    }
+
+    private void LoadCommands(string file)
+    {
+        if (!File.Exists(file))
+        {
+            throw new BundleException($"{_label}: {file} is missing");
+        }
+
+        using var doc = BundleReader.Parse(file);
+        if (doc.RootElement.ValueKind != JsonValueKind.Array)
+        {
+            throw new BundleException($"{file}: must be an array of commands");
+        }
+
+        var n = 0;
+        foreach (var e in doc.RootElement.EnumerateArray())
+        {
+            n++;
+            var where = $"{file}: command #{n.ToString(CultureInfo.InvariantCulture)}";
+            if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty("argv", out var argvEl) || argvEl.ValueKind != JsonValueKind.Array)
+            {
+                throw new BundleException($"{where}: \"argv\" must be an array of strings");
+            }
+
+            var argv = ImmutableArray.CreateBuilder<string>();
+            foreach (var a in argvEl.EnumerateArray())
+            {
+                argv.Add(a.ValueKind == JsonValueKind.String ? a.GetString()! : throw new BundleException($"{where}: \"argv\" must be an array of strings"));
+            }
+
+            if (argv.Count == 0)
+            {
+                throw new BundleException($"{where}: empty argv");
+            }
+
+            if (!e.TryGetProperty("durationMs", out var d) || d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out var ms) || ms < 0)
+            {
+                throw new BundleException($"{where}: \"durationMs\" must be a non-negative integer");
+            }
+
+            var result = new CommandResult
+            {
+                Argv = argv.ToImmutable(),
+                ExitCode = BundleReader.Int(e, "exitCode", where),
+                Stdout = BundleReader.Str(e, "stdout", where),
+                Stderr = BundleReader.Str(e, "stderr", where),
+                Duration = TimeSpan.FromMilliseconds(ms),
+                TimedOut = e.TryGetProperty("timedOut", out var to) && to.ValueKind == JsonValueKind.True,
+                Truncated = e.TryGetProperty("truncated", out var tr) && tr.ValueKind == JsonValueKind.True,
+                StartError = e.TryGetProperty("startError", out var se) && se.ValueKind == JsonValueKind.String ? se.GetString() : null,
+            };
+            var key = ArgvKey(result.Argv);
+            if (!_commands.TryGetValue(key, out var q))
+            {
+                _commands[key] = q = new Queue<CommandResult>();
+            }
+
+            q.Enqueue(result);
+        }
+    }
+}

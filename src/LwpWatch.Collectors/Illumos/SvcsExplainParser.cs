@@ -1,0 +1,203 @@
+using System.Collections.Immutable;
+using System.Globalization;
+
+namespace LwpWatch.Collectors.Illumos;
+
+/// <summary>One block of <c>svcs -xv</c>: why a service instance is not running, and what it blocks.</summary>
+public sealed record SvcsExplanation
+{
+    public required string Fmri { get; init; }
+
+    public string? Description { get; init; }
+
+    public string? Zone { get; init; }
+
+    public required string State { get; init; }
+
+    /// <summary>The "since" time of the State line (svcs prints the node's local time; UTC on SmartOS).</summary>
+    public DateTimeOffset? StateSince { get; init; }
+
+    public string? Reason { get; init; }
+
+    public ImmutableArray<string> See { get; init; } = [];
+
+    public string? Impact { get; init; }
+
+    /// <summary>The dependent services listed under Impact.</summary>
+    public ImmutableArray<string> Impacted { get; init; } = [];
+}
+
+/// <summary>
+/// Parses <c>svcs -xv [-z zone] [fmri]</c>: blank-line separated blocks, each opening with
+/// "FMRI (description)" followed by right-aligned "Key: value" lines; indented lines without a key continue
+/// the previous key (the Impact list). Empty output is valid: -x lists only services with a problem.
+/// </summary>
+public static class SvcsExplainParser
+{
+    private static readonly string[] Keys = ["Zone", "State", "Reason", "See", "Impact"];
+
+    private static readonly string[] TimeFormats = ["ddd MMM dd HH:mm:ss yyyy", "ddd MMM d HH:mm:ss yyyy"];
+
+    public static ImmutableArray<SvcsExplanation> Parse(string text, string input)
+    {
+        var result = ImmutableArray.CreateBuilder<SvcsExplanation>();
+        Block? block = null;
+        var number = 0;
+        foreach (var raw in text.Split('\n'))
+        {
+            number++;
+            var line = raw.TrimEnd('\r', ' ', '\t');
+            var where = IllumosText.Line(number);
+            if (line.Length == 0)
+            {
+                if (block is not null)
+                {
+                    result.Add(block.Build(input));
+                    block = null;
+                }
+
+                continue;
+            }
+
+            if (block is null)
+            {
+                block = Block.Open(line, input, where);
+                continue;
+            }
+
+            var colon = line.IndexOf(": ", StringComparison.Ordinal);
+            var key = colon > 0 ? line[..colon].Trim() : null;
+            if (key is not null && Array.IndexOf(Keys, key) >= 0 && (colon < 8))
+            {
+                block.Set(key, line[(colon + 2)..].Trim(), input, where);
+            }
+            else if (char.IsWhiteSpace(line[0]) && block.LastKey is not null)
+            {
+                block.Continue(line.Trim());
+            }
+            else
+            {
+                throw new ParseException(input, $"{where}: expected 'Key: value' (Zone, State, Reason, See, Impact) or an indented continuation, got '{line.Trim()}'");
+            }
+        }
+
+        if (block is not null)
+        {
+            result.Add(block.Build(input));
+        }
+
+        return result.ToImmutable();
+    }
+
+    private sealed class Block
+    {
+        private readonly List<string> _see = [];
+        private readonly List<string> _impacted = [];
+        private string _fmri = "";
+        private string? _description;
+        private string? _zone;
+        private string? _state;
+        private DateTimeOffset? _since;
+        private string? _reason;
+        private string? _impact;
+        private string _where = "";
+
+        public string? LastKey { get; private set; }
+
+        public static Block Open(string line, string input, string where)
+        {
+            var trimmed = line.Trim();
+            var space = trimmed.IndexOf(' ', StringComparison.Ordinal);
+            var fmri = space < 0 ? trimmed : trimmed[..space];
+            if (!fmri.StartsWith("svc:/", StringComparison.Ordinal) && !fmri.StartsWith("lrc:/", StringComparison.Ordinal))
+            {
+                throw new ParseException(input, $"{where}: a block must start with a service FMRI, got '{trimmed}'");
+            }
+
+            string? description = null;
+            if (space >= 0)
+            {
+                var rest = trimmed[(space + 1)..].Trim();
+                if (rest.Length < 2 || rest[0] != '(' || rest[^1] != ')')
+                {
+                    throw new ParseException(input, $"{where}: expected '(description)' after the FMRI, got '{rest}'");
+                }
+
+                description = rest[1..^1];
+            }
+
+            return new Block { _fmri = fmri, _description = description, _where = where };
+        }
+
+        public void Set(string key, string value, string input, string where)
+        {
+            LastKey = key;
+            switch (key)
+            {
+                case "Zone":
+                    _zone = value;
+                    break;
+                case "State":
+                    (_state, _since) = ParseState(value, input, where);
+                    break;
+                case "Reason":
+                    _reason = value;
+                    break;
+                case "See":
+                    _see.Add(value);
+                    break;
+                default:
+                    _impact = value;
+                    break;
+            }
+        }
+
+        public void Continue(string text)
+        {
+            switch (LastKey)
+            {
+                case "Impact":
+                    _impacted.Add(text);
+                    break;
+                case "Reason":
+                    _reason = _reason + " " + text;
+                    break;
+                case "See":
+                    _see[^1] = _see[^1] + " " + text;
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        public SvcsExplanation Build(string input) => new()
+        {
+            Fmri = _fmri,
+            Description = _description,
+            Zone = _zone,
+            State = _state ?? throw new ParseException(input, $"{_where}: block for {_fmri} has no State line"),
+            StateSince = _since,
+            Reason = _reason,
+            See = [.. _see],
+            Impact = _impact,
+            Impacted = [.. _impacted],
+        };
+
+        private static (string State, DateTimeOffset? Since) ParseState(string value, string input, string where)
+        {
+            var at = value.IndexOf(" since ", StringComparison.Ordinal);
+            if (at < 0)
+            {
+                return (value, null);
+            }
+
+            var when = string.Join(' ', value[(at + 7)..].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            if (!DateTime.TryParseExact(when, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t))
+            {
+                throw new ParseException(input, $"{where}: State time '{when}' is not like 'Mon Sep 08 09:04:52 2025'");
+            }
+
+            return (value[..at], new DateTimeOffset(t, TimeSpan.Zero));
+        }
+    }
+}

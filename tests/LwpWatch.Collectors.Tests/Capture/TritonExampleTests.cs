@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LwpWatch.Collectors.Capture;
+using LwpWatch.Core.Collection;
+using LwpWatch.Core.Model;
+using LwpWatch.Core.Options;
+using Xunit;
+
+namespace LwpWatch.Collectors.Tests.Capture;
+
+/// <summary>examples/triton-fs-local-stuck read by the real illumos collectors through ReplayHostSource, as on a node.</summary>
+public sealed class TritonExampleTests : IDisposable
+{
+    private const string Sick = "9a3f0c1e-5b7d-4c21-8e44-0f6d2b1a7c90";
+    private const string Web = "c0f63bf1-aa36-4c78-8c3c-a9cfe3b0001e";
+    private readonly string _tmp = Directory.CreateTempSubdirectory("lwpw-test-").FullName;
+
+    public void Dispose() => Directory.Delete(_tmp, recursive: true);
+
+    private static async Task<List<Snapshot>> ReplayAsync(string bundle)
+    {
+        var replay = new BundleReplay(BundleReader.Open(bundle));
+        var collectors = CollectorFactory.Create(replay.Reader.Platform, new LwpWatchOptions(), replay.Source);
+        var poller = new Poller(collectors, replay.Clock, replay.Reader.Host, replay.Reader.Platform, TimeSpan.FromSeconds(30));
+        var snapshots = new List<Snapshot>();
+        foreach (var p in replay.Reader.Polls)
+        {
+            replay.MoveTo(p.Number);
+            snapshots.Add(await poller.PollAsync(CancellationToken.None));
+        }
+
+        return snapshots;
+    }
+
+    [Fact]
+    public async Task EveryPollReplaysThroughTheIllumosCollectors()
+    {
+        var reader = BundleReader.Open(Repo.TritonExample);
+        Assert.Equal("illumos", reader.Platform);
+        Assert.True(reader.Polls.Length >= 8);
+        for (var i = 1; i < reader.Polls.Length; i++)
+        {
+            Assert.Equal(TimeSpan.FromSeconds(30), reader.Polls[i].TakenAt - reader.Polls[i - 1].TakenAt);
+        }
+
+        var snapshots = await ReplayAsync(Repo.TritonExample);
+        foreach (var s in snapshots)
+        {
+            Assert.Equal(["illumos-zones", "illumos-kstat", "illumos-caps", "illumos-psinfo", "illumos-svcs"], s.Collectors.Select(c => c.Name));
+            Assert.All(s.Collectors, c => Assert.True(c.Success, $"{s.TakenAt:O} {c.Name}: {c.Error}"));
+            Assert.Empty(s.Warnings);
+            Assert.Equal(["global", Web, Sick], s.Zones.Select(z => z.Id));
+        }
+
+        // The zone fills up, and forks start failing as it nears the cap.
+        var lwps = snapshots.Select(s => s.FindZone(Sick)!.Lwps).ToList();
+        Assert.Equal(lwps.Order(), lwps);
+        var denials = snapshots.Select(s => s.FindZone(Sick)!.Denials).ToList();
+        Assert.Equal(denials.Order(), denials);
+        Assert.Equal(0, denials[0]);
+
+        var last = snapshots[^1];
+        var sick = last.FindZone(Sick)!;
+        Assert.Equal("delegate-test-7", sick.Name);
+        Assert.Equal(398, sick.Lwps);
+        Assert.Equal(400, sick.LwpLimit);
+        Assert.Equal(1734, sick.Denials);
+        Assert.Equal(7, sick.Processes);
+        Assert.Equal("web-frontend-1", last.FindZone(Web)!.Name);
+        Assert.Equal(2000, last.FindZone(Web)!.LwpLimit);
+        Assert.Null(last.FindZone("global")!.LwpLimit);
+
+        var holders = last.HoldersOf(Sick).ToList();
+        Assert.Equal(["zfs", "zfs"], holders.Take(2).Select(h => h.Command));
+        Assert.Equal(366, holders.Take(2).Sum(h => h.Lwps));
+
+        var p = Assert.Single(last.Provisions);
+        Assert.Equal((Sick, "provisioning", true), (p.ZoneId, p.VmState, p.MarkerPresent));
+        Assert.Equal(p.MarkerSince!.Value.AddSeconds(298), p.Deadline); // creation + 300 s; marker written 2 s in
+        Assert.True(p.Deadline > last.TakenAt);
+
+        var fsLocal = Assert.Single(last.Services, x => x.ZoneId == Sick && x.Name == "svc:/system/filesystem/local:default");
+        Assert.True(fsLocal.InTransition);
+        Assert.Equal(("offline", "online"), (fsLocal.State, fsLocal.NextState));
+        Assert.True(last.TakenAt - fsLocal.StateSince >= TimeSpan.FromMinutes(3));
+        Assert.DoesNotContain(last.Services, x => x.ZoneId != Sick && x.InTransition);
+    }
+
+    [Fact]
+    public async Task ACommandMissingFromTheBundleFailsOnlyItsCollector()
+    {
+        var copy = Path.Combine(_tmp, "bundle");
+        Repo.Copy(Repo.TritonExample, copy);
+        var commands = Path.Combine(copy, "polls", "0008", "commands.json");
+        var array = JsonNode.Parse(File.ReadAllText(commands))!.AsArray();
+        array.Remove(array.Single(c => (string)c!["argv"]![0]! == "svcs"));
+        File.WriteAllText(commands, array.ToJsonString());
+        File.Delete(Path.Combine(copy, "polls", "0008", "files", "proc", "3400", "psinfo"));
+
+        var last = (await ReplayAsync(copy))[^1];
+
+        var svcs = last.Collectors.Single(c => c.Name == "illumos-svcs");
+        Assert.False(svcs.Success);
+        Assert.Contains("command 'svcs -Z -a -H -o zone,state,nstate,stime,fmri'", svcs.Error, StringComparison.Ordinal);
+        Assert.Contains("was not recorded", svcs.Error, StringComparison.Ordinal);
+        var psinfo = last.Collectors.Single(c => c.Name == "illumos-psinfo");
+        Assert.False(psinfo.Success);
+        Assert.Contains("file /proc/3400/psinfo was not recorded", psinfo.Error, StringComparison.Ordinal);
+        Assert.Equal(400, last.FindZone(Sick)!.LwpLimit);
+        Assert.Equal(1734, last.FindZone(Sick)!.Denials);
+    }
+
+    [Fact]
+    public void TheExampleIsExactlyWhatItsGeneratorWrites()
+    {
+        var fresh = Path.Combine(_tmp, "fresh");
+        var psi = new ProcessStartInfo("python3") { RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(Repo.Root, "examples", "generate-triton.py"));
+        psi.ArgumentList.Add(fresh);
+        using (var proc = System.Diagnostics.Process.Start(psi)!)
+        {
+            var err = proc.StandardError.ReadToEnd();
+            Assert.True(proc.WaitForExit(60_000), "generator did not finish");
+            Assert.True(proc.ExitCode == 0, err);
+        }
+
+        var expected = Files(Repo.TritonExample);
+        var actual = Files(fresh);
+        Assert.Equal(expected.Keys, actual.Keys);
+        foreach (var (path, bytes) in expected)
+        {
+            Assert.True(bytes.AsSpan().SequenceEqual(actual[path]), $"{path} differs from a fresh run of examples/generate-triton.py");
+        }
+    }
+
+    private static SortedDictionary<string, byte[]> Files(string root)
+    {
+        var result = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var f in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories))
+        {
+            result[Path.GetRelativePath(root, f)] = File.ReadAllBytes(f);
+        }
+
+        return result;
+    }
+}

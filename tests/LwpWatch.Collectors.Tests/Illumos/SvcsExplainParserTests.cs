@@ -1,0 +1,54 @@
+using LwpWatch.Collectors.Illumos;
+using Xunit;
+
+namespace LwpWatch.Collectors.Tests.Illumos;
+
+public sealed class SvcsExplainParserTests
+{
+    private const string Input = "svcs -xv -z 9a3f0c1e-5b7d-4c21-8e44-0f6d2b1a7c90 svc:/system/filesystem/local:default";
+
+    [Fact]
+    public void ParsesTheFixture()
+    {
+        var x = Assert.Single(SvcsExplainParser.Parse(Fixture.Text("illumos/svcs-xv.txt"), Input));
+        Assert.Equal("svc:/system/filesystem/local:default", x.Fmri);
+        Assert.Equal("local file system mounts", x.Description);
+        Assert.Equal("9a3f0c1e-5b7d-4c21-8e44-0f6d2b1a7c90", x.Zone);
+        Assert.Equal("offline", x.State);
+        Assert.Equal(new DateTimeOffset(2025, 9, 8, 9, 4, 52, TimeSpan.Zero), x.StateSince);
+        Assert.Equal("Start method is running.", x.Reason);
+        Assert.Equal(2, x.See.Length);
+        Assert.EndsWith("system-filesystem-local:default.log", x.See[1], StringComparison.Ordinal);
+        Assert.Equal("14 dependent services are not running:", x.Impact);
+        Assert.Equal(["svc:/milestone/multi-user:default", "svc:/smartdc/zoneinit:default"], x.Impacted.ToArray());
+    }
+
+    [Fact]
+    public void SeveralBlocksAndSpacePaddedDays()
+    {
+        var text = Fixture.Text("illumos/svcs-xv.txt") + "\nsvc:/network/ssh:default (SSH server)\n State: maintenance since Tue Sep  9 01:02:03 2025\nReason: Start method failed repeatedly,\n        last exited with status 1.\n";
+        var xs = SvcsExplainParser.Parse(text, Input);
+        Assert.Equal(2, xs.Length);
+        Assert.Equal("maintenance", xs[1].State);
+        Assert.Equal(new DateTimeOffset(2025, 9, 9, 1, 2, 3, TimeSpan.Zero), xs[1].StateSince);
+        Assert.Equal("Start method failed repeatedly, last exited with status 1.", xs[1].Reason);
+        Assert.Null(xs[1].Zone);
+    }
+
+    [Fact]
+    public void EmptyOutputMeansNothingIsWrong() => Assert.Empty(SvcsExplainParser.Parse("", Input));
+
+    [Theory]
+    [InlineData("not-an-fmri (x)\n State: online\n", "must start with a service FMRI")]
+    [InlineData("svc:/a:default local mounts\n State: online\n", "(description)")]
+    [InlineData("svc:/a:default (x)\nReason: none\n", "no State line")]
+    [InlineData("svc:/a:default (x)\n State: offline since yesterday\n", "State time")]
+    [InlineData("svc:/a:default (x)\n State: online\nGarbage here\n", "expected 'Key: value'")]
+    [InlineData("svc:/a:default (x)\n        svc:/orphan:default\n", "expected 'Key: value'")]
+    public void MalformedBlocksAreNamedParseErrors(string text, string problem)
+    {
+        var ex = Assert.Throws<ParseException>(() => SvcsExplainParser.Parse(text, Input));
+        Assert.Equal(Input, ex.Input);
+        Assert.Contains(problem, ex.Problem, StringComparison.Ordinal);
+    }
+}
