@@ -33,7 +33,8 @@ setup() {
     debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus bookworm "$WORK/rootfs.tmp" "$MIRROR" >"$WORK/debootstrap.log" 2>&1
     mv "$WORK/rootfs.tmp" "$ROOTFS"     # atomic: a half-built rootfs is never mistaken for a cached one
   fi
-  # spawn N: creates N threads, retrying the missing ones every 200 ms, then tells systemd READY=1 itself
+  # spawn N: asks for N threads (like a worker pool: every one attempted, so the first round under a cap of 20
+# gives 19 created and 31 refused), retries the missing ones every 200 ms, then tells systemd READY=1 itself
   # (Type=notify; systemd-notify would be a child, not the main pid). While capped it never gets ready.
   cat > "$WORK/spawn.c" <<'C'
 #include <pthread.h>
@@ -56,9 +57,9 @@ static void notify_ready(void) {
 int main(int c, char **v) {
   int n = c > 1 ? atoi(v[1]) : 100, ok = 0, round = 0;
   while (ok < n) {
-    int failed = 0;
-    for (; ok < n; ok++) { pthread_t t; if (pthread_create(&t, 0, idle, 0)) { failed = 1; break; } }
-    if (round++ == 0 || !failed) { printf("threads_created=%d of %d\n", ok, n); fflush(stdout); }
+    int failed = 0, want = n - ok;
+    for (int i = 0; i < want; i++) { pthread_t t; if (pthread_create(&t, 0, idle, 0)) failed++; else ok++; }
+    if (round++ == 0 || !failed) { printf("threads_created=%d failed=%d of %d\n", ok, failed, n); fflush(stdout); }
     if (failed) usleep(200000);
   }
   notify_ready();
@@ -140,6 +141,8 @@ stop() {
     fi
   done
   rm -f "$WORK/$NAME.nspawn" "$WORK/$NAME.leader" "$WORK/$NAME.console.log"
+  # set-property (persistent) writes drop-ins into the shared rootfs: the next boot must start capped again.
+  rm -rf "$ROOTFS/etc/systemd/system.control"
   for h in pids systemd unified; do [ ! -d "/sys/fs/cgroup/$h/$NAME" ] || { echo "cgroup /sys/fs/cgroup/$h/$NAME left behind" >&2; exit 1; }; done
 }
 

@@ -39,7 +39,8 @@ public sealed class ServiceStuckRule(ServiceStuckSettings settings, CapStarvatio
             var severity = settings.CriticalAfter > TimeSpan.Zero && stuckFor >= settings.CriticalAfter ? Severity.Critical : Severity.Warning;
             var transition = s.NextState is { } nx && nx != "-" ? $"{s.State}->{nx}" : s.State;
             var zone = SnapshotIndex.Zone(context.Current, s.ZoneId);
-            var where = zone?.DisplayName ?? s.ZoneId;
+            // A unit's own cgroup is named after it: say where it is, not its name twice.
+            var where = zone is null || zone.Name == s.Name ? s.ZoneId : zone.DisplayName;
             var tail = verdict.IsCap ? $"cause: its thread cap ({verdict.Detail}), see cap-starvation" : $"verdict {verdict.Cause}: {verdict.Detail}";
             findings.Add(new Finding
             {
