@@ -32,7 +32,13 @@ public static class RunCommand
 
         var options = config.Options;
         using var logger = Program.Logging.Create(options.Logging, toStderr: false);
-        var app = Build(options, Program.LivePipeline(options), logger, []);
+        var pipeline = Program.LivePipeline(options);
+        if (options.Evidence.Enabled)
+        {
+            pipeline.Evidence = new Evidence.EvidenceRecorder(options.Evidence, new Collectors.Evidence.EvidenceGatherer(pipeline.Source, options), new Evidence.EvidenceStore(options.State.Dir, options.Evidence, TimeProvider.System));
+        }
+
+        var app = Build(options, pipeline, logger, []);
         try
         {
             await app.RunAsync().ConfigureAwait(false);

@@ -4,6 +4,8 @@ using LwpWatch.Collectors.Process;
 using LwpWatch.Core.Model;
 using LwpWatch.Core.Options;
 using LwpWatch.Core.Rules;
+using LwpWatch.Collectors.Evidence;
+using LwpWatch.Daemon.Evidence;
 using LwpWatch.Daemon.Pipeline;
 using Xunit;
 using Xunit.Abstractions;
@@ -15,6 +17,7 @@ namespace LwpWatch.Daemon.Tests.Integration;
 /// LwpWatch watches it from the host through the container's D-Bus socket and the host's v1 pids tree.
 /// Needs root, systemd-nspawn and debootstrap (the script installs them; the rootfs is cached in /var/tmp).
 /// </summary>
+[Collection(RealSystemCollection.Name)]
 public sealed class SystemdSandboxTests(ITestOutputHelper output) : IClassFixture<SystemdSandboxTests.Sandbox>
 {
     private static readonly CommandRunner Runner = new();
@@ -24,7 +27,9 @@ public sealed class SystemdSandboxTests(ITestOutputHelper output) : IClassFixtur
     {
         using var box = await Sandbox.StartAsync(output);
         var unitZone = $"/{box.Name}/system.slice/stuck-notify.service";
-        var pipeline = Pipeline(box);
+        var stateDir = Path.Combine(Path.GetTempPath(), "lwpw-test-" + Guid.NewGuid().ToString("N")[..10]);
+        using var cleanup = new TempDir(stateDir);
+        var pipeline = Pipeline(box, stateDir);
 
         // Poll like the daemon does until the diagnosis holds (stuckFor is 2 s in this test's config).
         var outcome = await PollUntil(pipeline, o => o.Findings.Any(f => f.Rule == "cap-starvation"), TimeSpan.FromSeconds(30));
@@ -46,6 +51,16 @@ public sealed class SystemdSandboxTests(ITestOutputHelper output) : IClassFixtur
         var holders = ((System.Collections.IEnumerable)f.Evidence["topHolders"]).Cast<IReadOnlyDictionary<string, object>>().ToList();
         Assert.Contains(holders, h => (string)h["command"] == "spawn" && (long)h["lwps"] >= 19);
 
+        // Evidence was saved in the same poll: the manager's account of the unit and its log tail.
+        Assert.NotNull(f.EvidenceId);
+        var bundle = System.Text.Json.JsonDocument.Parse(pipeline.Evidence!.Store.TryRead(f.EvidenceId!)!).RootElement;
+        Assert.Equal("cap-starvation", bundle.GetProperty("finding").GetProperty("rule").GetString());
+        Assert.Equal(20, bundle.GetProperty("zone").GetProperty("lwpLimit").GetInt64());
+        var items = bundle.GetProperty("items").EnumerateArray().ToList();
+        Assert.Contains(items, i => i.GetProperty("title").GetString() == "systemd unit properties" && i.GetProperty("text").GetString()!.Contains("\"TasksMax\":{\"type\":\"t\",\"data\":20}", StringComparison.Ordinal));
+        Assert.Contains(items, i => i.GetProperty("title").GetString() == "service log tail" && i.GetProperty("text").GetString()!.Contains("threads_created=19 failed=31 of 50", StringComparison.Ordinal));
+        Assert.Contains(items, i => i.GetProperty("title").GetString()!.StartsWith("command line of pid", StringComparison.Ordinal) && i.GetProperty("text").GetString() == "/usr/local/bin/spawn 50");
+
         // The stuck-pre unit has headroom: stuck, but with a non-cap verdict, and no second cap-starvation.
         var pre = Assert.Single(mine, x => x.Rule == "service-stuck" && x.Service == "stuck-pre.service");
         Assert.NotEqual(Verdict.ThreadCap, pre.Evidence["verdict"]);
@@ -60,10 +75,10 @@ public sealed class SystemdSandboxTests(ITestOutputHelper output) : IClassFixtur
         Assert.DoesNotContain(after.Findings, x => x.Rule == "cap-starvation");
         var zone = Assert.Single(after.Snapshot.Zones, z => z.Id == unitZone);
         Assert.Equal(n, zone.LwpLimit);
-        Assert.Equal(51, zone.Lwps); // main thread + 50
+        Assert.True(zone.Lwps >= 51, $"usage {zone.Lwps}: the main thread + 50 workers are all there");
     }
 
-    private static PollPipeline Pipeline(Instance box)
+    private static PollPipeline Pipeline(Instance box, string stateDir)
     {
         var options = new LwpWatchOptions
         {
@@ -74,8 +89,10 @@ public sealed class SystemdSandboxTests(ITestOutputHelper output) : IClassFixtur
                     Enabled = "true",
                     BusAddress = $"unix:path=/proc/{box.Leader}/root/run/dbus/system_bus_socket",
                     CgroupPrefix = "/" + box.Name,
+                    RootDir = $"/proc/{box.Leader}/root",
                 },
             },
+            State = new StateSettings { Dir = stateDir },
             Rules = new RulesSettings
             {
                 CapStarvation = new CapStarvationSettings { StuckFor = TimeSpan.FromSeconds(2) },
@@ -83,7 +100,11 @@ public sealed class SystemdSandboxTests(ITestOutputHelper output) : IClassFixtur
             },
         };
         Assert.Empty(options.Validate());
-        return new PollPipeline(options, new LiveHostSource(Runner), TimeProvider.System, "linux");
+        var io = new LiveHostSource(Runner);
+        return new PollPipeline(options, io, TimeProvider.System, "linux")
+        {
+            Evidence = new EvidenceRecorder(options.Evidence, new EvidenceGatherer(io, options), new EvidenceStore(stateDir, options.Evidence, TimeProvider.System)),
+        };
     }
 
     private async Task<RuleOutcome> PollUntil(PollPipeline pipeline, Func<RuleOutcome, bool> done, TimeSpan limit)
@@ -203,6 +224,17 @@ public sealed class SystemdSandboxTests(ITestOutputHelper output) : IClassFixtur
             finally
             {
                 held.Dispose();
+            }
+        }
+    }
+
+    private sealed class TempDir(string path) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
             }
         }
     }
