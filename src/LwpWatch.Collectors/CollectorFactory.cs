@@ -30,6 +30,8 @@ public static class CollectorFactory
             new CgroupPidsCollector(io, options.Linux),
             new ProcHoldersCollector(io, options.Linux),
             new HostLimitsCollector(io, options.Linux),
+            new SystemdCollector(io, options.Linux),
+            new PressureCollector(io, options.Linux),
         ],
         Illumos =>
         [

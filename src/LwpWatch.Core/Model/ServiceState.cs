@@ -30,4 +30,7 @@ public sealed record ServiceState
 
     /// <summary>systemd ControlGroup (relative to the cgroup root), used to map a unit to its zone.</summary>
     public string? ControlGroup { get; init; }
+
+    /// <summary>Units/services this one needs (systemd Requires/BindsTo), when the collector knows them.</summary>
+    public System.Collections.Immutable.ImmutableArray<string> Dependencies { get; init; } = [];
 }

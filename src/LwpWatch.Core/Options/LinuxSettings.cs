@@ -17,6 +17,8 @@ public sealed record LinuxSettings
     /// <summary>Scan /proc for holders only in zones at or above this usage ratio (a full scan per poll is what makes peers slow).</summary>
     public double HoldersAtRatio { get; init; } = 0.8;
 
+    public SystemdSettings Systemd { get; init; } = new();
+
     public IEnumerable<string> Validate(string path)
     {
         if (string.IsNullOrWhiteSpace(ProcRoot))
@@ -37,6 +39,11 @@ public sealed record LinuxSettings
         if (HoldersAtRatio is < 0 or > 1)
         {
             yield return $"{path}.holdersAtRatio: must be in [0, 1], got {HoldersAtRatio}";
+        }
+
+        foreach (var problem in Systemd.Validate($"{path}.systemd"))
+        {
+            yield return problem;
         }
     }
 }

@@ -20,6 +20,8 @@ public sealed record LwpWatchOptions
 
     public StateSettings State { get; init; } = new();
 
+    public EvidenceSettings Evidence { get; init; } = new();
+
     /// <summary>Every semantic problem at once, each prefixed with its key path.</summary>
     public IReadOnlyList<string> Validate() =>
     [
@@ -30,5 +32,6 @@ public sealed record LwpWatchOptions
         .. Rules.Validate("rules"),
         .. Logging.Validate("logging"),
         .. State.Validate("state"),
+        .. Evidence.Validate("evidence"),
     ];
 }

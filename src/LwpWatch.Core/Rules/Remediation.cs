@@ -22,6 +22,20 @@ public static class Remediation
         return (want + step - 1) / step * step;
     }
 
+    /// <summary>
+    /// The cap to suggest for a zone that is starving: what it uses (usage, peak or the cap it hit) plus the
+    /// thread/process creations it was refused in the window - each one is a task that wanted to exist - at
+    /// most the cap again (a program retrying in a loop inflates that count), times the headroom, rounded up.
+    /// </summary>
+    public static long StarvationLimit(Zone zone, long refused, double headroom = 1.5)
+    {
+        var used = Math.Max(zone.Lwps ?? 0, Math.Max(zone.Peak ?? 0, zone.LwpLimit ?? 0));
+        var demand = used + Math.Min(Math.Max(refused, 0), Math.Max(zone.LwpLimit ?? used, 1));
+        var want = (long)Math.Ceiling(Math.Max(demand, 1) * Math.Max(headroom, 1.0));
+        var step = want < 100 ? 10 : want < 10_000 ? 100 : 1000;
+        return (want + step - 1) / step * step;
+    }
+
     public static ImmutableArray<string> RaiseCapCommands(Zone zone, long newLimit)
     {
         var n = newLimit.ToString(CultureInfo.InvariantCulture);

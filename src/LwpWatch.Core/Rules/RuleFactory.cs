@@ -9,6 +9,11 @@ public static class RuleFactory
     [
         new NearCapRule(settings.NearCap),
         new ForkDeniedRule(settings.ForkDenied),
+        new ServiceStuckRule(settings.ServiceStuck, settings.CapStarvation),
+        new ProvisionStuckRule(settings.ProvisionStuck),
+        new ExhaustionForecastRule(settings.ExhaustionForecast),
+        new CapStarvationRule(settings.CapStarvation, settings.ProvisionStuck),
+        new HostLimitsRule(settings.HostLimits),
         new CollectorHealthRule(),
     ];
 }

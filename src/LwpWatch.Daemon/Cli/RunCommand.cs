@@ -52,6 +52,11 @@ public static class RunCommand
             pipeline = Program.LivePipeline(options);
         }
 
+        if (options.Evidence.Enabled)
+        {
+            pipeline.Evidence = new Evidence.EvidenceRecorder(options.Evidence, new Collectors.Evidence.EvidenceGatherer(pipeline.Source, options), new Evidence.EvidenceStore(options.State.Dir, options.Evidence, TimeProvider.System));
+        }
+
         var app = Build(options, pipeline, logger, []);
         try
         {

@@ -40,6 +40,12 @@ public static class Endpoints
             ? Results.Text(CheckJson.Write(c.Result.Outcome, indented: false), "application/json")
             : Results.Json(new { error = "no poll completed yet" }, statusCode: StatusCodes.Status503ServiceUnavailable));
 
+        // Evidence bundles are files in the spool, written by the poll loop; ids are validated before any path is built.
+        var evidence = new Evidence.EvidenceStore(options.State.Dir, options.Evidence, TimeProvider.System);
+        app.MapGet("/api/v1/evidence/{id}", (string id) => evidence.TryRead(id) is { } json
+            ? Results.Text(json, "application/json")
+            : Results.Json(new { error = $"no evidence bundle '{id}'" }, statusCode: StatusCodes.Status404NotFound));
+
         app.MapGet("/api/v1/findings", () => state.Current is { } c
             ? Results.Text(CheckJson.Write(c.Result.Outcome, indented: false), "application/json")
             : Results.Json(new { error = "no poll completed yet" }, statusCode: StatusCodes.Status503ServiceUnavailable));

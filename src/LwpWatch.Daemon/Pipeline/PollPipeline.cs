@@ -18,6 +18,7 @@ public sealed class PollPipeline
 
     public PollPipeline(LwpWatchOptions options, IHostSource io, TimeProvider clock, string? platform = null, string? host = null)
     {
+        Source = io;
         Platform = platform ?? CollectorFactory.DetectPlatform(options.Poll.Platform, io);
         Collectors = CollectorFactory.Create(Platform, options, io);
         _poller = new Poller(Collectors, clock, host ?? Environment.MachineName, Platform, options.Poll.CollectorTimeout);
@@ -26,6 +27,12 @@ public sealed class PollPipeline
     }
 
     public string Platform { get; }
+
+    /// <summary>What the collectors read through (live, capture or replay); evidence gathering uses the same.</summary>
+    public IHostSource Source { get; }
+
+    /// <summary>Saves evidence bundles for new critical findings in the poll they fire (`run` sets it; `check` does not).</summary>
+    public Evidence.EvidenceRecorder? Evidence { get; set; }
 
     public IReadOnlyList<ICollector> Collectors { get; }
 
@@ -40,6 +47,10 @@ public sealed class PollPipeline
         var sw = Stopwatch.StartNew();
         var snapshot = await _poller.PollAsync(cancellationToken).ConfigureAwait(false);
         var outcome = _engine.Evaluate(snapshot);
+        if (Evidence is not null)
+        {
+            outcome = await Evidence.AttachAsync(outcome, _engine.History, cancellationToken).ConfigureAwait(false);
+        }
         return new PollResult(outcome, sw.Elapsed);
     }
 }

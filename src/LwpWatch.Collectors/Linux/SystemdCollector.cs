@@ -1,0 +1,182 @@
+using System.Collections.Immutable;
+using LwpWatch.Core.Collection;
+using LwpWatch.Core.Model;
+using LwpWatch.Core.Options;
+using LwpWatch.Collectors.Io;
+
+namespace LwpWatch.Collectors.Linux;
+
+/// <summary>
+/// systemd units over D-Bus through busctl (one fork per poll for every unit's state, ListUnits), joined to the
+/// cgroup zones by unit name for TasksCurrent/TasksMax/ControlGroup (systemd reads the same pids.* files).
+/// A unit that newly enters or changes a transition state gets one Properties.GetAll (all interfaces in one
+/// call: state-change stamp, ControlGroup, tasks, dependencies); the answer is cached while that state holds,
+/// so a stuck unit costs one extra fork once, not per poll. At most linux.systemd.maxDetailQueries of those
+/// run per poll, in parallel, each under its own timeout: a hung bus costs one timeout, never a hung poll
+/// (node_exporter #2585).
+/// Must run after the cgroup collector (it reads its zones).
+/// </summary>
+public sealed class SystemdCollector(IHostSource io, LinuxSettings linux) : ICollector
+{
+    private const string Dest = "org.freedesktop.systemd1";
+    private readonly SystemdSettings _settings = linux.Systemd;
+
+    // Detail per unit, valid while (ActiveState, SubState) is unchanged. Only units in transition are kept.
+    private readonly Dictionary<string, (string Active, string Sub, SystemdUnitDetail Detail)> _details = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+
+    public string Name => "systemd";
+
+    public async Task<Contribution> CollectAsync(SnapshotDraft draft, CancellationToken cancellationToken)
+    {
+        if (_settings.Enabled == "false")
+        {
+            return Contribution.Empty;
+        }
+
+        var socket = _settings.SocketPath();
+        if (_settings.Enabled == "auto" && socket is not null && !io.FileExists(socket))
+        {
+            // Not a systemd host (or the bus is down): say so without making every check "unknown".
+            return new Contribution { Warnings = [$"systemd: no system bus at {socket} (linux.systemd.enabled=auto): systemd units not collected"] };
+        }
+
+        var list = await io.RunAsync(Busctl("call", Dest, "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "ListUnits"), _settings.CommandTimeout, cancellationToken).ConfigureAwait(false);
+        if (!list.Succeeded)
+        {
+            throw new IOException($"systemd ListUnits failed: {list.Describe()}");
+        }
+
+        var units = SystemdBusParser.ParseListUnits(list.Stdout, "busctl ListUnits");
+        var warnings = ImmutableArray.CreateBuilder<string>();
+        var details = await DetailsAsync(units, warnings, cancellationToken).ConfigureAwait(false);
+
+        var prefix = _settings.CgroupPrefix;
+        var zonesByUnit = ZonesByUnit(draft, prefix);
+        double? uptime = null;
+        if (details.Values.Any(d => d.StateChangeMonotonicUs is not null))
+        {
+            var path = linux.ProcRoot.TrimEnd('/') + "/uptime";
+            var text = io.ReadText(path) ?? throw new IOException($"{path} is missing: cannot date systemd's monotonic state-change stamps");
+            uptime = SystemdBusParser.ParseUptimeSeconds(text, path);
+        }
+
+        var services = ImmutableArray.CreateBuilder<ServiceState>(units.Length);
+        foreach (var u in units)
+        {
+            if (u.ActiveState == "inactive")
+            {
+                continue; // dead units say nothing about threads and would bloat every snapshot
+            }
+
+            details.TryGetValue(u.Name, out var d);
+            zonesByUnit.TryGetValue(u.Name, out var zone);
+            var cgroup = d?.ControlGroup ?? (zone is null ? null : zone.Id[prefix.Length..]);
+            var zoneId = cgroup is not null ? prefix + cgroup : prefix.Length > 0 ? prefix : "/";
+            services.Add(new ServiceState
+            {
+                ZoneId = zoneId,
+                Name = u.Name,
+                State = u.ActiveState,
+                NextState = u.SubState,
+                InTransition = u.InTransition,
+                StateSince = d?.StateChangeMonotonicUs is { } us && uptime is { } up ? SystemdBusParser.WallTimeOf(us, up, draft.TakenAt) : null,
+                Tasks = d?.TasksCurrent ?? zone?.Lwps,
+                TasksLimit = d is not null ? d.TasksMax : zone?.LwpLimit,
+                ControlGroup = cgroup,
+                Dependencies = d?.Dependencies ?? [],
+            });
+        }
+
+        return new Contribution { Services = services.ToImmutable(), Warnings = warnings.ToImmutable() };
+    }
+
+    /// <summary>The argv of one busctl call against the configured bus, JSON output, no pager/ask-password.</summary>
+    public IReadOnlyList<string> Busctl(params string[] args) =>
+        ["busctl", $"--address={_settings.BusAddress}", "--json=short", "--no-pager", .. args];
+
+    private async Task<Dictionary<string, SystemdUnitDetail>> DetailsAsync(ImmutableArray<SystemdUnit> units, ImmutableArray<string>.Builder warnings, CancellationToken ct)
+    {
+        var result = new Dictionary<string, SystemdUnitDetail>(StringComparer.Ordinal);
+        var toQuery = new List<SystemdUnit>();
+        var inTransition = new HashSet<string>(StringComparer.Ordinal);
+        lock (_gate)
+        {
+            foreach (var u in units)
+            {
+                if (!u.InTransition)
+                {
+                    continue;
+                }
+
+                inTransition.Add(u.Name);
+                if (_details.TryGetValue(u.Name, out var c) && c.Active == u.ActiveState && c.Sub == u.SubState)
+                {
+                    result[u.Name] = c.Detail;
+                }
+                else if (toQuery.Count < _settings.MaxDetailQueries)
+                {
+                    toQuery.Add(u);
+                }
+            }
+
+            foreach (var gone in _details.Keys.Where(k => !inTransition.Contains(k)).ToList())
+            {
+                _details.Remove(gone);
+            }
+        }
+
+        var skipped = inTransition.Count - result.Count - toQuery.Count;
+        if (skipped > 0)
+        {
+            warnings.Add($"systemd: {skipped} units in transition left for the next poll (linux.systemd.maxDetailQueries={_settings.MaxDetailQueries})");
+        }
+
+        var runs = toQuery.Select(u => io.RunAsync(Busctl("call", Dest, u.ObjectPath, "org.freedesktop.DBus.Properties", "GetAll", "s", ""), _settings.CommandTimeout, ct)).ToList();
+        var answers = await Task.WhenAll(runs).ConfigureAwait(false);
+        for (var i = 0; i < toQuery.Count; i++)
+        {
+            var u = toQuery[i];
+            var r = answers[i];
+            if (!r.Succeeded)
+            {
+                // The unit may have left the state (or been unloaded) between the two calls: not a failure of the poll.
+                warnings.Add($"systemd: properties of {u.Name}: {r.Describe()}");
+                continue;
+            }
+
+            try
+            {
+                var d = SystemdBusParser.ParseProperties(r.Stdout, $"busctl GetAll {u.ObjectPath}");
+                result[u.Name] = d;
+                lock (_gate)
+                {
+                    _details[u.Name] = (u.ActiveState, u.SubState, d);
+                }
+            }
+            catch (ParseException ex)
+            {
+                warnings.Add(ex.Message);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Unit name -> its cgroup zone, restricted to the manager's subtree (cgroupPrefix).</summary>
+    private static Dictionary<string, Zone> ZonesByUnit(SnapshotDraft draft, string prefix)
+    {
+        var map = new Dictionary<string, Zone>(StringComparer.Ordinal);
+        foreach (var id in draft.ZoneOrder)
+        {
+            var z = draft.Zones[id];
+            if (z.Unit is { } unit && z.Kind == ZoneKind.Cgroup
+                && (prefix.Length == 0 || id.StartsWith(prefix + "/", StringComparison.Ordinal)))
+            {
+                map.TryAdd(unit, z);
+            }
+        }
+
+        return map;
+    }
+}

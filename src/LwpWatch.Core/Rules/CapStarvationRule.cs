@@ -1,0 +1,215 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using LwpWatch.Core.Model;
+
+namespace LwpWatch.Core.Rules;
+
+/// <summary>
+/// cap-starvation, the root cause: services stuck in transition (or a provision stuck with its marker) in a
+/// zone that is at/near its thread cap or refusing forks become ONE critical finding per starved zone. It names
+/// the zone (id + alias/unit), cap, usage, denials in the window, the top thread holders, the stuck services and
+/// provision (with vmadm's time left), and the exact commands that raise the cap with the computed N. A stuck
+/// service whose zone is not short of threads is left to service-stuck's differential verdict: the cap is
+/// never blamed without evidence.
+/// </summary>
+public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionStuckSettings provisions) : IRule
+{
+    /// <summary>Triton: a zone with a delegated dataset needs this many LWPs for `zfs mount -va` at boot.</summary>
+    public const long TritonZfsMountLwps = 625;
+
+    private readonly TransitionTracker _tracker = new();
+    private readonly Dictionary<string, DateTimeOffset> _provisionSeen = new(StringComparer.Ordinal);
+
+    public string Name => "cap-starvation";
+
+    public IEnumerable<Finding> Evaluate(RuleContext context)
+    {
+        var stuck = _tracker.Update(context.Current);
+        var provisionsStuck = StuckProvisions(context);
+        if (!settings.Enabled)
+        {
+            return [];
+        }
+
+        var now = context.Now;
+        // Group by the starved zone: several stuck services in one zone are one problem, one page.
+        var byZone = new Dictionary<string, Case>(StringComparer.Ordinal);
+        foreach (var (service, since) in stuck)
+        {
+            if (now - since < settings.StuckFor)
+            {
+                continue;
+            }
+
+            var verdict = Diagnosis.Diagnose(service.ZoneId, service, context, settings);
+            if (verdict is { IsCap: true, StarvedZone: { } zone })
+            {
+                Get(byZone, zone, verdict).Services.Add((service, since));
+            }
+        }
+
+        foreach (var (p, age) in provisionsStuck)
+        {
+            var verdict = Diagnosis.Diagnose(p.ZoneId, null, context, settings);
+            if (verdict is { IsCap: true, StarvedZone: { } zone })
+            {
+                Get(byZone, zone, verdict).Provision = (p, age);
+            }
+        }
+
+        var findings = new List<Finding>(byZone.Count);
+        foreach (var c in byZone.Values)
+        {
+            findings.Add(Build(c, context));
+        }
+
+        return findings;
+    }
+
+    private static Case Get(Dictionary<string, Case> byZone, Zone zone, Verdict verdict)
+    {
+        if (!byZone.TryGetValue(zone.Id, out var c))
+        {
+            c = new Case(zone, verdict);
+            byZone[zone.Id] = c;
+        }
+
+        return c;
+    }
+
+    /// <summary>Provisions vmadm is still working on whose marker is older than provisionStuck.minAge.</summary>
+    private List<(Provision P, TimeSpan Age)> StuckProvisions(RuleContext ctx)
+    {
+        var result = new List<(Provision, TimeSpan)>();
+        var live = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in ctx.Current.Provisions)
+        {
+            if (!p.MarkerPresent || p.VmState != "provisioning")
+            {
+                continue;
+            }
+
+            live.Add(p.ZoneId);
+            if (!_provisionSeen.TryGetValue(p.ZoneId, out var first))
+            {
+                first = ctx.Now;
+                _provisionSeen[p.ZoneId] = first;
+            }
+
+            var since = p.MarkerSince is { } m && m < first ? m : first;
+            if (ctx.Now - since >= provisions.MinAge)
+            {
+                result.Add((p, ctx.Now - since));
+            }
+        }
+
+        foreach (var gone in _provisionSeen.Keys.Where(k => !live.Contains(k)).ToList())
+        {
+            _provisionSeen.Remove(gone);
+        }
+
+        return result;
+    }
+
+    private Finding Build(Case c, RuleContext ctx)
+    {
+        var zone = c.Zone;
+        var now = ctx.Now;
+        var illumos = zone.Kind == ZoneKind.IllumosZone;
+        var n = Remediation.StarvationLimit(zone, c.Verdict.Denials, settings.Headroom);
+        var fsLocal = c.Services.Any(s => s.Service.Name.StartsWith("svc:/system/filesystem/local", StringComparison.Ordinal));
+        if (illumos && (fsLocal || c.Provision is not null))
+        {
+            n = Math.Max(n, TritonZfsMountLwps);
+        }
+
+        var services = c.Services.OrderBy(s => s.Since).ToList();
+        var parts = new List<string>();
+        foreach (var (s, since) in services)
+        {
+            parts.Add($"{s.Name} stuck {s.State}{(s.NextState is { } nx && nx != "-" ? "->" + nx : "")} for {Diagnosis.Fmt(now - since)}");
+        }
+
+        string? provisionText = null;
+        if (c.Provision is var (p, age))
+        {
+            provisionText = p.Deadline is { } dl
+                ? string.Create(CultureInfo.InvariantCulture, $"provisioning for {(int)age.TotalSeconds}s, vmadm fails it and stops the zone in {Math.Max(0, (int)(dl - now).TotalSeconds)}s")
+                : string.Create(CultureInfo.InvariantCulture, $"provisioning for {(int)age.TotalSeconds}s");
+            parts.Add(provisionText);
+        }
+
+        var denials = c.Verdict.Denials > 0
+            ? string.Create(CultureInfo.InvariantCulture, $", {c.Verdict.Denials} thread/process creations refused {(c.Verdict.DenialsSinceStart ? "since it started" : $"in the last {Diagnosis.Fmt(settings.DenialWindow)}")}")
+            : "";
+        var summary = string.Create(CultureInfo.InvariantCulture,
+            $"{zone.DisplayName} is out of threads ({zone.Lwps}/{zone.LwpLimit}{denials}): {string.Join("; ", parts)}. Raise its cap to {n}.");
+
+        var hints = Remediation.RaiseCapCommands(zone, n);
+        var notes = ImmutableArray.CreateBuilder<string>();
+        notes.AddRange(Remediation.Notes(zone));
+        if (illumos && zone.LwpLimit is { } cap && zone.Lwps >= cap)
+        {
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"this zone is exactly at its cap ({zone.Lwps}/{cap}): prctl will fail until one LWP is freed; vmadm update takes effect at the next zone boot"));
+        }
+
+        if (!illumos && services.Count > 0)
+        {
+            notes.Add("after raising the cap, a unit that gave up on a refused thread needs: systemctl restart <unit>");
+        }
+
+        var stuckRows = services.Select(x => (object)Evidence.Of(
+            ("service", x.Service.Name),
+            ("state", x.Service.State),
+            ("nextState", x.Service.NextState),
+            ("since", x.Since.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
+            ("stuckSeconds", (long)(now - x.Since).TotalSeconds),
+            ("tasks", x.Service.Tasks),
+            ("tasksLimit", x.Service.TasksLimit))).ToImmutableArray();
+
+        return new Finding
+        {
+            Rule = Name,
+            ZoneId = zone.Id,
+            Service = services.Count > 0 ? services[0].Service.Name : null,
+            Severity = Severity.Critical,
+            Since = now,
+            Summary = summary,
+            Evidence = Evidence.Of(
+                ("zone", zone.Id),
+                ("zoneName", zone.Name),
+                ("kind", zone.Kind),
+                ("unit", zone.Unit),
+                ("container", zone.Container),
+                ("cgroupPath", zone.CgroupPath),
+                ("lwps", zone.Lwps),
+                ("lwpLimit", zone.LwpLimit),
+                ("peak", zone.Peak),
+                ("denialsInWindow", c.Verdict.Denials),
+                ("denialsSinceStart", c.Verdict.DenialsSinceStart ? true : null),
+                ("denialsTotal", zone.Denials),
+                ("verdict", Verdict.ThreadCap),
+                ("why", c.Verdict.Detail),
+                ("stuckServices", stuckRows),
+                ("provision", c.Provision is var (pp, aa) ? Evidence.Of(
+                    ("markerAgeSeconds", (long)aa.TotalSeconds),
+                    ("deadline", pp.Deadline?.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
+                    ("secondsLeft", pp.Deadline is { } d2 ? Math.Max(0, (long)(d2 - now).TotalSeconds) : null)) : null),
+                ("topHolders", Diagnosis.Holders(ctx.Current, zone.Id)),
+                ("suggestedLimit", n),
+                ("notes", notes.ToImmutable())),
+            Hints = hints,
+        };
+    }
+
+    private sealed class Case(Zone zone, Verdict verdict)
+    {
+        public Zone Zone { get; } = zone;
+
+        public Verdict Verdict { get; } = verdict;
+
+        public List<(ServiceState Service, DateTimeOffset Since)> Services { get; } = [];
+
+        public (Provision P, TimeSpan Age)? Provision { get; set; }
+    }
+}

@@ -1,0 +1,206 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using LwpWatch.Core.Model;
+
+namespace LwpWatch.Core.Rules;
+
+/// <summary>Why a service or provision is stuck. <see cref="Cause"/> is a stable JSON/label value.</summary>
+public sealed record Verdict(string Cause, string Detail, Zone? StarvedZone, long Denials, bool DenialsSinceStart)
+{
+    public const string ThreadCap = "thread-cap";
+    public const string Cpu = "cpu";
+    public const string Memory = "memory";
+    public const string Dependency = "dependency";
+    public const string Unknown = "unknown";
+
+    public bool IsCap => Cause == ThreadCap;
+}
+
+/// <summary>
+/// The differential diagnosis of one stuck service/provision, pure over the rule context. The thread cap is
+/// blamed only with evidence (the zone or a limiting ancestor at/near its cap, or refusing forks in the
+/// window); otherwise CPU (PSI or nsec_waitrq growth), memory (OOM / forkfail_nomem rising), a dependency
+/// that is itself failed/offline, or honestly "unknown".
+/// </summary>
+public static class Diagnosis
+{
+    public static Verdict Diagnose(string zoneId, ServiceState? service, RuleContext ctx, CapStarvationSettings s)
+    {
+        // The limit that bites may sit on an ancestor cgroup (a pod or container slice above the unit).
+        foreach (var candidate in LimitCandidates(zoneId, ctx.Current))
+        {
+            var (denials, sinceStart) = DenialsInWindow(candidate, ctx, s.DenialWindow);
+            var atCap = candidate.Ratio >= s.NearRatio || (candidate.Lwps is { } u && candidate.LwpLimit is { } l && u >= l);
+            // A counter seen once has unknown age: it proves starvation only together with usage at the cap.
+            if (atCap || (denials > 0 && !sinceStart))
+            {
+                var why = string.Create(CultureInfo.InvariantCulture, $"{candidate.DisplayName} at {candidate.Lwps}/{candidate.LwpLimit} threads");
+                if (denials > 0)
+                {
+                    why += string.Create(CultureInfo.InvariantCulture, $", {denials} refused {(sinceStart ? "since it started" : $"in the last {Fmt(s.DenialWindow)}")}");
+                }
+
+                return new Verdict(Verdict.ThreadCap, why, candidate, denials, sinceStart);
+            }
+        }
+
+        var zone = SnapshotIndex.Zone(ctx.Current, zoneId);
+        var headroom = zone is { LwpLimit: { } cap, Lwps: { } used }
+            ? string.Create(CultureInfo.InvariantCulture, $"not short of threads ({used}/{cap})")
+            : zone is { Lwps: { } used2 } ? string.Create(CultureInfo.InvariantCulture, $"not short of threads ({used2}, no cap)") : "no thread cap evidence";
+
+        if (zone?.Pressure is { } p)
+        {
+            if (p.CpuPressureAvg10 is { } psi && psi >= s.CpuPressurePercent)
+            {
+                return new Verdict(Verdict.Cpu, string.Create(CultureInfo.InvariantCulture, $"{headroom}; CPU starved: cpu.pressure some avg10={psi:0.##}%"), null, 0, false);
+            }
+
+            if (WaitRqPerSecond(zoneId, ctx) is { } wait && wait >= s.CpuWaitPerSecond)
+            {
+                return new Verdict(Verdict.Cpu, string.Create(CultureInfo.InvariantCulture, $"{headroom}; CPU starved: runnable threads waited {wait:0.##} CPU-s per second (nsec_waitrq)"), null, 0, false);
+            }
+
+            if (Delta(zoneId, ctx, s.DenialWindow, z => z.Pressure?.MemoryFailures) is > 0 and var mem)
+            {
+                return new Verdict(Verdict.Memory, string.Create(CultureInfo.InvariantCulture, $"{headroom}; memory: {mem} OOM/allocation failures in the last {Fmt(s.DenialWindow)}"), null, 0, false);
+            }
+        }
+
+        if (service is not null && !service.Dependencies.IsDefaultOrEmpty)
+        {
+            foreach (var dep in service.Dependencies)
+            {
+                foreach (var other in ctx.Current.Services)
+                {
+                    if (other.Name == dep && other.State is "failed" or "maintenance" or "offline" or "degraded" && !other.InTransition)
+                    {
+                        return new Verdict(Verdict.Dependency, $"{headroom}; it needs {dep}, which is {other.State}", null, 0, false);
+                    }
+                }
+            }
+        }
+
+        return new Verdict(Verdict.Unknown, $"{headroom}; no CPU, memory or failed-dependency evidence: look at the service's own start method and log", null, 0, false);
+    }
+
+    /// <summary>The zone itself, then its ancestors (cgroup paths), each only if it has a cap.</summary>
+    public static IEnumerable<Zone> LimitCandidates(string zoneId, Snapshot snapshot)
+    {
+        var id = zoneId;
+        for (var depth = 0; depth < 64 && id.Length > 0; depth++)
+        {
+            if (SnapshotIndex.Zone(snapshot, id) is { LwpLimit: not null } z)
+            {
+                yield return z;
+            }
+
+            var slash = id.LastIndexOf('/');
+            if (slash <= 0)
+            {
+                yield break;
+            }
+
+            id = id[..slash];
+        }
+    }
+
+    /// <summary>
+    /// Denials of a zone within the window: now minus the oldest sample in it (a counter that went down reset:
+    /// count from the reset). With a single sample the whole counter is returned and flagged "since start".
+    /// </summary>
+    public static (long Denials, bool SinceStart) DenialsInWindow(Zone zone, RuleContext ctx, TimeSpan window)
+    {
+        if (zone.Denials is not { } now)
+        {
+            return (0, false);
+        }
+
+        var cutoff = ctx.Now - window;
+        long? baseline = null;
+        var prev = (long?)null;
+        foreach (var snap in ctx.History)
+        {
+            if (snap.TakenAt < cutoff || ReferenceEquals(snap, ctx.Current))
+            {
+                continue;
+            }
+
+            if (SnapshotIndex.Zone(snap, zone.Id)?.Denials is { } d)
+            {
+                if (prev is { } p && d < p)
+                {
+                    baseline = 0; // reset inside the window
+                }
+                else
+                {
+                    baseline ??= d;
+                }
+
+                prev = d;
+            }
+        }
+
+        if (baseline is null)
+        {
+            return (now, true);
+        }
+
+        if (prev is { } last && now < last)
+        {
+            return (now, false); // reset between the last sample and now
+        }
+
+        return (now - baseline.Value, false);
+    }
+
+    private static long? Delta(string zoneId, RuleContext ctx, TimeSpan window, Func<Zone, long?> counter)
+    {
+        var cutoff = ctx.Now - window;
+        long? first = null;
+        foreach (var snap in ctx.History)
+        {
+            if (snap.TakenAt >= cutoff && SnapshotIndex.Zone(snap, zoneId) is { } z && counter(z) is { } v)
+            {
+                first ??= v;
+            }
+        }
+
+        var cur = SnapshotIndex.Zone(ctx.Current, zoneId) is { } c ? counter(c) : null;
+        return cur is { } n && first is { } f ? (n >= f ? n - f : n) : null;
+    }
+
+    /// <summary>nsec_waitrq growth between the previous and the current poll, in seconds waited per wall second.</summary>
+    private static double? WaitRqPerSecond(string zoneId, RuleContext ctx)
+    {
+        if (ctx.Previous is not { } prev || SnapshotIndex.Zone(prev, zoneId)?.Pressure?.CpuWaitNanos is not { } a
+            || SnapshotIndex.Zone(ctx.Current, zoneId)?.Pressure?.CpuWaitNanos is not { } b || b < a)
+        {
+            return null;
+        }
+
+        var wall = (ctx.Now - prev.TakenAt).TotalSeconds;
+        return wall <= 0 ? null : (b - a) / 1e9 / wall;
+    }
+
+    public static string Fmt(TimeSpan t) => t.TotalSeconds < 120
+        ? string.Create(CultureInfo.InvariantCulture, $"{(int)t.TotalSeconds}s")
+        : t.TotalMinutes < 120
+            ? string.Create(CultureInfo.InvariantCulture, $"{(int)t.TotalMinutes}m{t.Seconds:00}s")
+            : string.Create(CultureInfo.InvariantCulture, $"{(int)t.TotalHours}h{t.Minutes:00}m");
+
+    /// <summary>Evidence rows for the top holders of a zone: what an operator would look at first.</summary>
+    public static ImmutableArray<ImmutableSortedDictionary<string, object>> Holders(Snapshot snapshot, string zoneId)
+    {
+        var b = ImmutableArray.CreateBuilder<ImmutableSortedDictionary<string, object>>();
+        foreach (var h in snapshot.TopHolders)
+        {
+            if (h.ZoneId == zoneId)
+            {
+                b.Add(Evidence.Of(("pid", h.Pid), ("command", h.Command), ("args", h.Args), ("lwps", h.Lwps)));
+            }
+        }
+
+        return b.ToImmutable();
+    }
+}

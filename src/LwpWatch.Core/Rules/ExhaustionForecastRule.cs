@@ -1,0 +1,130 @@
+using System.Globalization;
+using LwpWatch.Core.Model;
+
+namespace LwpWatch.Core.Rules;
+
+/// <summary>
+/// exhaustion-forecast: fits usage = a + b t by least squares over the window of recent polls and warns when
+/// the fitted line reaches the cap within the horizon. Flat and falling usage never fire (b &lt;= 0), nor does
+/// noise (the fit must explain at least minR2 of the variance); a restart (sharp drop, or the denial counter
+/// going down) starts the series again. Zones already at their cap are near-cap's and cap-starvation's job.
+/// </summary>
+public sealed class ExhaustionForecastRule(ExhaustionForecastSettings settings) : IRule
+{
+    public string Name => "exhaustion-forecast";
+
+    public IEnumerable<Finding> Evaluate(RuleContext context)
+    {
+        var findings = new List<Finding>();
+        if (!settings.Enabled || context.History.Length < settings.MinSamples)
+        {
+            return findings;
+        }
+
+        var now = context.Now;
+        var cutoff = now - settings.Window;
+        var xs = new List<double>();
+        var ys = new List<double>();
+        foreach (var zone in context.Current.Zones)
+        {
+            if (zone.LwpLimit is not { } cap || zone.Lwps is not { } used || used >= cap)
+            {
+                continue;
+            }
+
+            xs.Clear();
+            ys.Clear();
+            long? prevUsage = null;
+            long? prevDenials = null;
+            foreach (var snap in context.History)
+            {
+                if (snap.TakenAt < cutoff || SnapshotIndex.Zone(snap, zone.Id) is not { Lwps: { } u } z)
+                {
+                    continue;
+                }
+
+                var reset = (prevUsage is { } pu && u < pu * settings.ResetDrop)
+                    || (prevDenials is { } pd && z.Denials is { } d && d < pd);
+                if (reset)
+                {
+                    xs.Clear();
+                    ys.Clear();
+                }
+
+                xs.Add((snap.TakenAt - now).TotalSeconds);
+                ys.Add(u);
+                prevUsage = u;
+                prevDenials = z.Denials ?? prevDenials;
+            }
+
+            if (xs.Count < settings.MinSamples || Fit(xs, ys) is not var (a, b, r2) || b <= 0 || r2 < settings.MinR2)
+            {
+                continue;
+            }
+
+            // a is the fitted usage now (t = 0); never project from below what is actually used.
+            var level = Math.Max(a, used);
+            var seconds = (cap - level) / b;
+            if (seconds < 0 || seconds >= settings.Horizon.TotalSeconds)
+            {
+                continue;
+            }
+
+            var perMinute = b * 60;
+            findings.Add(new Finding
+            {
+                Rule = Name,
+                ZoneId = zone.Id,
+                Severity = Severity.Warning,
+                Since = now,
+                Summary = string.Create(CultureInfo.InvariantCulture,
+                    $"{zone.DisplayName} will reach its cap of {cap} in about {Diagnosis.Fmt(TimeSpan.FromSeconds(seconds))} at +{perMinute:0.#} threads/min (now {used})"),
+                Evidence = Evidence.Of(
+                    ("lwps", used),
+                    ("lwpLimit", cap),
+                    ("slopePerMinute", Math.Round(perMinute, 3)),
+                    ("secondsToCap", (long)seconds),
+                    ("r2", Math.Round(r2, 3)),
+                    ("samples", xs.Count)),
+                Hints = Remediation.RaiseCapCommands(zone, Remediation.SuggestedLimit(zone)),
+            });
+        }
+
+        return findings;
+    }
+
+    /// <summary>Ordinary least squares: intercept, slope and R². Null when all x are equal.</summary>
+    public static (double A, double B, double R2)? Fit(IReadOnlyList<double> xs, IReadOnlyList<double> ys)
+    {
+        var n = xs.Count;
+        double mx = 0, my = 0;
+        for (var i = 0; i < n; i++)
+        {
+            mx += xs[i];
+            my += ys[i];
+        }
+
+        mx /= n;
+        my /= n;
+        double sxx = 0, sxy = 0, syy = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var dx = xs[i] - mx;
+            var dy = ys[i] - my;
+            sxx += dx * dx;
+            sxy += dx * dy;
+            syy += dy * dy;
+        }
+
+        if (sxx == 0)
+        {
+            return null;
+        }
+
+        var b = sxy / sxx;
+        var a = my - (b * mx);
+        // A perfectly flat series explains nothing: R² 0, never a trend.
+        var r2 = syy == 0 ? 0 : sxy * sxy / (sxx * syy);
+        return (a, b, r2);
+    }
+}

@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using LwpWatch.Core.Options;
+
+namespace LwpWatch.Daemon.Evidence;
+
+/// <summary>
+/// The evidence spool: one JSON file per bundle under &lt;state.dir&gt;/evidence, written atomically (temp + rename),
+/// pruned to evidence.maxBundles and evidence.maxAge after every write. Ids sort by time and are validated on
+/// read, so /api/v1/evidence/&lt;id&gt; can never name a path outside the spool.
+/// </summary>
+public sealed partial class EvidenceStore(string stateDir, EvidenceSettings settings, TimeProvider clock)
+{
+    public string Dir { get; } = Path.Combine(stateDir, "evidence");
+
+    public static string NewId(DateTimeOffset at, string rule, string fingerprint)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(fingerprint + "|" + at.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)));
+        var safeRule = SafeRule().Replace(rule.ToLowerInvariant(), "-");
+        return string.Create(CultureInfo.InvariantCulture, $"{at.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{safeRule}-{Convert.ToHexStringLower(hash)[..10]}");
+    }
+
+    public static bool IsValidId(string id) => id.Length <= 96 && IdPattern().IsMatch(id);
+
+    public void Save(string id, byte[] json)
+    {
+        if (!IsValidId(id))
+        {
+            throw new ArgumentException($"invalid evidence id '{id}'", nameof(id));
+        }
+
+        Directory.CreateDirectory(Dir);
+        var final = Path.Combine(Dir, id + ".json");
+        var tmp = final + ".tmp";
+        File.WriteAllBytes(tmp, json);
+        File.Move(tmp, final, overwrite: true);
+        Prune();
+    }
+
+    public string? TryRead(string id)
+    {
+        if (!IsValidId(id))
+        {
+            return null;
+        }
+
+        var path = Path.Combine(Dir, id + ".json");
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public IReadOnlyList<string> List()
+    {
+        if (!Directory.Exists(Dir))
+        {
+            return [];
+        }
+
+        var ids = new List<string>();
+        foreach (var f in Directory.EnumerateFiles(Dir, "*.json"))
+        {
+            var id = Path.GetFileNameWithoutExtension(f);
+            if (IsValidId(id))
+            {
+                ids.Add(id);
+            }
+        }
+
+        ids.Sort(StringComparer.Ordinal); // ids start with their UTC time: oldest first
+        return ids;
+    }
+
+    private void Prune()
+    {
+        var ids = List();
+        var cutoff = clock.GetUtcNow() - settings.MaxAge;
+        var excess = ids.Count - settings.MaxBundles;
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var tooMany = i < excess;
+            var tooOld = DateTimeOffset.TryParseExact(ids[i][..16], "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) && at < cutoff;
+            if (tooMany || tooOld)
+            {
+                File.Delete(Path.Combine(Dir, ids[i] + ".json"));
+            }
+        }
+
+        foreach (var stale in Directory.EnumerateFiles(Dir, "*.json.tmp"))
+        {
+            // A crash between write and rename leaves these; nothing reads them.
+            File.Delete(stale);
+        }
+    }
+
+    [GeneratedRegex(@"^[0-9]{8}T[0-9]{6}Z-[a-z0-9-]{1,40}-[0-9a-f]{10}$", RegexOptions.CultureInvariant)]
+    private static partial Regex IdPattern();
+
+    [GeneratedRegex(@"[^a-z0-9-]+", RegexOptions.CultureInvariant)]
+    private static partial Regex SafeRule();
+}

@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using LwpWatch.Collectors.Io;
+using LwpWatch.Collectors.Process;
+
+namespace LwpWatch.Collectors.Tests.Linux;
+
+/// <summary>An in-memory host: files by absolute path, commands by exact argv. Records every command run.</summary>
+internal sealed class MemoryHost : IHostSource
+{
+    public Dictionary<string, string> Files { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, Func<CommandResult>> Commands { get; } = new(StringComparer.Ordinal);
+
+    public ConcurrentQueue<string> Ran { get; } = new();
+
+    public string? ReadText(string path) => Files.GetValueOrDefault(path);
+
+    public byte[]? ReadBytes(string path, int maxBytes) => Files.TryGetValue(path, out var t) ? System.Text.Encoding.UTF8.GetBytes(t) : null;
+
+    public IReadOnlyList<string> ListDirectories(string path)
+    {
+        var prefix = path.TrimEnd('/') + "/";
+        return [.. Files.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal) && k.IndexOf('/', prefix.Length) > 0)
+            .Select(k => k[prefix.Length..k.IndexOf('/', prefix.Length)]).Distinct(StringComparer.Ordinal)];
+    }
+
+    public IReadOnlyList<string> ListEntries(string path)
+    {
+        var prefix = path.TrimEnd('/') + "/";
+        return [.. Files.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(k => { var rest = k[prefix.Length..]; var i = rest.IndexOf('/'); return i < 0 ? rest : rest[..i]; }).Distinct(StringComparer.Ordinal)];
+    }
+
+    public bool FileExists(string path) => Files.ContainsKey(path);
+
+    public bool DirectoryExists(string path) => ListEntries(path).Count > 0;
+
+    public DateTimeOffset? GetModifiedTime(string path) => null;
+
+    public Task<CommandResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var key = string.Join(' ', argv);
+        Ran.Enqueue(key);
+        return Task.FromResult(Commands.TryGetValue(key, out var f)
+            ? f()
+            : new CommandResult { Argv = [.. argv], ExitCode = -1, StartError = "not in this test's host: " + key });
+    }
+
+    public static CommandResult Ok(string stdout) => new() { Argv = ImmutableArray<string>.Empty, ExitCode = 0, Stdout = stdout };
+
+    public static string Fixture(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "systemd", name));
+}

@@ -1,0 +1,135 @@
+using LwpWatch.Collectors.Linux;
+using LwpWatch.Core.Collection;
+using LwpWatch.Core.Model;
+using LwpWatch.Core.Options;
+using Xunit;
+
+namespace LwpWatch.Collectors.Tests.Linux;
+
+public class SystemdCollectorTests
+{
+    private const string Bus = "unix:path=/proc/77/root/run/dbus/system_bus_socket";
+    private static readonly DateTimeOffset Now = new(2026, 11, 22, 1, 0, 0, TimeSpan.Zero);
+
+    private static readonly LinuxSettings Settings = new()
+    {
+        ProcRoot = "/proc",
+        Systemd = new SystemdSettings { BusAddress = Bus, CgroupPrefix = "/lwpw-sd" },
+    };
+
+    private static (SystemdCollector Collector, MemoryHost Host, SnapshotDraft Draft) Make(LinuxSettings? settings = null)
+    {
+        var s = settings ?? Settings;
+        var host = new MemoryHost();
+        host.Files["/proc/77/root/run/dbus/system_bus_socket"] = "";
+        host.Files["/proc/uptime"] = "740.130040 1000.00\n"; // stuck-notify changed state 10 s ago
+        var c = new SystemdCollector(host, s);
+        host.Commands[string.Join(' ', c.Busctl("call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "ListUnits"))] = () => MemoryHost.Ok(MemoryHost.Fixture("list-units.json"));
+        host.Commands[string.Join(' ', c.Busctl("call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1/unit/stuck_2dnotify_2eservice", "org.freedesktop.DBus.Properties", "GetAll", "s", ""))] = () => MemoryHost.Ok(MemoryHost.Fixture("getall-stuck-notify.json"));
+        host.Commands[string.Join(' ', c.Busctl("call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1/unit/stuck_2dpre_2eservice", "org.freedesktop.DBus.Properties", "GetAll", "s", ""))] = () => MemoryHost.Ok(MemoryHost.Fixture("getall-stuck-pre.json"));
+        var draft = new SnapshotDraft { TakenAt = Now, Host = "h", Platform = "linux" }.With(new Contribution
+        {
+            Zones =
+            [
+                new Zone { Id = "/lwpw-sd/system.slice/stuck-notify.service", Kind = ZoneKind.Cgroup, Name = "stuck-notify.service", Unit = "stuck-notify.service", Lwps = 20, LwpLimit = 20 },
+                new Zone { Id = "/lwpw-sd/system.slice/systemd-journald.service", Kind = ZoneKind.Cgroup, Name = "systemd-journald.service", Unit = "systemd-journald.service", Lwps = 1, LwpLimit = 4000 },
+                // Same unit name outside the manager's subtree (another container): must not be joined.
+                new Zone { Id = "/other/system.slice/dbus.service", Kind = ZoneKind.Cgroup, Name = "dbus.service", Unit = "dbus.service", Lwps = 9, LwpLimit = 99 },
+            ],
+        });
+        return (c, host, draft);
+    }
+
+    [Fact]
+    public async Task Every_active_unit_with_details_for_those_in_transition()
+    {
+        var (c, host, draft) = Make();
+        var got = await c.CollectAsync(draft, CancellationToken.None);
+
+        Assert.Empty(got.Warnings);
+        Assert.DoesNotContain(got.Services, s => s.State == "inactive");
+        var notify = Assert.Single(got.Services, s => s.Name == "stuck-notify.service");
+        Assert.Equal("/lwpw-sd/system.slice/stuck-notify.service", notify.ZoneId);
+        Assert.True(notify.InTransition);
+        Assert.Equal(("activating", "start", 20L, 20L), (notify.State, notify.NextState, notify.Tasks!.Value, notify.TasksLimit!.Value));
+        Assert.Equal(Now.AddSeconds(-10), notify.StateSince);
+        var pre = Assert.Single(got.Services, s => s.Name == "stuck-pre.service");
+        Assert.Equal("start-pre", pre.NextState);
+        var journald = Assert.Single(got.Services, s => s.Name == "systemd-journald.service");
+        Assert.False(journald.InTransition);
+        Assert.Equal(("/lwpw-sd/system.slice/systemd-journald.service", 1L, 4000L), (journald.ZoneId, journald.Tasks!.Value, journald.TasksLimit!.Value));
+        var dbus = Assert.Single(got.Services, s => s.Name == "dbus.service");
+        Assert.Equal("/lwpw-sd", dbus.ZoneId); // no zone under this manager's prefix: the manager's root
+        Assert.Null(dbus.Tasks);
+        Assert.Equal(3, host.Ran.Count); // ListUnits + one GetAll per unit in transition
+    }
+
+    [Fact]
+    public async Task Details_are_cached_while_the_state_holds()
+    {
+        var (c, host, draft) = Make();
+        await c.CollectAsync(draft, CancellationToken.None);
+        await c.CollectAsync(draft, CancellationToken.None);
+        var second = await c.CollectAsync(draft, CancellationToken.None);
+        Assert.Equal(5, host.Ran.Count); // 3 + one ListUnits per later poll
+        Assert.NotNull(Assert.Single(second.Services, s => s.Name == "stuck-notify.service").StateSince);
+    }
+
+    [Fact]
+    public async Task Detail_queries_are_bounded_per_poll()
+    {
+        var (c, host, draft) = Make(Settings with { Systemd = Settings.Systemd with { MaxDetailQueries = 1 } });
+        var got = await c.CollectAsync(draft, CancellationToken.None);
+        Assert.Equal(2, host.Ran.Count);
+        Assert.Contains(got.Warnings, w => w.Contains("1 units in transition left for the next poll", StringComparison.Ordinal));
+        await c.CollectAsync(draft, CancellationToken.None);
+        Assert.Equal(4, host.Ran.Count); // the other one is fetched next poll
+    }
+
+    [Fact]
+    public async Task Auto_without_a_bus_is_a_warning_not_a_failure()
+    {
+        var (c, host, draft) = Make(Settings with { Systemd = Settings.Systemd with { BusAddress = "unix:path=/nonexistent/bus" } });
+        var got = await c.CollectAsync(draft, CancellationToken.None);
+        Assert.Empty(got.Services);
+        Assert.Contains("no system bus at /nonexistent/bus", Assert.Single(got.Warnings), StringComparison.Ordinal);
+        Assert.Empty(host.Ran);
+    }
+
+    [Fact]
+    public async Task Enabled_true_without_a_bus_fails_the_collector_with_the_command()
+    {
+        var (c, host, draft) = Make(Settings with { Systemd = Settings.Systemd with { Enabled = "true", BusAddress = "unix:path=/nonexistent/bus" } });
+        host.Commands.Clear(); // busctl cannot connect
+        var ex = await Assert.ThrowsAsync<IOException>(() => c.CollectAsync(draft, CancellationToken.None));
+        Assert.Contains("ListUnits failed", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Disabled_runs_nothing()
+    {
+        var (c, host, draft) = Make(Settings with { Systemd = Settings.Systemd with { Enabled = "false" } });
+        Assert.Same(Contribution.Empty, await c.CollectAsync(draft, CancellationToken.None));
+        Assert.Empty(host.Ran);
+    }
+
+    [Fact]
+    public async Task A_failed_detail_query_is_a_warning()
+    {
+        var (c, host, draft) = Make();
+        host.Commands.Remove(host.Commands.Keys.Single(k => k.Contains("stuck_2dpre", StringComparison.Ordinal)));
+        var got = await c.CollectAsync(draft, CancellationToken.None);
+        Assert.Contains(got.Warnings, w => w.StartsWith("systemd: properties of stuck-pre.service", StringComparison.Ordinal));
+        Assert.Null(Assert.Single(got.Services, s => s.Name == "stuck-pre.service").StateSince);
+    }
+
+    [Fact]
+    public void Settings_validation_and_socket_path()
+    {
+        Assert.Equal("/run/dbus/system_bus_socket", new SystemdSettings().SocketPath());
+        Assert.Null(new SystemdSettings { BusAddress = "tcp:host=x,port=1" }.SocketPath());
+        var bad = new SystemdSettings { Enabled = "yes", BusAddress = "/run/x", CgroupPrefix = "x/", MaxDetailQueries = -1 }.Validate("linux.systemd").ToList();
+        Assert.Equal(4, bad.Count);
+        Assert.Contains("linux.systemd.enabled: must be auto, true or false, got 'yes'", bad);
+    }
+}

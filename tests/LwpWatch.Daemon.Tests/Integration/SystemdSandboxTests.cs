@@ -1,0 +1,241 @@
+using System.Globalization;
+using LwpWatch.Collectors.Io;
+using LwpWatch.Collectors.Process;
+using LwpWatch.Core.Model;
+using LwpWatch.Core.Options;
+using LwpWatch.Core.Rules;
+using LwpWatch.Collectors.Evidence;
+using LwpWatch.Daemon.Evidence;
+using LwpWatch.Daemon.Pipeline;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace LwpWatch.Daemon.Tests.Integration;
+
+/// <summary>
+/// End to end against a REAL systemd (PID 1 of an nspawn container, tests/integration/systemd-sandbox.sh):
+/// LwpWatch watches it from the host through the container's D-Bus socket and the host's v1 pids tree.
+/// Needs root, systemd-nspawn and debootstrap (the script installs them; the rootfs is cached in /var/tmp).
+/// </summary>
+[Collection(RealSystemCollection.Name)]
+public sealed class SystemdSandboxTests(ITestOutputHelper output) : IClassFixture<SystemdSandboxTests.Sandbox>
+{
+    private static readonly CommandRunner Runner = new();
+
+    [Fact]
+    public async Task Capped_notify_unit_is_one_cap_starvation_finding_and_the_hint_fixes_it()
+    {
+        using var box = await Sandbox.StartAsync(output);
+        var unitZone = $"/{box.Name}/system.slice/stuck-notify.service";
+        var stateDir = Path.Combine(Path.GetTempPath(), "lwpw-test-" + Guid.NewGuid().ToString("N")[..10]);
+        using var cleanup = new TempDir(stateDir);
+        var pipeline = Pipeline(box, stateDir);
+
+        // Poll like the daemon does until the diagnosis holds (stuckFor is 2 s in this test's config).
+        var outcome = await PollUntil(pipeline, o => o.Findings.Any(f => f.Rule == "cap-starvation"), TimeSpan.FromSeconds(30));
+        var mine = outcome.Findings.Where(f => f.ZoneId.StartsWith($"/{box.Name}/", StringComparison.Ordinal)).ToList();
+        var f = Assert.Single(outcome.Findings, x => x.Rule == "cap-starvation");
+        output.WriteLine(f.Summary);
+        Assert.Equal(Severity.Critical, f.Severity);
+        Assert.Equal(unitZone, f.ZoneId);
+        Assert.Equal("stuck-notify.service", f.Service);
+        Assert.Contains("20/20", f.Summary, StringComparison.Ordinal);
+        Assert.Contains("stuck-notify.service stuck activating->start", f.Summary, StringComparison.Ordinal);
+        Assert.True((long)f.Evidence["denialsInWindow"] > 0, "denials in the window");
+        Assert.Contains("refused", f.Summary, StringComparison.Ordinal);
+        var n = (long)f.Evidence["suggestedLimit"];
+        Assert.True(n > 50, $"N={n} must let a unit that needs 50 threads start");
+        var hint = $"systemctl set-property stuck-notify.service TasksMax={n}";
+        Assert.Contains(hint, f.Hints);
+        Assert.Contains($"echo {n} > /sys/fs/cgroup/pids{unitZone}/pids.max", f.Hints);
+        var holders = ((System.Collections.IEnumerable)f.Evidence["topHolders"]).Cast<IReadOnlyDictionary<string, object>>().ToList();
+        Assert.Contains(holders, h => (string)h["command"] == "spawn" && (long)h["lwps"] >= 19);
+
+        // Evidence was saved in the same poll: the manager's account of the unit and its log tail.
+        Assert.NotNull(f.EvidenceId);
+        var bundle = System.Text.Json.JsonDocument.Parse(pipeline.Evidence!.Store.TryRead(f.EvidenceId!)!).RootElement;
+        Assert.Equal("cap-starvation", bundle.GetProperty("finding").GetProperty("rule").GetString());
+        Assert.Equal(20, bundle.GetProperty("zone").GetProperty("lwpLimit").GetInt64());
+        var items = bundle.GetProperty("items").EnumerateArray().ToList();
+        Assert.Contains(items, i => i.GetProperty("title").GetString() == "systemd unit properties" && i.GetProperty("text").GetString()!.Contains("\"TasksMax\":{\"type\":\"t\",\"data\":20}", StringComparison.Ordinal));
+        Assert.Contains(items, i => i.GetProperty("title").GetString() == "service log tail" && i.GetProperty("text").GetString()!.Contains("threads_created=19 failed=31 of 50", StringComparison.Ordinal));
+        Assert.Contains(items, i => i.GetProperty("title").GetString()!.StartsWith("command line of pid", StringComparison.Ordinal) && i.GetProperty("text").GetString() == "/usr/local/bin/spawn 50");
+
+        // The stuck-pre unit has headroom: stuck, but with a non-cap verdict, and no second cap-starvation.
+        var pre = Assert.Single(mine, x => x.Rule == "service-stuck" && x.Service == "stuck-pre.service");
+        Assert.NotEqual(Verdict.ThreadCap, pre.Evidence["verdict"]);
+        output.WriteLine(pre.Summary);
+
+        // Apply the hint exactly as printed, inside the container (that is where its systemctl works).
+        var applied = await box.InContainerAsync(hint.Split(' '));
+        Assert.True(applied.Succeeded, applied.Describe());
+
+        var after = await PollUntil(pipeline, o => !o.Findings.Any(x => x.Rule == "cap-starvation")
+            && o.Snapshot.Services.Any(s => s.Name == "stuck-notify.service" && s.State == "active"), TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain(after.Findings, x => x.Rule == "cap-starvation");
+        var zone = Assert.Single(after.Snapshot.Zones, z => z.Id == unitZone);
+        Assert.Equal(n, zone.LwpLimit);
+        Assert.True(zone.Lwps >= 51, $"usage {zone.Lwps}: the main thread + 50 workers are all there");
+    }
+
+    private static PollPipeline Pipeline(Instance box, string stateDir)
+    {
+        var options = new LwpWatchOptions
+        {
+            Linux = new LinuxSettings
+            {
+                Systemd = new SystemdSettings
+                {
+                    Enabled = "true",
+                    BusAddress = $"unix:path=/proc/{box.Leader}/root/run/dbus/system_bus_socket",
+                    CgroupPrefix = "/" + box.Name,
+                    RootDir = $"/proc/{box.Leader}/root",
+                },
+            },
+            State = new StateSettings { Dir = stateDir },
+            Rules = new RulesSettings
+            {
+                CapStarvation = new CapStarvationSettings { StuckFor = TimeSpan.FromSeconds(2) },
+                ServiceStuck = new ServiceStuckSettings { Threshold = TimeSpan.FromSeconds(2) },
+            },
+        };
+        Assert.Empty(options.Validate());
+        var io = new LiveHostSource(Runner);
+        return new PollPipeline(options, io, TimeProvider.System, "linux")
+        {
+            Evidence = new EvidenceRecorder(options.Evidence, new EvidenceGatherer(io, options), new EvidenceStore(stateDir, options.Evidence, TimeProvider.System)),
+        };
+    }
+
+    private async Task<RuleOutcome> PollUntil(PollPipeline pipeline, Func<RuleOutcome, bool> done, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        RuleOutcome last;
+        do
+        {
+            last = (await pipeline.RunOnceAsync(CancellationToken.None)).Outcome;
+            Assert.All(last.Snapshot.Collectors, c => Assert.True(c.Success, $"{c.Name}: {c.Error}"));
+            if (done(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(500);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        foreach (var f in last.Findings)
+        {
+            output.WriteLine($"{f.Rule} {f.Severity} {f.ZoneId}: {f.Summary}");
+        }
+
+        Assert.Fail($"condition not reached within {limit.TotalSeconds}s");
+        return last;
+    }
+
+    /// <summary>Builds the cached rootfs once per test class (first run on a machine: about a minute).</summary>
+    public sealed class Sandbox
+    {
+        public Sandbox()
+        {
+            var r = Runner.RunAsync([Script, "setup"], TimeSpan.FromMinutes(10), CancellationToken.None).GetAwaiter().GetResult();
+            if (!r.Succeeded)
+            {
+                throw new InvalidOperationException("systemd sandbox setup failed: " + r.Describe() + "\n" + r.Stdout);
+            }
+        }
+
+        public static string Script { get; } = Path.Combine(RepoRoot(), "tests", "integration", "systemd-sandbox.sh");
+
+        public static async Task<Instance> StartAsync(ITestOutputHelper output)
+        {
+            // One container at a time per machine: the rootfs is shared by every worktree and CI run.
+            var lockPath = Path.Combine(Environment.GetEnvironmentVariable("LWPW_SANDBOX_DIR") ?? "/var/tmp/lwpwatch-systemd", "run.lock");
+            var held = await AcquireAsync(lockPath, TimeSpan.FromMinutes(5));
+            var name = "lwpw-e2e-" + Guid.NewGuid().ToString("N")[..8];
+            var instance = new Instance(name, held, output);
+            try
+            {
+                var r = await Runner.RunAsync([Script, "start", name], TimeSpan.FromSeconds(60), CancellationToken.None);
+                if (!r.Succeeded)
+                {
+                    throw new InvalidOperationException("sandbox start failed: " + r.Describe());
+                }
+
+                instance.Leader = int.Parse(r.Stdout.Trim().Split('\n')[^1], CultureInfo.InvariantCulture);
+                return instance;
+            }
+            catch
+            {
+                instance.Dispose();
+                throw;
+            }
+        }
+
+        private static async Task<FileStream> AcquireAsync(string path, TimeSpan limit)
+        {
+            var deadline = DateTime.UtcNow + limit;
+            while (true)
+            {
+                try
+                {
+                    return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                }
+                catch (IOException) when (DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(250);
+                }
+            }
+        }
+
+        private static string RepoRoot()
+        {
+            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            {
+                if (File.Exists(Path.Combine(d.FullName, "LwpWatch.sln")))
+                {
+                    return d.FullName;
+                }
+            }
+
+            throw new InvalidOperationException("LwpWatch.sln not found above " + AppContext.BaseDirectory);
+        }
+    }
+
+    /// <summary>A running container; Dispose kills its PID 1 and removes its cgroups depth-first, even after a failed assert.</summary>
+    public sealed class Instance(string name, FileStream held, ITestOutputHelper output) : IDisposable
+    {
+        public string Name { get; } = name;
+
+        public int Leader { get; set; }
+
+        public Task<CommandResult> InContainerAsync(IReadOnlyList<string> argv) =>
+            Runner.RunAsync([Sandbox.Script, "in_ct", Name, .. argv], TimeSpan.FromSeconds(20), CancellationToken.None);
+
+        public void Dispose()
+        {
+            try
+            {
+                var r = Runner.RunAsync([Sandbox.Script, "stop", Name], TimeSpan.FromSeconds(60), CancellationToken.None).GetAwaiter().GetResult();
+                output.WriteLine("sandbox stop: " + r.Describe() + " " + r.Stderr);
+                Assert.True(r.Succeeded, r.Describe());
+                Assert.False(Directory.Exists("/sys/fs/cgroup/pids/" + Name), "container cgroup left behind");
+            }
+            finally
+            {
+                held.Dispose();
+            }
+        }
+    }
+
+    private sealed class TempDir(string path) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+        }
+    }
+}
