@@ -20,6 +20,13 @@ public sealed record LwpWatchOptions
 
     public StateSettings State { get; init; } = new();
 
+    public AlertsSettings Alerts { get; init; } = new();
+
+    /// <summary>Named notification destinations; none = alerts are tracked and listed but sent nowhere.</summary>
+    public IReadOnlyList<ReceiverSettings> Receivers { get; init; } = [];
+
+    public DeliverySettings Delivery { get; init; } = new();
+
     /// <summary>Every semantic problem at once, each prefixed with its key path.</summary>
     public IReadOnlyList<string> Validate() =>
     [
@@ -30,5 +37,8 @@ public sealed record LwpWatchOptions
         .. Rules.Validate("rules"),
         .. Logging.Validate("logging"),
         .. State.Validate("state"),
+        .. Alerts.Validate("alerts", Receivers),
+        .. ReceiverList.Validate("receivers", Receivers),
+        .. Delivery.Validate("delivery"),
     ];
 }

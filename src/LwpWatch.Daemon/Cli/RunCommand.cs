@@ -1,5 +1,6 @@
 using LwpWatch.Core.Logging;
 using LwpWatch.Core.Options;
+using LwpWatch.Daemon.Delivery;
 using LwpWatch.Daemon.Hosting;
 using LwpWatch.Daemon.Http;
 using LwpWatch.Daemon.Metrics;
@@ -31,8 +32,20 @@ public static class RunCommand
         }
 
         var options = config.Options;
+        IReadOnlyDictionary<string, Receiver> receivers;
+        try
+        {
+            // Secrets are read now so a missing one stops the start with a clear message (never the value).
+            receivers = Receiver.BuildAll(options.Receivers, options.Alerts, options.Http.Listen);
+        }
+        catch (InvalidOperationException ex)
+        {
+            await Console.Error.WriteLineAsync($"lwpwatch run: {ex.Message}, not starting").ConfigureAwait(false);
+            return 1;
+        }
+
         using var logger = Program.Logging.Create(options.Logging, toStderr: false);
-        var app = Build(options, Program.LivePipeline(options), logger, []);
+        var app = Build(options, Program.LivePipeline(options), logger, [s => DeliveryServices.Add(s, options, receivers)]);
         try
         {
             await app.RunAsync().ConfigureAwait(false);

@@ -33,7 +33,7 @@ public sealed class DeliveryHarness : IAsyncDisposable
         Outbox = new Outbox(Path.Combine(Dir, "outbox.db"), Delivery, Metrics, NullLogger.Instance, TimeProvider.System);
         Receivers = Receiver.BuildAll(receivers, Alerts, "http://127.0.0.1:9781");
         Tracker = new AlertTracker(Alerts, new AlertRouter(Alerts, receivers));
-        Pipeline = new AlertPipeline(Tracker, Outbox, Signal, NullLogger<AlertPipeline>.Instance);
+        Pipeline = new AlertPipeline(Tracker, Outbox, Signal, Delivery.MaxQueued, NullLogger<AlertPipeline>.Instance);
         Worker = new DeliveryWorker(Outbox, Receivers, new HttpSender(_http), Delivery, Signal, TimeProvider.System, NullLogger<DeliveryWorker>.Instance);
     }
 
@@ -64,7 +64,11 @@ public sealed class DeliveryHarness : IAsyncDisposable
     {
         var at = now ?? DateTimeOffset.UtcNow;
         var snap = new Snapshot { TakenAt = at, Host = "node1", Platform = "linux" };
-        return Pipeline.Process(new RuleOutcome(snap, [.. findings], []));
+        var update = Pipeline.Process(new RuleOutcome(snap, [.. findings], []));
+
+        // The daemon's AlertPersister does this on its own loop; tests write at once to stay deterministic.
+        Pipeline.PersistPending();
+        return update;
     }
 
     public async Task WaitAsync(Func<bool> condition, TimeSpan timeout, string what)
