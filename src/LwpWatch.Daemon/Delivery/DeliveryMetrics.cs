@@ -21,6 +21,18 @@ public sealed class DeliveryMetrics
     private long _oldestMs = -1;
     private volatile bool _storeHealthy = true;
 
+    /// <summary>Starts each receiver's main outcomes at 0, so rate() works from the first failure on.</summary>
+    public void Seed(IEnumerable<string> receivers)
+    {
+        foreach (var r in receivers)
+        {
+            foreach (var result in (string[])[Delivered, Retry, Rejected, Expired, Overflow])
+            {
+                _notifications.TryAdd((r, result), 0);
+            }
+        }
+    }
+
     public void Count(string receiver, string result) => _notifications.AddOrUpdate((receiver, result), 1, (_, v) => v + 1);
 
     public void StoreError() => Interlocked.Increment(ref _storeErrors);

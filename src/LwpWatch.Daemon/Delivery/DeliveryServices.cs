@@ -19,7 +19,12 @@ public static class DeliveryServices
     public static void Add(IServiceCollection services, LwpWatchOptions options, IReadOnlyDictionary<string, Receiver> receivers)
     {
         services.AddSingleton(receivers);
-        services.AddSingleton<DeliveryMetrics>();
+        services.AddSingleton(_ =>
+        {
+            var m = new DeliveryMetrics();
+            m.Seed(receivers.Keys);
+            return m;
+        });
         services.AddSingleton<DeliverySignal>();
         services.AddSingleton(sp => new Outbox(
             Path.Combine(options.State.Dir, OutboxFile),
