@@ -22,6 +22,13 @@ public sealed record LwpWatchOptions
 
     public EvidenceSettings Evidence { get; init; } = new();
 
+    public AlertsSettings Alerts { get; init; } = new();
+
+    /// <summary>Named notification destinations; none = alerts are tracked and listed but sent nowhere.</summary>
+    public IReadOnlyList<ReceiverSettings> Receivers { get; init; } = [];
+
+    public DeliverySettings Delivery { get; init; } = new();
+
     /// <summary>Every semantic problem at once, each prefixed with its key path.</summary>
     public IReadOnlyList<string> Validate() =>
     [
@@ -33,5 +40,8 @@ public sealed record LwpWatchOptions
         .. Logging.Validate("logging"),
         .. State.Validate("state"),
         .. Evidence.Validate("evidence"),
+        .. Alerts.Validate("alerts", Receivers),
+        .. ReceiverList.Validate("receivers", Receivers),
+        .. Delivery.Validate("delivery"),
     ];
 }

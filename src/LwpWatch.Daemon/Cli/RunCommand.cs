@@ -1,5 +1,6 @@
 using LwpWatch.Core.Logging;
 using LwpWatch.Core.Options;
+using LwpWatch.Daemon.Delivery;
 using LwpWatch.Daemon.Hosting;
 using LwpWatch.Daemon.Http;
 using LwpWatch.Daemon.Metrics;
@@ -31,6 +32,18 @@ public static class RunCommand
         }
 
         var options = config.Options;
+        IReadOnlyDictionary<string, Receiver> receivers;
+        try
+        {
+            // Secrets are read now so a missing one stops the start with a clear message (never the value).
+            receivers = Receiver.BuildAll(options.Receivers, options.Alerts, options.Http.Listen);
+        }
+        catch (InvalidOperationException ex)
+        {
+            await Console.Error.WriteLineAsync($"lwpwatch run: {ex.Message}, not starting").ConfigureAwait(false);
+            return 1;
+        }
+
         using var logger = Program.Logging.Create(options.Logging, toStderr: false);
         PollPipeline pipeline;
         if (cli.Flag("replay") is { } bundle)
@@ -57,7 +70,7 @@ public static class RunCommand
             pipeline.Evidence = new Evidence.EvidenceRecorder(options.Evidence, new Collectors.Evidence.EvidenceGatherer(pipeline.Source, options), new Evidence.EvidenceStore(options.State.Dir, options.Evidence, TimeProvider.System));
         }
 
-        var app = Build(options, pipeline, logger, []);
+        var app = Build(options, pipeline, logger, [s => DeliveryServices.Add(s, options, receivers)]);
         try
         {
             await app.RunAsync().ConfigureAwait(false);

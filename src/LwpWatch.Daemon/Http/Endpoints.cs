@@ -1,9 +1,11 @@
 using LwpWatch.Core.Options;
 using LwpWatch.Daemon.Cli;
+using LwpWatch.Daemon.Delivery;
 using LwpWatch.Daemon.Hosting;
 using LwpWatch.Daemon.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LwpWatch.Daemon.Http;
 
@@ -35,8 +37,11 @@ public static class Endpoints
             ? Results.Text(ApiJson.Zones(c.Result.Outcome), "application/json")
             : Results.Json(new { error = "no poll completed yet" }, statusCode: StatusCodes.Status503ServiceUnavailable));
 
-        // Until alert delivery is wired, alerts are the active findings.
-        app.MapGet("/api/v1/alerts", () => state.Current is { } c
+        // Alerts with their lifecycle when delivery is wired (run); the active findings otherwise.
+        var alerts = app.Services.GetService<AlertPipeline>();
+        app.MapGet("/api/v1/alerts", () => alerts is not null && state.Current is not null
+            ? Results.Text(AlertsJson.Write(alerts.Current), "application/json")
+            : state.Current is { } c
             ? Results.Text(CheckJson.Write(c.Result.Outcome, indented: false), "application/json")
             : Results.Json(new { error = "no poll completed yet" }, statusCode: StatusCodes.Status503ServiceUnavailable));
 

@@ -1,0 +1,74 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using LwpWatch.Core.Model;
+
+namespace LwpWatch.Core.Alerts;
+
+/// <summary>
+/// One alert: a finding followed over time. Plain data only (strings, times), so it can be exported,
+/// persisted and imported to survive a restart. <see cref="StartsAt"/> is fixed for the whole episode
+/// and, with the fingerprint, forms the idempotency key receivers may dedup on.
+/// </summary>
+public sealed record Alert
+{
+    public required string Fingerprint { get; init; }
+
+    public required string Rule { get; init; }
+
+    public required string ZoneId { get; init; }
+
+    public string? Service { get; init; }
+
+    public required Severity Severity { get; init; }
+
+    public required AlertState State { get; init; }
+
+    /// <summary>When the finding was first seen in this episode (pending started); Alertmanager's startsAt, as Prometheus does it.</summary>
+    public required DateTimeOffset StartsAt { get; init; }
+
+    /// <summary>When it became firing; null while pending.</summary>
+    public DateTimeOffset? FiredAt { get; init; }
+
+    /// <summary>When the finding cleared; null unless resolved.</summary>
+    public DateTimeOffset? EndsAt { get; init; }
+
+    /// <summary>Last poll that still saw the finding.</summary>
+    public required DateTimeOffset LastSeenAt { get; init; }
+
+    public required string Summary { get; init; }
+
+    public string Description { get; init; } = "";
+
+    public ImmutableArray<string> Hints { get; init; } = [];
+
+    public string? EvidenceId { get; init; }
+
+    public string? RunbookUrl { get; init; }
+
+    public ImmutableSortedDictionary<string, string> Labels { get; init; } =
+        ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal);
+
+    /// <summary>Receiver name -> when it was last sent a firing notification for this episode.</summary>
+    public ImmutableSortedDictionary<string, DateTimeOffset> Notified { get; init; } =
+        ImmutableSortedDictionary<string, DateTimeOffset>.Empty.WithComparers(StringComparer.Ordinal);
+
+    /// <summary>Severity as last notified, so an escalation (warning -> critical) is sent at once.</summary>
+    public Severity? NotifiedSeverity { get; init; }
+
+    /// <summary>fingerprint + startsAt: the same for every retry and re-notification of one episode.</summary>
+    public string IdempotencyKey => $"{Fingerprint}@{StartsAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)}";
+
+    public static string SeverityLabel(Severity s) => s switch
+    {
+        Severity.Critical => "critical",
+        Severity.Warning => "warning",
+        _ => "info",
+    };
+
+    /// <summary>"near-cap" -> "LwpWatchNearCap": the alertname on-call sees in Alertmanager.</summary>
+    public static string AlertName(string rule)
+    {
+        var parts = rule.Split(['-', '_', ' '], StringSplitOptions.RemoveEmptyEntries);
+        return "LwpWatch" + string.Concat(parts.Select(p => char.ToUpperInvariant(p[0]) + p[1..]));
+    }
+}

@@ -1,0 +1,99 @@
+using System.Collections.Immutable;
+using System.Text.RegularExpressions;
+using LwpWatch.Core.Model;
+using LwpWatch.Core.Options;
+
+namespace LwpWatch.Core.Alerts;
+
+/// <summary>
+/// Decides which named receivers get an alert, from its severity and labels. Routes are tried in order;
+/// the first match wins unless it says continue. With no routes, every receiver gets every alert.
+/// </summary>
+public sealed class AlertRouter
+{
+    private readonly ImmutableArray<CompiledRoute> _routes;
+    private readonly ImmutableSortedDictionary<string, ReceiverSettings> _receivers;
+    private readonly AlertsSettings _alerts;
+
+    public AlertRouter(AlertsSettings alerts, IReadOnlyList<ReceiverSettings> receivers)
+    {
+        _alerts = alerts;
+        _receivers = receivers.ToImmutableSortedDictionary(r => r.Name, r => r, StringComparer.Ordinal);
+        _routes = [.. alerts.Routes.Select(r => new CompiledRoute(
+            r,
+            r.MatchRegex.ToImmutableSortedDictionary(
+                kv => kv.Key,
+                kv => new Regex("^(?:" + kv.Value + ")$", RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100)),
+                StringComparer.Ordinal)))];
+    }
+
+    public IEnumerable<string> ReceiverNames => _receivers.Keys;
+
+    public TimeSpan RepeatInterval(string receiver) =>
+        _receivers.TryGetValue(receiver, out var r) ? r.EffectiveRepeatInterval(_alerts) : _alerts.RepeatInterval;
+
+    public bool SendResolved(string receiver) => !_receivers.TryGetValue(receiver, out var r) || r.SendResolved;
+
+    public ImmutableArray<string> Route(Severity severity, IReadOnlyDictionary<string, string> labels)
+    {
+        if (_routes.IsEmpty)
+        {
+            return [.. _receivers.Keys];
+        }
+
+        var result = ImmutableArray.CreateBuilder<string>();
+        foreach (var route in _routes)
+        {
+            if (!route.Matches(severity, labels))
+            {
+                continue;
+            }
+
+            foreach (var name in route.Settings.Receivers)
+            {
+                if (_receivers.ContainsKey(name) && !result.Contains(name))
+                {
+                    result.Add(name);
+                }
+            }
+
+            if (!route.Settings.Continue)
+            {
+                break;
+            }
+        }
+
+        return result.ToImmutable();
+    }
+
+    private sealed record CompiledRoute(RouteSettings Settings, ImmutableSortedDictionary<string, Regex> Regexes)
+    {
+        public bool Matches(Severity severity, IReadOnlyDictionary<string, string> labels)
+        {
+            if (severity < Settings.MinSeverity)
+            {
+                return false;
+            }
+
+            foreach (var (k, v) in Settings.Match)
+            {
+                if (!labels.TryGetValue(k, out var actual) || !string.Equals(actual, v, StringComparison.Ordinal))
+                {
+                    return false;
+                }
+            }
+
+            foreach (var (k, re) in Regexes)
+            {
+                // A missing label matches as the empty string, as in Alertmanager.
+                var actual = labels.TryGetValue(k, out var a) ? a : "";
+                if (!re.IsMatch(actual))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+}

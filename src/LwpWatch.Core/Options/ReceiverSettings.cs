@@ -1,0 +1,164 @@
+using System.Text;
+
+namespace LwpWatch.Core.Options;
+
+/// <summary>
+/// receivers[]: one named destination. Secrets (webhook HMAC key, PagerDuty routing key, Slack URL) are
+/// read from a file or an environment variable, never written in the config, and never printed:
+/// <see cref="ToString"/> redacts them so a config dump cannot leak one.
+/// </summary>
+public sealed record ReceiverSettings
+{
+    public const string Alertmanager = "alertmanager";
+    public const string Webhook = "webhook";
+    public const string Slack = "slack";
+    public const string PagerDuty = "pagerduty";
+
+    public string Name { get; init; } = "";
+
+    /// <summary>alertmanager, webhook, slack or pagerduty.</summary>
+    public string Type { get; init; } = "";
+
+    /// <summary>
+    /// alertmanager: base URL (…/api/v2/alerts is appended); webhook: full URL; slack: the incoming-webhook URL
+    /// (a secret: prefer urlFile/urlEnv); pagerduty: events endpoint (default https://events.pagerduty.com/v2/enqueue).
+    /// </summary>
+    public string Url { get; init; } = "";
+
+    /// <summary>Read the URL from this file instead (Slack webhook URLs are credentials).</summary>
+    public string UrlFile { get; init; } = "";
+
+    /// <summary>Read the URL from this environment variable instead.</summary>
+    public string UrlEnv { get; init; } = "";
+
+    /// <summary>webhook: HMAC-SHA256 key file; pagerduty: routing (integration) key file.</summary>
+    public string SecretFile { get; init; } = "";
+
+    /// <summary>webhook: HMAC-SHA256 key variable; pagerduty: routing key variable.</summary>
+    public string SecretEnv { get; init; } = "";
+
+    /// <summary>webhook: header carrying "sha256=&lt;hex of HMAC-SHA256(body)&gt;".</summary>
+    public string SignatureHeader { get; init; } = "X-LwpWatch-Signature";
+
+    /// <summary>Bound on one delivery attempt (connect + send + response).</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Re-notify interval for this receiver; null = alerts.repeatInterval (alertmanager: 1m, so its alerts never time out there).</summary>
+    public TimeSpan? RepeatInterval { get; init; }
+
+    public bool SendResolved { get; init; } = true;
+
+    public static readonly IReadOnlyList<string> Types = [Alertmanager, Webhook, Slack, PagerDuty];
+
+    public TimeSpan EffectiveRepeatInterval(AlertsSettings alerts) =>
+        RepeatInterval ?? (Type == Alertmanager ? TimeSpan.FromMinutes(1) : alerts.RepeatInterval);
+
+    public IEnumerable<string> Validate(string path)
+    {
+        if (!RouteSettings.IsLabelName(Name.Replace('-', '_')))
+        {
+            yield return $"{path}.name: must be a simple name (letters, digits, '-', '_'), got '{Name}'";
+        }
+
+        if (!Types.Contains(Type, StringComparer.Ordinal))
+        {
+            yield return $"{path}.type: must be one of {string.Join(", ", Types)}, got '{Type}'";
+        }
+
+        var urlSources = (Url.Length > 0 ? 1 : 0) + (UrlFile.Length > 0 ? 1 : 0) + (UrlEnv.Length > 0 ? 1 : 0);
+        if (urlSources > 1)
+        {
+            yield return $"{path}.url: set only one of url, urlFile, urlEnv";
+        }
+        else if (urlSources == 0 && Type != PagerDuty)
+        {
+            yield return $"{path}.url: required for type {Type} (or urlFile/urlEnv)";
+        }
+        else if (Url.Length > 0 && (!Uri.TryCreate(Url, UriKind.Absolute, out var u) || (u.Scheme != Uri.UriSchemeHttp && u.Scheme != Uri.UriSchemeHttps)))
+        {
+            yield return $"{path}.url: must be an absolute http(s) URL";
+        }
+
+        if (SecretFile.Length > 0 && SecretEnv.Length > 0)
+        {
+            yield return $"{path}.secretFile: set only one of secretFile, secretEnv";
+        }
+
+        if (Type == PagerDuty && SecretFile.Length == 0 && SecretEnv.Length == 0)
+        {
+            yield return $"{path}.secretFile: pagerduty needs its routing key in secretFile or secretEnv";
+        }
+
+        if (Type is Slack or Alertmanager && (SecretFile.Length > 0 || SecretEnv.Length > 0))
+        {
+            yield return $"{path}.secretFile: not used by type {Type}";
+        }
+
+        if (string.IsNullOrWhiteSpace(SignatureHeader))
+        {
+            yield return $"{path}.signatureHeader: must not be empty";
+        }
+
+        if (Timeout <= TimeSpan.Zero || Timeout > TimeSpan.FromMinutes(5))
+        {
+            yield return $"{path}.timeout: must be in (0, 5m], got {Timeout}";
+        }
+
+        if (RepeatInterval is { } ri && ri < TimeSpan.FromSeconds(1))
+        {
+            yield return $"{path}.repeatInterval: must be at least 1s, got {ri}";
+        }
+    }
+
+    /// <summary>The URL itself is a secret for Slack; elsewhere only its user-info and query may be.</summary>
+    public static string RedactUrl(string type, string url)
+    {
+        if (url.Length == 0)
+        {
+            return url;
+        }
+
+        if (type == Slack || !Uri.TryCreate(url, UriKind.Absolute, out var u))
+        {
+            return "<redacted>";
+        }
+
+        var b = new UriBuilder(u) { UserName = "", Password = "", Query = u.Query.Length > 0 ? "redacted" : "" };
+        return b.Uri.GetLeftPart(UriPartial.Query);
+    }
+
+    private bool PrintMembers(StringBuilder b)
+    {
+        b.Append("Name = ").Append(Name)
+         .Append(", Type = ").Append(Type)
+         .Append(", Url = ").Append(RedactUrl(Type, Url))
+         .Append(", UrlFile = ").Append(UrlFile)
+         .Append(", UrlEnv = ").Append(UrlEnv)
+         .Append(", SecretFile = ").Append(SecretFile)
+         .Append(", SecretEnv = ").Append(SecretEnv)
+         .Append(", Timeout = ").Append(Timeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture))
+         .Append(", SendResolved = ").Append(SendResolved ? "true" : "false");
+        return true;
+    }
+}
+
+/// <summary>Checks on the receivers list as a whole (each entry validates itself).</summary>
+public static class ReceiverList
+{
+    public static IEnumerable<string> Validate(string path, IReadOnlyList<ReceiverSettings> receivers)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < receivers.Count; i++)
+        {
+            foreach (var p in receivers[i].Validate($"{path}[{i}]"))
+            {
+                yield return p;
+            }
+
+            if (!seen.Add(receivers[i].Name))
+            {
+                yield return $"{path}[{i}].name: duplicate receiver name '{receivers[i].Name}'";
+            }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+using LwpWatch.Core.Alerts;
+using LwpWatch.Core.Logging;
+using LwpWatch.Core.Options;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace LwpWatch.Daemon.Delivery;
+
+/// <summary>
+/// Drains the outbox on its own loop, apart from polling: each receiver has at most one send in flight,
+/// receivers are served in parallel, and every attempt is bounded by the receiver's timeout, so a slow or
+/// dead receiver delays only its own notifications. A failed attempt backs off that row (exponential with
+/// jitter, or the receiver's Retry-After) and pauses that receiver for the same delay.
+/// </summary>
+public sealed class DeliveryWorker(
+    Outbox outbox,
+    IReadOnlyDictionary<string, Receiver> receivers,
+    HttpSender sender,
+    DeliverySettings settings,
+    DeliverySignal signal,
+    TimeProvider clock,
+    ILogger<DeliveryWorker> log) : BackgroundService
+{
+    private readonly Dictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _pausedUntil = new(StringComparer.Ordinal);
+
+    /// <summary>One pass: start sends for every idle receiver with due rows. Public for tests that step it.</summary>
+    public void Dispatch(CancellationToken ct)
+    {
+        outbox.Maintain();
+        foreach (var done in _inFlight.Where(kv => kv.Value.IsCompleted).Select(kv => kv.Key).ToList())
+        {
+            _inFlight.Remove(done);
+        }
+
+        var now = clock.GetUtcNow();
+        var due = outbox.Due(settings.BatchSize * Math.Max(receivers.Count, 1) * 2);
+        var byReceiver = new Dictionary<string, List<OutboxRow>>(StringComparer.Ordinal);
+        foreach (var row in due)
+        {
+            if (!receivers.ContainsKey(row.Receiver))
+            {
+                log.LogWarning(LogEvents.NotificationDropped, "dropped {Status} notification {Key}: receiver {Receiver} is no longer configured", row.Status, row.Key, row.Receiver);
+                outbox.Drop(row, DeliveryMetrics.UnknownReceiver);
+                continue;
+            }
+
+            if (_inFlight.ContainsKey(row.Receiver) || Paused(row.Receiver, now))
+            {
+                continue;
+            }
+
+            if (!byReceiver.TryGetValue(row.Receiver, out var list))
+            {
+                byReceiver[row.Receiver] = list = [];
+            }
+
+            if (list.Count < settings.BatchSize)
+            {
+                list.Add(row);
+            }
+        }
+
+        foreach (var (name, rows) in byReceiver)
+        {
+            var receiver = receivers[name];
+            _inFlight[name] = Task.Run(() => SendBatchAsync(receiver, rows, ct), CancellationToken.None);
+        }
+    }
+
+    private bool Paused(string receiver, DateTimeOffset now)
+    {
+        lock (_pausedUntil)
+        {
+            return _pausedUntil.TryGetValue(receiver, out var until) && now < until;
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Rows still in flight stay queued in the store and are sent after the restart.
+            await Task.WhenAll(_inFlight.Values).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                Dispatch(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Never let one bad pass end delivery for good.
+                log.LogError(LogEvents.NotificationFailed, ex, "delivery pass failed");
+            }
+
+            try
+            {
+                await signal.WaitAsync(settings.Tick, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private async Task SendBatchAsync(Receiver receiver, List<OutboxRow> rows, CancellationToken ct)
+    {
+        foreach (var row in rows)
+        {
+            if (ct.IsCancellationRequested)
+            {
+                return;
+            }
+
+            var now = clock.GetUtcNow();
+            DeliveryResult result;
+            AlertNotification? n = null;
+            try
+            {
+                n = row.Notification();
+                var request = receiver.Notifier.Render(n, now);
+                result = await sender.SendAsync(request, receiver.Settings.Timeout, now, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (System.Text.Json.JsonException ex)
+            {
+                result = new DeliveryResult(DeliveryOutcome.Rejected, "unreadable outbox row: " + ex.Message);
+            }
+
+            switch (result.Outcome)
+            {
+                case DeliveryOutcome.Delivered:
+                    outbox.Delivered(row);
+                    lock (_pausedUntil)
+                    {
+                        _pausedUntil.Remove(receiver.Name);
+                    }
+
+                    log.LogInformation(LogEvents.NotificationSent, "sent {Status} {Alert} to {Receiver} ({Detail}, attempt {Attempt})", row.Status, row.Key, receiver.Name, result.Detail, row.Attempts + 1);
+                    break;
+                case DeliveryOutcome.Rejected:
+                    outbox.Drop(row, DeliveryMetrics.Rejected);
+                    log.LogError(LogEvents.NotificationDropped, "receiver {Receiver} rejected {Status} {Alert} ({Detail}); dropped, resending the same payload cannot succeed", receiver.Name, row.Status, row.Key, result.Detail);
+                    break;
+                default:
+                    var delay = Backoff.Delay(row.Attempts + 1, settings, Random.Shared.NextDouble());
+                    if (result.RetryAfter is { } ra && ra > delay)
+                    {
+                        delay = ra;
+                    }
+
+                    var next = clock.GetUtcNow() + delay;
+                    outbox.Failed(row, next, result.Detail);
+                    lock (_pausedUntil)
+                    {
+                        _pausedUntil[receiver.Name] = next;
+                    }
+
+                    log.LogWarning(LogEvents.NotificationFailed, "sending {Status} {Alert} to {Receiver} failed ({Detail}, attempt {Attempt}); retry in {Delay}", row.Status, row.Key, receiver.Name, result.Detail, row.Attempts + 1, delay);
+
+                    // The receiver is failing: leave the rest of the batch for after the pause.
+                    return;
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using LwpWatch.Core.Alerts;
+
+namespace LwpWatch.Daemon.Delivery.Notifiers;
+
+/// <summary>
+/// Pushes to a real Alertmanager's POST /api/v2/alerts, the way Prometheus does: a firing alert carries an
+/// endsAt a few repeat intervals ahead and is re-pushed every repeat interval, so if LwpWatch dies the alert
+/// times out in Alertmanager instead of firing forever; a resolve carries the real end time.
+/// </summary>
+public sealed class AlertmanagerNotifier(Uri baseUrl, TimeSpan repeatInterval, string generatorUrl) : INotifier
+{
+    public string Type => "alertmanager";
+
+    public Uri Url { get; } = new(baseUrl.AbsoluteUri.TrimEnd('/') + "/api/v2/alerts");
+
+    public NotifierRequest Render(AlertNotification n, DateTimeOffset now)
+    {
+        var a = n.Alert;
+        var endsAt = n.Status == AlertNotification.Resolved
+            ? a.EndsAt ?? now
+            : now + (repeatInterval * 4);
+        var body = Json.Write(w =>
+        {
+            w.WriteStartArray();
+            w.WriteStartObject();
+            Json.Map(w, "labels", a.Labels);
+            Json.Map(w, "annotations", Json.Annotations(a));
+            w.WriteString("startsAt", Json.Time(a.StartsAt));
+            w.WriteString("endsAt", Json.Time(endsAt));
+            if (generatorUrl.Length > 0)
+            {
+                w.WriteString("generatorURL", generatorUrl);
+            }
+
+            w.WriteEndObject();
+            w.WriteEndArray();
+        });
+        return new NotifierRequest(Url, body, [new("Idempotency-Key", $"{n.IdempotencyKey}#{n.Status}")]);
+    }
+}

@@ -1,0 +1,78 @@
+using System.Text;
+using LwpWatch.Core.Alerts;
+using LwpWatch.Core.Model;
+
+namespace LwpWatch.Daemon.Delivery.Notifiers;
+
+/// <summary>
+/// Slack incoming webhook: one readable message per notification, fix commands in a code block so they
+/// can be copied as they are. Slack's 429 + Retry-After is honoured by the sender.
+/// </summary>
+public sealed class SlackNotifier(Uri url) : INotifier
+{
+    public string Type => "slack";
+
+    public NotifierRequest Render(AlertNotification n, DateTimeOffset now)
+    {
+        var a = n.Alert;
+        var resolved = n.Status == AlertNotification.Resolved;
+        var sb = new StringBuilder();
+        var icon = resolved ? ":white_check_mark:" : a.Severity == Severity.Critical ? ":rotating_light:" : ":warning:";
+        sb.Append(icon).Append(" *[").Append(resolved ? "RESOLVED" : "FIRING").Append("] ")
+          .Append(Alert.SeverityLabel(a.Severity).ToUpperInvariant()).Append(' ')
+          .Append(Escape(a.Labels.GetValueOrDefault("alertname", a.Rule))).Append("*");
+        if (a.Labels.TryGetValue("host", out var host))
+        {
+            sb.Append(" on `").Append(Escape(host)).Append('`');
+        }
+
+        sb.Append('\n').Append(Escape(a.Summary)).Append('\n');
+        sb.Append("*Zone:* `").Append(Escape(a.ZoneId)).Append('`');
+        if (a.Labels.TryGetValue("zone_name", out var zn))
+        {
+            sb.Append(" (").Append(Escape(zn)).Append(')');
+        }
+
+        if (a.Service is { } svc)
+        {
+            sb.Append("  *Service:* `").Append(Escape(svc)).Append('`');
+        }
+
+        sb.Append("  *Rule:* ").Append(Escape(a.Rule)).Append('\n');
+        sb.Append("*Since:* ").Append(Json.Time(a.StartsAt));
+        if (resolved)
+        {
+            sb.Append("  *Ended:* ").Append(Json.Time(a.EndsAt ?? now));
+        }
+
+        if (!resolved && !a.Hints.IsEmpty)
+        {
+            sb.Append("\n*Fix:*\n```\n");
+            foreach (var h in a.Hints)
+            {
+                sb.Append(Escape(h)).Append('\n');
+            }
+
+            sb.Append("```");
+        }
+
+        if (a.RunbookUrl is { Length: > 0 } rb)
+        {
+            sb.Append("\n<").Append(rb).Append("|Runbook>");
+        }
+
+        var text = sb.ToString();
+        var body = Json.Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("text", text);
+            w.WriteBoolean("mrkdwn", true);
+            w.WriteEndObject();
+        });
+        return new NotifierRequest(url, body, []);
+    }
+
+    /// <summary>Slack's three control characters; everything else is shown as typed.</summary>
+    private static string Escape(string s) =>
+        s.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
+}

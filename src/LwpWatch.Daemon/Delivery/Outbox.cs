@@ -1,0 +1,411 @@
+using System.Text.Json;
+using LwpWatch.Core.Alerts;
+using LwpWatch.Core.Logging;
+using LwpWatch.Core.Options;
+using Microsoft.Extensions.Logging;
+
+namespace LwpWatch.Daemon.Delivery;
+
+/// <summary>
+/// The durable outbox. Every notification is written to SQLite before anything tries to send it. When the
+/// database cannot be written (disk full, I/O error, file gone) alerts keep flowing from memory: rows and
+/// the tracker state are held in a bounded buffer, the condition is logged and exposed
+/// (lwpwatch_outbox_store_healthy 0), and the worker keeps trying to reopen the store and flush the buffer.
+/// Thread-safe: the poll loop queues, the delivery worker drains.
+/// </summary>
+public sealed class Outbox : IDisposable
+{
+    private readonly string _path;
+    private readonly DeliverySettings _settings;
+    private readonly DeliveryMetrics _metrics;
+    private readonly ILogger _log;
+    private readonly TimeProvider _clock;
+    private readonly Lock _gate = new();
+
+    // Memory side, used only while the store is unhealthy.
+    private readonly List<OutboxRow> _memory = [];
+    private readonly HashSet<long> _deletedInStore = [];
+    private readonly Dictionary<long, OutboxRow> _rescheduledInStore = [];
+    private string? _unsavedState;
+    private long _nextMemoryId = -1;
+
+    private OutboxStore? _store;
+    private DateTimeOffset _nextReopen;
+
+    public Outbox(string path, DeliverySettings settings, DeliveryMetrics metrics, ILogger logger, TimeProvider clock)
+    {
+        _path = path;
+        _settings = settings;
+        _metrics = metrics;
+        _log = logger;
+        _clock = clock;
+        TryOpen();
+        RefreshStats();
+    }
+
+    public bool Healthy
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _store is not null && _memory.Count == 0 && _unsavedState is null;
+            }
+        }
+    }
+
+    /// <summary>The tracker state saved by the last run, or null (first start, unreadable, or corrupt: logged).</summary>
+    public AlertTrackerState? LoadState()
+    {
+        lock (_gate)
+        {
+            try
+            {
+                var json = _store?.LoadState();
+                return json is null ? null : JsonSerializer.Deserialize<AlertTrackerState>(json, OutboxRow.JsonOptions);
+            }
+            catch (Exception ex) when (ex is JsonException or Microsoft.Data.Sqlite.SqliteException or IOException or NotSupportedException)
+            {
+                _log.LogError(LogEvents.NotificationFailed, "saved alert state in {Path} could not be read ({Error}); starting with no alerts", _path, ex.Message);
+                return null;
+            }
+        }
+    }
+
+    /// <summary>Queues the poll's notifications and the tracker state. Never throws: the poll must go on.</summary>
+    public void Save(IReadOnlyList<AlertNotification> notifications, AlertTrackerState? state)
+    {
+        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var rows = new List<OutboxRow>(notifications.Count);
+        foreach (var n in notifications)
+        {
+            rows.Add(OutboxRow.From(n, now));
+        }
+
+        var stateJson = state is null ? null : JsonSerializer.Serialize(state, OutboxRow.JsonOptions);
+        lock (_gate)
+        {
+            if (_store is not null && _memory.Count == 0)
+            {
+                try
+                {
+                    CountOverflow(_store.Save(rows, stateJson, now, _settings.MaxQueued));
+                    RefreshStatsLocked();
+                    return;
+                }
+                catch (Exception ex) when (IsStoreError(ex))
+                {
+                    Fail(ex, "queue notifications");
+                }
+            }
+
+            foreach (var r in rows)
+            {
+                AddToMemory(r);
+            }
+
+            _unsavedState = stateJson ?? _unsavedState;
+            RefreshStatsLocked();
+        }
+    }
+
+    /// <summary>Rows due now, oldest first, from the store and the memory buffer.</summary>
+    public IReadOnlyList<OutboxRow> Due(int limit)
+    {
+        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        lock (_gate)
+        {
+            var due = new List<OutboxRow>();
+            if (_store is not null)
+            {
+                try
+                {
+                    foreach (var r in _store.Due(now, limit + _deletedInStore.Count + _rescheduledInStore.Count))
+                    {
+                        if (_deletedInStore.Contains(r.Id))
+                        {
+                            continue;
+                        }
+
+                        var row = _rescheduledInStore.GetValueOrDefault(r.Id, r);
+                        if (row.NextMs <= now)
+                        {
+                            due.Add(row);
+                        }
+                    }
+                }
+                catch (Exception ex) when (IsStoreError(ex))
+                {
+                    Fail(ex, "read due notifications");
+                }
+            }
+
+            foreach (var r in _memory)
+            {
+                if (r.NextMs <= now)
+                {
+                    due.Add(r);
+                }
+            }
+
+            return due.Count <= limit ? due : due.GetRange(0, limit);
+        }
+    }
+
+    public void Delivered(OutboxRow row) => Remove(row, DeliveryMetrics.Delivered);
+
+    public void Drop(OutboxRow row, string result) => Remove(row, result);
+
+    /// <summary>Records a failed attempt and when to try again.</summary>
+    public void Failed(OutboxRow row, DateTimeOffset next, string error)
+    {
+        var updated = row with { NextMs = next.ToUnixTimeMilliseconds(), Attempts = row.Attempts + 1, LastError = error };
+        _metrics.Count(row.Receiver, DeliveryMetrics.Retry);
+        lock (_gate)
+        {
+            if (row.Id < 0)
+            {
+                var i = _memory.FindIndex(r => r.Id == row.Id);
+                if (i >= 0)
+                {
+                    _memory[i] = updated;
+                }
+
+                return;
+            }
+
+            try
+            {
+                if (_store is null)
+                {
+                    throw new IOException("store closed");
+                }
+
+                _store.Reschedule(row.Id, updated.NextMs, updated.Attempts, error);
+            }
+            catch (Exception ex) when (IsStoreError(ex))
+            {
+                if (ex is not IOException)
+                {
+                    Fail(ex, "reschedule a notification");
+                }
+
+                _rescheduledInStore[row.Id] = updated;
+            }
+        }
+    }
+
+    /// <summary>Expires old rows, retries a failed store, refreshes the gauges. Called by the worker every tick.</summary>
+    public void Maintain()
+    {
+        var now = _clock.GetUtcNow();
+        var cutoff = (now - _settings.MaxAge).ToUnixTimeMilliseconds();
+        lock (_gate)
+        {
+            if (_store is null || _memory.Count > 0 || _unsavedState is not null || _deletedInStore.Count > 0 || _rescheduledInStore.Count > 0)
+            {
+                TryRecover(now);
+            }
+
+            var expired = new List<OutboxRow>();
+            if (_store is not null)
+            {
+                try
+                {
+                    expired.AddRange(_store.Expire(cutoff));
+                }
+                catch (Exception ex) when (IsStoreError(ex))
+                {
+                    Fail(ex, "expire old notifications");
+                }
+            }
+
+            expired.AddRange(_memory.Where(r => r.CreatedMs < cutoff));
+            _memory.RemoveAll(r => r.CreatedMs < cutoff);
+            foreach (var r in expired)
+            {
+                _metrics.Count(r.Receiver, DeliveryMetrics.Expired);
+                _log.LogWarning(LogEvents.NotificationDropped, "dropped {Status} notification {Key} for receiver {Receiver}: older than {MaxAge} after {Attempts} attempts (last error: {Error})", r.Status, r.Key, r.Receiver, _settings.MaxAge, r.Attempts, r.LastError ?? "none");
+            }
+
+            RefreshStatsLocked();
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _store?.Dispose();
+            _store = null;
+        }
+    }
+
+    private void Remove(OutboxRow row, string result)
+    {
+        _metrics.Count(row.Receiver, result);
+        lock (_gate)
+        {
+            if (row.Id < 0)
+            {
+                _memory.RemoveAll(r => r.Id == row.Id);
+            }
+            else
+            {
+                try
+                {
+                    if (_store is null)
+                    {
+                        throw new IOException("store closed");
+                    }
+
+                    _store.Delete(row.Id);
+                }
+                catch (Exception ex) when (IsStoreError(ex))
+                {
+                    if (ex is not IOException)
+                    {
+                        Fail(ex, "remove a sent notification");
+                    }
+
+                    // Remembered so it is not sent again, and deleted once the store is back.
+                    _deletedInStore.Add(row.Id);
+                }
+            }
+
+            RefreshStatsLocked();
+        }
+    }
+
+    private void AddToMemory(OutboxRow r)
+    {
+        var i = _memory.FindIndex(m => m.Receiver == r.Receiver && m.Key == r.Key && m.Status == r.Status);
+        if (i >= 0)
+        {
+            _memory[i] = _memory[i] with { Payload = r.Payload, CreatedMs = r.CreatedMs };
+            return;
+        }
+
+        _memory.Add(r with { Id = _nextMemoryId-- });
+        while (_memory.Count > _settings.MaxQueued)
+        {
+            CountOverflow([_memory[0]]);
+            _memory.RemoveAt(0);
+        }
+    }
+
+    private void CountOverflow(IReadOnlyList<OutboxRow> trimmed)
+    {
+        foreach (var t in trimmed)
+        {
+            _metrics.Count(t.Receiver, DeliveryMetrics.Overflow);
+            _log.LogWarning(LogEvents.NotificationDropped, "dropped {Status} notification {Key} for receiver {Receiver}: outbox full ({Max} queued)", t.Status, t.Key, t.Receiver, _settings.MaxQueued);
+        }
+    }
+
+    private void TryRecover(DateTimeOffset now)
+    {
+        if (_store is null)
+        {
+            if (now < _nextReopen)
+            {
+                return;
+            }
+
+            _nextReopen = now + TimeSpan.FromSeconds(5);
+            if (!TryOpen())
+            {
+                return;
+            }
+        }
+
+        try
+        {
+            foreach (var id in _deletedInStore)
+            {
+                _store!.Delete(id);
+            }
+
+            _deletedInStore.Clear();
+            foreach (var r in _rescheduledInStore.Values)
+            {
+                _store!.Reschedule(r.Id, r.NextMs, r.Attempts, r.LastError ?? "");
+            }
+
+            _rescheduledInStore.Clear();
+
+            // Attempts and schedules carry over: a row already failing keeps its backoff.
+            CountOverflow(_store!.Save([.. _memory], _unsavedState, now.ToUnixTimeMilliseconds(), _settings.MaxQueued));
+            var flushed = _memory.Count;
+            _memory.Clear();
+            _unsavedState = null;
+            _metrics.SetStoreHealthy(true);
+            _log.LogInformation(LogEvents.NotificationSent, "outbox store {Path} is writable again; {Count} notifications moved from memory to disk", _path, flushed);
+        }
+        catch (Exception ex) when (IsStoreError(ex))
+        {
+            Fail(ex, "flush the memory buffer");
+        }
+    }
+
+    private bool TryOpen()
+    {
+        try
+        {
+            _store = new OutboxStore(_path);
+            return true;
+        }
+        catch (Exception ex) when (IsStoreError(ex))
+        {
+            Fail(ex, "open");
+            return false;
+        }
+    }
+
+    private void Fail(Exception ex, string what)
+    {
+        _metrics.StoreError();
+        _metrics.SetStoreHealthy(false);
+        _log.LogError(LogEvents.NotificationFailed, "outbox store {Path}: cannot {What} ({Error}); notifications are kept in memory (at most {Max}) until it recovers", _path, what, ex.Message, _settings.MaxQueued);
+        _store?.Dispose();
+        _store = null;
+        _nextReopen = _clock.GetUtcNow() + TimeSpan.FromSeconds(1);
+    }
+
+    private static bool IsStoreError(Exception ex) =>
+        ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or InvalidOperationException;
+
+    private void RefreshStats()
+    {
+        lock (_gate)
+        {
+            RefreshStatsLocked();
+        }
+    }
+
+    private void RefreshStatsLocked()
+    {
+        var depth = 0;
+        long? oldest = null;
+        if (_store is not null)
+        {
+            try
+            {
+                (depth, oldest) = _store.Stats();
+                depth -= _deletedInStore.Count;
+            }
+            catch (Exception ex) when (IsStoreError(ex))
+            {
+                Fail(ex, "count queued notifications");
+            }
+        }
+
+        foreach (var r in _memory)
+        {
+            depth++;
+            oldest = oldest is { } o ? Math.Min(o, r.CreatedMs) : r.CreatedMs;
+        }
+
+        _metrics.SetQueue(Math.Max(depth, 0), oldest);
+    }
+}

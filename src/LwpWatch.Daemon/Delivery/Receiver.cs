@@ -1,0 +1,54 @@
+using LwpWatch.Core.Alerts;
+using LwpWatch.Core.Options;
+using LwpWatch.Daemon.Delivery.Notifiers;
+
+namespace LwpWatch.Daemon.Delivery;
+
+/// <summary>A configured receiver, ready to render: its settings (for the timeout) and its notifier (secrets already read).</summary>
+public sealed record Receiver(string Name, ReceiverSettings Settings, INotifier Notifier)
+{
+    /// <summary>
+    /// Builds every receiver; a missing secret or URL is a clear start-up error naming the receiver and
+    /// where it looked, never the value.
+    /// </summary>
+    public static IReadOnlyDictionary<string, Receiver> BuildAll(IReadOnlyList<ReceiverSettings> receivers, AlertsSettings alerts, string externalUrl)
+    {
+        var d = new Dictionary<string, Receiver>(StringComparer.Ordinal);
+        foreach (var r in receivers)
+        {
+            d[r.Name] = new Receiver(r.Name, r, Build(r, alerts, externalUrl));
+        }
+
+        return d;
+    }
+
+    public static INotifier Build(ReceiverSettings r, AlertsSettings alerts, string externalUrl)
+    {
+        var what = $"receiver {r.Name}";
+        var urlText = r.Url.Length > 0 ? r.Url : SecretSource.Read(r.UrlFile, r.UrlEnv, what + " url") ?? "";
+        Uri? url = null;
+        if (urlText.Length > 0 && (!Uri.TryCreate(urlText, UriKind.Absolute, out url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))
+        {
+            // The text may be a credential (Slack): say where it came from, not what it is.
+            throw new InvalidOperationException($"{what}: url is not an absolute http(s) URL");
+        }
+
+        switch (r.Type)
+        {
+            case ReceiverSettings.Alertmanager:
+                return new AlertmanagerNotifier(url ?? throw Missing(what), r.EffectiveRepeatInterval(alerts), externalUrl);
+            case ReceiverSettings.Webhook:
+                var secret = SecretSource.Read(r.SecretFile, r.SecretEnv, what + " hmac secret");
+                return new WebhookNotifier(url ?? throw Missing(what), r.Name, externalUrl, secret is null ? null : System.Text.Encoding.UTF8.GetBytes(secret), r.SignatureHeader);
+            case ReceiverSettings.Slack:
+                return new SlackNotifier(url ?? throw Missing(what));
+            case ReceiverSettings.PagerDuty:
+                var key = SecretSource.Read(r.SecretFile, r.SecretEnv, what + " routing key") ?? throw new InvalidOperationException($"{what}: pagerduty needs secretFile or secretEnv");
+                return new PagerDutyNotifier(url ?? PagerDutyNotifier.DefaultUrl, key);
+            default:
+                throw new InvalidOperationException($"{what}: unknown type '{r.Type}'");
+        }
+    }
+
+    private static InvalidOperationException Missing(string what) => new($"{what}: url is required");
+}

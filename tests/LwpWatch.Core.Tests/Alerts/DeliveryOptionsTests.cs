@@ -1,0 +1,51 @@
+using Xunit;
+using LwpWatch.Core.Options;
+
+namespace LwpWatch.Core.Tests.Alerts;
+
+public sealed class DeliveryOptionsTests
+{
+    [Fact]
+    public void Defaults_are_valid()
+    {
+        Assert.Empty(new AlertsSettings().Validate("alerts", []));
+        Assert.Empty(new DeliverySettings().Validate("delivery"));
+        Assert.Empty(ReceiverList.Validate("receivers", [new ReceiverSettings { Name = "am", Type = "alertmanager", Url = "http://127.0.0.1:9093" }]));
+    }
+
+    [Fact]
+    public void Problems_are_named_by_key_path()
+    {
+        var problems = ReceiverList.Validate("receivers",
+        [
+            new ReceiverSettings { Name = "x", Type = "email", Url = "ftp://a" },
+            new ReceiverSettings { Name = "pd", Type = "pagerduty" },
+            new ReceiverSettings { Name = "pd", Type = "slack", Url = "https://hooks.slack.com/x", UrlEnv = "S", Timeout = TimeSpan.Zero },
+        ]).ToList();
+        Assert.Contains("receivers[0].type: must be one of alertmanager, webhook, slack, pagerduty, got 'email'", problems);
+        Assert.Contains("receivers[0].url: must be an absolute http(s) URL", problems);
+        Assert.Contains("receivers[1].secretFile: pagerduty needs its routing key in secretFile or secretEnv", problems);
+        Assert.Contains("receivers[2].url: set only one of url, urlFile, urlEnv", problems);
+        Assert.Contains("receivers[2].timeout: must be in (0, 5m], got 00:00:00", problems);
+        Assert.Contains("receivers[2].name: duplicate receiver name 'pd'", problems);
+
+        var routes = new AlertsSettings { Routes = [new RouteSettings { Receivers = ["nope"], MatchRegex = new Dictionary<string, string> { ["zone"] = "(" } }] };
+        var rp = routes.Validate("alerts", []).ToList();
+        Assert.Contains("alerts.routes[0].receivers: unknown receiver 'nope'", rp);
+        Assert.Contains(rp, p => p.StartsWith("alerts.routes[0].matchRegex.zone: invalid regex", StringComparison.Ordinal));
+
+        Assert.Contains("delivery.jitter: must be in [0, 1), got 1.5", new DeliverySettings { Jitter = 1.5 }.Validate("delivery"));
+    }
+
+    [Fact]
+    public void Secrets_never_appear_in_a_config_dump()
+    {
+        var slack = new ReceiverSettings { Name = "s", Type = "slack", Url = "https://hooks.slack.com/services/T000/B000/SECRETTOKEN" };
+        Assert.DoesNotContain("SECRETTOKEN", slack.ToString(), StringComparison.Ordinal);
+        var hook = new ReceiverSettings { Name = "h", Type = "webhook", Url = "https://user:pw@example.com/hook?token=SECRETTOKEN" };
+        var dump = hook.ToString();
+        Assert.DoesNotContain("SECRETTOKEN", dump, StringComparison.Ordinal);
+        Assert.DoesNotContain("pw@", dump, StringComparison.Ordinal);
+        Assert.Contains("example.com/hook", dump, StringComparison.Ordinal);
+    }
+}

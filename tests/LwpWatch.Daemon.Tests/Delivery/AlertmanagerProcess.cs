@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace LwpWatch.Daemon.Tests.Delivery;
+
+/// <summary>
+/// A real Alertmanager (Debian's prometheus-alertmanager) on loopback, gossip off, temp storage, with one
+/// webhook receiver so a test can see what Alertmanager itself sends on. Killed and cleaned up on dispose.
+/// </summary>
+public sealed class AlertmanagerProcess : IDisposable
+{
+    private readonly Process _p;
+    private readonly string _dir;
+    private readonly StringBuilder _log = new();
+
+    public AlertmanagerProcess(Uri webhook)
+    {
+        Port = TestReceiver.FreePort();
+        _dir = Directory.CreateTempSubdirectory("lwpw-test-am-").FullName;
+        var config = Path.Combine(_dir, "alertmanager.yml");
+        File.WriteAllText(config, $"""
+            route:
+              receiver: hook
+              group_by: [alertname, zone]
+              group_wait: 0s
+              group_interval: 1s
+              repeat_interval: 1h
+            receivers:
+              - name: hook
+                webhook_configs:
+                  - url: {webhook}
+                    send_resolved: true
+            """);
+        var psi = new ProcessStartInfo("prometheus-alertmanager",
+        [
+            $"--config.file={config}",
+            $"--storage.path={Path.Combine(_dir, "data")}",
+            $"--web.listen-address=127.0.0.1:{Port}",
+            "--cluster.listen-address=",
+        ])
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        _p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start prometheus-alertmanager");
+        _p.ErrorDataReceived += (_, e) => { lock (_log) { _log.AppendLine(e.Data); } };
+        _p.OutputDataReceived += (_, e) => { lock (_log) { _log.AppendLine(e.Data); } };
+        _p.BeginErrorReadLine();
+        _p.BeginOutputReadLine();
+    }
+
+    public int Port { get; }
+
+    public Uri BaseUrl => new($"http://127.0.0.1:{Port}");
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public async Task WaitReadyAsync(HttpClient http)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            try
+            {
+                using var r = await http.GetAsync(new Uri(BaseUrl, "/-/ready"));
+                if (r.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline || _p.HasExited)
+            {
+                throw new TimeoutException("alertmanager did not become ready:\n" + Log);
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_p.HasExited)
+            {
+                _p.Kill();
+                _p.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        _p.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+}

@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Text.Json;
+using Xunit;
+
+namespace LwpWatch.Daemon.Tests.Delivery;
+
+/// <summary>The daemon against a real Alertmanager: a real cgroup at its cap fires, then clears.</summary>
+public sealed class AlertmanagerTests
+{
+    [Fact]
+    public async Task Alert_shows_in_real_alertmanager_with_our_labels_and_resolves_when_the_finding_clears()
+    {
+        Assert.True(CgroupZones.Available, "this test needs the cgroup v1 pids hierarchy at /sys/fs/cgroup/pids (root)");
+        using var zones = new CgroupZones(1);
+        await using var hook = new TestReceiver();
+        await hook.StartAsync();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var am = new AlertmanagerProcess(hook.Url);
+        await am.WaitReadyAsync(http);
+
+        var state = Directory.CreateTempSubdirectory("lwpw-test-state-").FullName;
+        var listen = $"http://127.0.0.1:{TestReceiver.FreePort()}";
+        var config = Path.Combine(state, "lwpwatch.yaml");
+        await File.WriteAllTextAsync(config, string.Create(CultureInfo.InvariantCulture, $"""
+            poll:
+              interval: 500ms
+              platform: linux
+            http:
+              listen: {listen}
+            linux:
+              cgroupRoot: {zones.Root}
+            logging:
+              format: text
+            state:
+              dir: {state}
+            alerts:
+              runbookUrl: https://runbooks.example.org/lwpwatch#{"{rule}"}
+            receivers:
+              - name: am
+                type: alertmanager
+                url: {am.BaseUrl}
+            """));
+        try
+        {
+            using var daemon = new DaemonProcess(config);
+            JsonElement alert = default;
+            await KillRestartTests.WaitAsync(
+                async () =>
+                {
+                    var found = (await AmAlerts(http, am)).Where(a => a.GetProperty("labels").TryGetProperty("zone", out var z) && z.GetString() == "/z00").ToList();
+                    if (found.Count == 1)
+                    {
+                        alert = found[0];
+                    }
+
+                    return found.Count == 1;
+                },
+                TimeSpan.FromSeconds(30),
+                "the alert in Alertmanager",
+                daemon);
+
+            var labels = alert.GetProperty("labels");
+            Assert.Equal("LwpWatchNearCap", labels.GetProperty("alertname").GetString());
+            Assert.Equal("critical", labels.GetProperty("severity").GetString());
+            Assert.Equal("near-cap", labels.GetProperty("rule").GetString());
+            Assert.Equal("cgroup", labels.GetProperty("kind").GetString());
+            Assert.True(labels.TryGetProperty("host", out _));
+            var annotations = alert.GetProperty("annotations");
+            Assert.Contains("/z00", annotations.GetProperty("summary").GetString(), StringComparison.Ordinal);
+            Assert.Contains("pids.max", annotations.GetProperty("hints").GetString(), StringComparison.Ordinal);
+            Assert.Equal("https://runbooks.example.org/lwpwatch#near-cap", annotations.GetProperty("runbook_url").GetString());
+            Assert.Equal("active", alert.GetProperty("status").GetProperty("state").GetString());
+
+            // Alertmanager routes it on like any other alert.
+            await hook.WaitForAsync(r => r.Accepted.Any(x => x.Body.Contains("\"status\":\"firing\"", StringComparison.Ordinal)), TimeSpan.FromSeconds(15), "Alertmanager's firing webhook");
+
+            // The zone's only process ends: usage 0 of 1, the finding clears, LwpWatch pushes the resolve.
+            zones.Release("z00");
+            await KillRestartTests.WaitAsync(
+                async () => !(await AmAlerts(http, am)).Any(a => a.GetProperty("labels").TryGetProperty("zone", out var z) && z.GetString() == "/z00"),
+                TimeSpan.FromSeconds(30),
+                "the alert to resolve in Alertmanager",
+                daemon);
+            await hook.WaitForAsync(r => r.Accepted.Any(x => x.Body.Contains("\"status\":\"resolved\"", StringComparison.Ordinal)), TimeSpan.FromSeconds(15), "Alertmanager's resolved webhook");
+        }
+        finally
+        {
+            Directory.Delete(state, recursive: true);
+        }
+    }
+
+    private static async Task<List<JsonElement>> AmAlerts(HttpClient http, AlertmanagerProcess am)
+    {
+        var json = await http.GetStringAsync(new Uri(am.BaseUrl, "/api/v2/alerts"));
+        using var doc = JsonDocument.Parse(json);
+        return [.. doc.RootElement.EnumerateArray().Select(e => e.Clone())];
+    }
+}

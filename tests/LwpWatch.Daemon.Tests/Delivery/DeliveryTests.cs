@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using LwpWatch.Core.Options;
+using LwpWatch.Daemon.Delivery;
+using Xunit;
+
+namespace LwpWatch.Daemon.Tests.Delivery;
+
+/// <summary>Delivery against real HTTP receivers on 127.0.0.1 (Kestrel), never a mocked HttpClient.</summary>
+public sealed class DeliveryTests
+{
+    private static ReceiverSettings Hook(TestReceiver r, string name = "hook", TimeSpan? timeout = null) =>
+        new() { Name = name, Type = ReceiverSettings.Webhook, Url = r.Url.AbsoluteUri, Timeout = timeout ?? TimeSpan.FromSeconds(5) };
+
+    [Fact]
+    public async Task Server_errors_then_success_deliver_exactly_once_per_idempotency_key()
+    {
+        await using var rx = new TestReceiver { Behaviour = n => new TestReceiver.Reply(n < 3 ? 500 : 200) };
+        await rx.StartAsync();
+        var secretFile = Path.Combine(Path.GetTempPath(), $"lwpw-test-{Guid.NewGuid():N}.key");
+        await File.WriteAllTextAsync(secretFile, "hmac-key\n");
+        try
+        {
+            await using var h = new DeliveryHarness([Hook(rx) with { SecretFile = secretFile }]);
+            await h.StartAsync();
+            h.Poll([Samples.Finding("a"), Samples.Finding("b")]);
+            await rx.WaitForAsync(r => r.Accepted.Count >= 2, TimeSpan.FromSeconds(20), "2 deliveries");
+            await h.WaitAsync(() => h.Metrics.Depth == 0, TimeSpan.FromSeconds(5), "empty outbox");
+
+            // Keep polling a little: neither retries nor the unchanged alerts may produce another delivery.
+            for (var i = 0; i < 5; i++)
+            {
+                h.Poll([Samples.Finding("a"), Samples.Finding("b")]);
+                await Task.Delay(100);
+            }
+
+            var accepted = rx.Accepted;
+            Assert.Equal(2, accepted.Count);
+            Assert.Equal(2, accepted.Select(r => r.Key).Distinct().Count());
+            Assert.Equal(5, rx.Requests.Count);
+            Assert.All(rx.Requests, r => Assert.Equal(
+                "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData("hmac-key"u8.ToArray(), Encoding.UTF8.GetBytes(r.Body))),
+                r.Headers["X-LwpWatch-Signature"]));
+            Assert.Equal(2, h.Metrics.Get("hook", DeliveryMetrics.Delivered));
+            Assert.Equal(3, h.Metrics.Get("hook", DeliveryMetrics.Retry));
+            using var doc = JsonDocument.Parse(accepted[0].Body);
+            Assert.Equal("4", doc.RootElement.GetProperty("version").GetString());
+        }
+        finally
+        {
+            File.Delete(secretFile);
+        }
+    }
+
+    [Fact]
+    public async Task Receiver_down_then_back_gets_everything()
+    {
+        // 20 s here; LWPWATCH_LONG_TESTS=1 runs the 2-minute outage of the acceptance criteria.
+        var down = Environment.GetEnvironmentVariable("LWPWATCH_LONG_TESTS") == "1" ? TimeSpan.FromMinutes(2) : TimeSpan.FromSeconds(20);
+        await using var rx = new TestReceiver();
+        var delivery = DeliveryHarness.FastDelivery with { MaxBackoff = TimeSpan.FromSeconds(2) };
+        await using var h = new DeliveryHarness([Hook(rx)], delivery);
+        await h.StartAsync();
+        var zones = Enumerable.Range(0, 10).Select(i => $"z{i}").ToList();
+        h.Poll(zones.Select(z => Samples.Finding(z)));
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < down)
+        {
+            // Polls go on while it is down; the queued episodes must not multiply.
+            h.Poll(zones.Select(z => Samples.Finding(z)));
+            await Task.Delay(500);
+        }
+
+        Assert.Equal(10, h.Metrics.Depth);
+        Assert.True(h.Metrics.Get("hook", DeliveryMetrics.Retry) > 3);
+        Assert.True(h.Metrics.OldestAgeSeconds(DateTimeOffset.UtcNow) >= down.TotalSeconds - 1);
+        await rx.StartAsync();
+        await rx.WaitForAsync(r => r.Accepted.Count >= 10, TimeSpan.FromSeconds(15), "10 deliveries after the outage");
+        Assert.Equal(10, rx.Accepted.Select(r => r.Key).Distinct().Count());
+        await h.WaitAsync(() => h.Metrics.Depth == 0, TimeSpan.FromSeconds(5), "empty outbox");
+    }
+
+    [Fact]
+    public async Task Hanging_receiver_delays_neither_polls_nor_other_receivers()
+    {
+        await using var hang = new TestReceiver { Behaviour = _ => new TestReceiver.Reply(200, TimeSpan.FromSeconds(30)) };
+        await using var ok = new TestReceiver();
+        await hang.StartAsync();
+        await ok.StartAsync();
+        await using var h = new DeliveryHarness([Hook(hang, "slow", TimeSpan.FromSeconds(30)), Hook(ok, "fast")]);
+        await h.StartAsync();
+
+        var interval = TimeSpan.FromMilliseconds(200);
+        var polls = new List<DateTimeOffset>();
+        var sw = Stopwatch.StartNew();
+        var next = TimeSpan.Zero;
+        var i = 0;
+        while (sw.Elapsed < TimeSpan.FromSeconds(6))
+        {
+            // A new alert every poll keeps the hanging receiver's queue growing.
+            polls.Add(DateTimeOffset.UtcNow);
+            h.Poll(Enumerable.Range(0, ++i).Select(k => Samples.Finding($"z{k}")));
+            next += interval;
+            var wait = next - sw.Elapsed;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait);
+            }
+        }
+
+        var gaps = polls.Zip(polls.Skip(1), (a, b) => b - a).ToList();
+        Assert.True(gaps.Max() < interval + TimeSpan.FromSeconds(1), $"largest gap between polls {gaps.Max().TotalMilliseconds} ms");
+        Assert.True(hang.Requests.IsEmpty, "the hanging receiver never answered");
+        await ok.WaitForAsync(r => r.Accepted.Count >= i, TimeSpan.FromSeconds(5), "the fast receiver got every alert while the slow one hung");
+        Assert.Equal(0, h.Metrics.Get("slow", DeliveryMetrics.Delivered));
+    }
+
+    [Fact]
+    public async Task Slack_429_retry_after_is_honoured()
+    {
+        await using var rx = new TestReceiver
+        {
+            Behaviour = n => n == 0 ? new TestReceiver.Reply(429, Headers: new() { ["Retry-After"] = "2" }) : new TestReceiver.Reply(200),
+        };
+        await rx.StartAsync();
+        var slack = new ReceiverSettings { Name = "slack", Type = ReceiverSettings.Slack, Url = rx.Url.AbsoluteUri };
+        await using var h = new DeliveryHarness([slack]);
+        await h.StartAsync();
+        h.Poll([Samples.Finding("a")]);
+        await rx.WaitForAsync(r => r.Accepted.Count == 1, TimeSpan.FromSeconds(10), "delivery after 429");
+        var all = rx.Requests.ToList();
+        Assert.Equal(2, all.Count);
+
+        // Our backoff alone would have retried after ~50 ms; Slack asked for 2 s.
+        Assert.True(all[1].At - all[0].At >= TimeSpan.FromSeconds(1.9), $"retried after {(all[1].At - all[0].At).TotalMilliseconds} ms");
+        Assert.Contains("```", JsonDocument.Parse(all[1].Body).RootElement.GetProperty("text").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rejected_payload_is_dropped_and_counted_not_retried_forever()
+    {
+        await using var rx = new TestReceiver { Behaviour = _ => new TestReceiver.Reply(400) };
+        await rx.StartAsync();
+        await using var h = new DeliveryHarness([Hook(rx)]);
+        await h.StartAsync();
+        h.Poll([Samples.Finding("a")]);
+        await h.WaitAsync(() => h.Metrics.Get("hook", DeliveryMetrics.Rejected) == 1, TimeSpan.FromSeconds(10), "rejection");
+        await Task.Delay(300);
+        Assert.Single(rx.Requests);
+        Assert.Equal(0, h.Metrics.Depth);
+    }
+
+    [Fact]
+    public async Task Old_notifications_expire_with_a_counted_drop()
+    {
+        var port = TestReceiver.FreePort();
+        var settings = DeliveryHarness.FastDelivery with { MaxAge = TimeSpan.FromSeconds(10) };
+        var dir = Directory.CreateTempSubdirectory("lwpw-test-").FullName;
+        try
+        {
+            // Queue with a clock 11 s in the past so the row is already too old when the worker looks.
+            var metrics = new DeliveryMetrics();
+            using (var outbox = new Outbox(Path.Combine(dir, "outbox.db"), settings, metrics, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, new ShiftedClock(TimeSpan.FromSeconds(-11))))
+            {
+                outbox.Save([Samples.Notification("hook")], null);
+            }
+
+            await using var h = new DeliveryHarness([new ReceiverSettings { Name = "hook", Type = "webhook", Url = $"http://127.0.0.1:{port}/x" }], settings, dir: dir);
+            Assert.Equal(1, h.Metrics.Depth);
+            await h.StartAsync();
+            await h.WaitAsync(() => h.Metrics.Get("hook", DeliveryMetrics.Expired) == 1, TimeSpan.FromSeconds(5), "expiry");
+            Assert.Equal(0, h.Metrics.Depth);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public async Task Outbox_is_bounded_and_counts_overflow()
+    {
+        var port = TestReceiver.FreePort();
+        var settings = DeliveryHarness.FastDelivery with { MaxQueued = 10 };
+        await using var h = new DeliveryHarness([new ReceiverSettings { Name = "hook", Type = "webhook", Url = $"http://127.0.0.1:{port}/x" }], settings);
+        h.Poll(Enumerable.Range(0, 15).Select(i => Samples.Finding($"z{i:00}")));
+        Assert.Equal(10, h.Metrics.Depth);
+        Assert.Equal(5, h.Metrics.Get("hook", DeliveryMetrics.Overflow));
+    }
+
+    private sealed class ShiftedClock(TimeSpan shift) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + shift;
+    }
+}
