@@ -39,8 +39,39 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
         }
     }
 
+    public int ReadSmallFile(string directory, string fileName, Span<byte> buffer)
+    {
+        if (NativeLinuxFiles.Available)
+        {
+            var n = NativeLinuxFiles.ReadSmallFile(directory, fileName, buffer);
+            if (n != NativeLinuxFiles.Unsupported)
+            {
+                return n;
+            }
+        }
+
+        var bytes = ReadBytes(directory + "/" + fileName, buffer.Length);
+        if (bytes is null)
+        {
+            return -1;
+        }
+
+        bytes.CopyTo(buffer);
+        return bytes.Length;
+    }
+
     public IReadOnlyList<string> ListDirectories(string path)
     {
+        if (NativeLinuxFiles.Available)
+        {
+            var names = new List<string>();
+            var rc = NativeLinuxFiles.ListDirectories(path, names);
+            if (rc != NativeLinuxFiles.Unsupported)
+            {
+                return names;
+            }
+        }
+
         try
         {
             var result = new List<string>();

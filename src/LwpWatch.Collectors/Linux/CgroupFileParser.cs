@@ -1,14 +1,53 @@
 using System.Globalization;
+using System.Buffers;
+using System.Text;
 
 namespace LwpWatch.Collectors.Linux;
 
-/// <summary>Pure parsers for the cgroup pids.* files (same format on v1 and v2).</summary>
+/// <summary>
+/// Pure parsers for the cgroup pids.* files (same format on v1 and v2). Each takes the text, or the raw bytes
+/// of the file (the per-cgroup hot path reads into a reused buffer and allocates nothing); both give the same
+/// result and the same errors, because bytes are turned into exactly the characters File.ReadAllText would
+/// produce and then go through the same code.
+/// </summary>
 public static class CgroupFileParser
 {
+    // pids.* files are a few bytes; anything up to this size is widened on the stack.
+    private const int StackChars = 256;
+
     /// <summary>pids.max: "max" (unlimited, returned as null) or a non-negative integer.</summary>
-    public static long? ParseMax(string text, string input)
+    public static long? ParseMax(string text, string input) => ParseMax(text.AsSpan(), input);
+
+    /// <inheritdoc cref="ParseMax(string, string)"/>
+    public static long? ParseMax(ReadOnlySpan<byte> utf8, string input)
     {
-        var t = text.AsSpan().Trim();
+        Span<char> scratch = stackalloc char[StackChars];
+        return ParseMax(Chars(utf8, scratch), input);
+    }
+
+    /// <summary>pids.current / pids.peak: one non-negative integer.</summary>
+    public static long ParseCount(string text, string input) => ParseCount(text.AsSpan(), input);
+
+    /// <inheritdoc cref="ParseCount(string, string)"/>
+    public static long ParseCount(ReadOnlySpan<byte> utf8, string input)
+    {
+        Span<char> scratch = stackalloc char[StackChars];
+        return ParseCount(Chars(utf8, scratch), input);
+    }
+
+    /// <summary>pids.events / pids.events.local: flat-keyed "max N" lines; returns N (0 when the key is absent).</summary>
+    public static long ParseEventsMax(string text, string input) => ParseEventsMax(text.AsSpan(), input);
+
+    /// <inheritdoc cref="ParseEventsMax(string, string)"/>
+    public static long ParseEventsMax(ReadOnlySpan<byte> utf8, string input)
+    {
+        Span<char> scratch = stackalloc char[StackChars];
+        return ParseEventsMax(Chars(utf8, scratch), input);
+    }
+
+    private static long? ParseMax(ReadOnlySpan<char> text, string input)
+    {
+        var t = text.Trim();
         if (t.SequenceEqual("max"))
         {
             return null;
@@ -17,10 +56,9 @@ public static class CgroupFileParser
         return ParseCount(text, input);
     }
 
-    /// <summary>pids.current / pids.peak: one non-negative integer.</summary>
-    public static long ParseCount(string text, string input)
+    private static long ParseCount(ReadOnlySpan<char> text, string input)
     {
-        var t = text.AsSpan().Trim();
+        var t = text.Trim();
         if (t.IsEmpty)
         {
             throw new ParseException(input, "empty, expected a number");
@@ -34,10 +72,9 @@ public static class CgroupFileParser
         return v;
     }
 
-    /// <summary>pids.events / pids.events.local: flat-keyed "max N" lines; returns N (0 when the key is absent).</summary>
-    public static long ParseEventsMax(string text, string input)
+    private static long ParseEventsMax(ReadOnlySpan<char> text, string input)
     {
-        foreach (var raw in text.AsSpan().EnumerateLines())
+        foreach (var raw in text.EnumerateLines())
         {
             var line = raw.Trim();
             if (line.IsEmpty)
@@ -96,6 +133,22 @@ public static class CgroupFileParser
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The characters File.ReadAllText would return for these bytes: ASCII (every real pids.* file) is widened
+    /// into <paramref name="scratch"/>; anything else is decoded like ReadAllText does (UTF-8, byte order marks
+    /// honoured, invalid bytes replaced), which allocates but only on that odd path.
+    /// </summary>
+    private static ReadOnlySpan<char> Chars(ReadOnlySpan<byte> utf8, Span<char> scratch)
+    {
+        if (utf8.Length <= scratch.Length && Ascii.ToUtf16(utf8, scratch, out var written) == OperationStatus.Done)
+        {
+            return scratch[..written];
+        }
+
+        using var reader = new StreamReader(new MemoryStream(utf8.ToArray()), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return reader.ReadToEnd();
     }
 
     private static string Clip(ReadOnlySpan<char> s) => s.Length > 40 ? string.Concat(s[..40], "...") : s.ToString();
