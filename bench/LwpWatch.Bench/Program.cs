@@ -11,6 +11,8 @@ namespace LwpWatch.Bench;
 /// <summary>
 /// In-process timing of LwpWatch's Linux collection pass, for the bench/ scripts:
 ///   collect  --cgroup-root DIR [--proc-root DIR] [--iterations N] [--warmup N]
+///            [--c-reader EXE --c-hierarchy DIR [--rounds K]]   interleave K blocks of the C reader
+///            (bench/helpers/cgread.c in serve mode) with K blocks of LwpWatch: one run, same conditions
 ///   fixture  --out DIR --zones N      (a synthetic cgroup-v2-shaped tree with pids files)
 /// Prints one line of key=value figures so the scripts can compute ratios against the C reader.
 /// </summary>
@@ -92,25 +94,53 @@ public static class Program
             _ = await poller.PollAsync(CancellationToken.None);
         }
 
-        var full = new double[iterations];
-        var cg = new double[iterations];
+        var full = new List<double>(iterations);
+        var cg = new List<double>(iterations);
+        var cTimes = new List<double>(iterations);
+        var roundRatios = new List<double>();
         long allocFull = 0, allocCg = 0;
         var gc0 = GC.CollectionCount(0);
         LwpWatch.Core.Model.Snapshot? last = null;
-        for (var i = 0; i < iterations; i++)
+        using var cReader = CReader.StartIfRequested(o);
+        string? cLine = null;
+        cReader?.Run(5); // its own warm-up
+        var rounds = cReader is null ? 1 : Math.Max(1, Int(o, "rounds", 10));
+        var perRound = Math.Max(1, iterations / rounds);
+        for (var r = 0; r < rounds; r++)
         {
-            var a0 = GC.GetAllocatedBytesForCurrentThread();
-            var t0 = Stopwatch.GetTimestamp();
-            last = await poller.PollAsync(CancellationToken.None);
-            full[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-            var a1 = GC.GetAllocatedBytesForCurrentThread();
-            var draft = new SnapshotDraft { TakenAt = DateTimeOffset.UnixEpoch, Host = "bench", Platform = "linux" };
-            var t1 = Stopwatch.GetTimestamp();
-            _ = await cgroupOnly.CollectAsync(draft, CancellationToken.None);
-            cg[i] = Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
-            var a2 = GC.GetAllocatedBytesForCurrentThread();
-            allocFull += a1 - a0;
-            allocCg += a2 - a1;
+            // Alternate which side goes first so neither always runs right after the other's cache warm-up.
+            if (cReader is not null && r % 2 == 0)
+            {
+                cLine = cReader.Run(perRound, cTimes);
+            }
+
+            var lwStart = full.Count;
+            for (var i = 0; i < perRound; i++)
+            {
+                var a0 = GC.GetAllocatedBytesForCurrentThread();
+                var t0 = Stopwatch.GetTimestamp();
+                last = await poller.PollAsync(CancellationToken.None);
+                full.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                var a1 = GC.GetAllocatedBytesForCurrentThread();
+                var draft = new SnapshotDraft { TakenAt = DateTimeOffset.UnixEpoch, Host = "bench", Platform = "linux" };
+                var t1 = Stopwatch.GetTimestamp();
+                _ = await cgroupOnly.CollectAsync(draft, CancellationToken.None);
+                cg.Add(Stopwatch.GetElapsedTime(t1).TotalMilliseconds);
+                var a2 = GC.GetAllocatedBytesForCurrentThread();
+                allocFull += a1 - a0;
+                allocCg += a2 - a1;
+            }
+
+            if (cReader is not null && r % 2 == 1)
+            {
+                cLine = cReader.Run(perRound, cTimes);
+            }
+
+            if (cReader is not null)
+            {
+                var cRound = Median(cTimes.GetRange(cTimes.Count - perRound, perRound));
+                roundRatios.Add(Median(full.GetRange(lwStart, perRound)) / cRound);
+            }
         }
 
         var failed = 0;
@@ -129,16 +159,36 @@ public static class Program
             denials += z.Denials ?? 0;
         }
 
-        Array.Sort(full);
-        Array.Sort(cg);
-        Console.WriteLine(string.Create(
+        var n = full.Count;
+        var line = string.Create(
             CultureInfo.InvariantCulture,
-            $"lwpwatch zones={last.Zones.Length} denials={denials} holders={last.TopHolders.Length} iterations={iterations} " +
-            $"poll_median_ms={full[iterations / 2]:0.000} poll_min_ms={full[0]:0.000} poll_p90_ms={full[(int)(iterations * 0.9)]:0.000} " +
-            $"cgroup_median_ms={cg[iterations / 2]:0.000} cgroup_min_ms={cg[0]:0.000} " +
-            $"alloc_per_poll_kb={allocFull / iterations / 1024.0:0.0} alloc_per_cgroup_pass_kb={allocCg / iterations / 1024.0:0.0} " +
-            $"gen0_gcs={GC.CollectionCount(0) - gc0} failed_collectors={failed}"));
+            $"lwpwatch zones={last.Zones.Length} denials={denials} holders={last.TopHolders.Length} iterations={n} " +
+            $"poll_median_ms={Median(full):0.000} poll_min_ms={Min(full):0.000} poll_p90_ms={Percentile(full, 0.9):0.000} " +
+            $"cgroup_median_ms={Median(cg):0.000} cgroup_min_ms={Min(cg):0.000} " +
+            $"alloc_per_poll_kb={allocFull / n / 1024.0:0.0} alloc_per_cgroup_pass_kb={allocCg / n / 1024.0:0.0} " +
+            $"gen0_gcs={GC.CollectionCount(0) - gc0} failed_collectors={failed}");
+        if (cReader is not null)
+        {
+            line += string.Create(
+                CultureInfo.InvariantCulture,
+                $" c_{cLine} c_median_ms={Median(cTimes):0.000} c_min_ms={Min(cTimes):0.000} rounds={rounds} " +
+                $"ratio_poll_median={Median(full) / Median(cTimes):0.00} ratio_poll_min={Min(full) / Min(cTimes):0.00} " +
+                $"ratio_cgroup_median={Median(cg) / Median(cTimes):0.00} ratio_rounds_median={Median(roundRatios):0.00}");
+        }
+
+        Console.WriteLine(line);
         return failed == 0 ? 0 : 1;
+    }
+
+    private static double Median(List<double> xs) => Percentile(xs, 0.5);
+
+    private static double Min(List<double> xs) => Percentile(xs, 0);
+
+    private static double Percentile(List<double> xs, double p)
+    {
+        var a = xs.ToArray();
+        Array.Sort(a);
+        return a[Math.Min(a.Length - 1, (int)(a.Length * p))];
     }
 
     /// <summary>A cgroup-v2-shaped tree: cgroup.controllers with pids at the root, then N leaf zones spread
@@ -176,5 +226,61 @@ public static class Program
         File.WriteAllText(Path.Combine(dir, "pids.peak"), string.Create(CultureInfo.InvariantCulture, $"{current}\n"));
         File.WriteAllText(Path.Combine(dir, "pids.events"), string.Create(CultureInfo.InvariantCulture, $"max {denied}\n"));
         File.WriteAllText(Path.Combine(dir, "pids.events.local"), string.Create(CultureInfo.InvariantCulture, $"max {denied}\n"));
+    }
+
+    /// <summary>The C reference reader in serve mode: one line in ("passes"), one line of timings out.</summary>
+    private sealed class CReader : IDisposable
+    {
+        private readonly Process process;
+
+        private CReader(Process process) => this.process = process;
+
+        public static CReader? StartIfRequested(Dictionary<string, string> o)
+        {
+            if (!o.TryGetValue("c-reader", out var exe))
+            {
+                return null;
+            }
+
+            var psi = new ProcessStartInfo(exe)
+            {
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            };
+            psi.ArgumentList.Add(Required(o, "c-hierarchy"));
+            psi.ArgumentList.Add(o.GetValueOrDefault("proc-root", "/proc"));
+            psi.ArgumentList.Add("serve");
+            return new CReader(Process.Start(psi) ?? throw new InvalidOperationException($"could not start {exe}"));
+        }
+
+        /// <summary>Runs <paramref name="passes"/> timed passes; appends their ms to <paramref name="into"/>; returns the zones/denials/holders part.</summary>
+        public string Run(int passes, List<double>? into = null)
+        {
+            process.StandardInput.WriteLine(passes.ToString(CultureInfo.InvariantCulture));
+            process.StandardInput.Flush();
+            var line = process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("C reader exited");
+            var ms = line.IndexOf(" ms=", StringComparison.Ordinal);
+            if (into is not null)
+            {
+                foreach (var t in line[(ms + 4)..].Split(','))
+                {
+                    into.Add(double.Parse(t, CultureInfo.InvariantCulture));
+                }
+            }
+
+            return line[..ms].Replace(" ", " c_", StringComparison.Ordinal);
+        }
+
+        public void Dispose()
+        {
+            process.StandardInput.Close();
+            if (!process.WaitForExit(5000))
+            {
+                process.Kill();
+            }
+
+            process.Dispose();
+        }
     }
 }

@@ -1,6 +1,11 @@
 /* cgread: the syscall floor for one LwpWatch Linux poll, in C.
  *
  *   cgread <pids-hierarchy-dir> <proc-root> <iterations> [--abs]
+ *   cgread <pids-hierarchy-dir> <proc-root> serve [--abs]
+ *
+ * serve: for each line "<n>" on stdin, run n timed passes and print one line
+ * "zones=Z denials=D holders=H ms=t1,t2,..." (so a harness can interleave blocks of the C reader with
+ * blocks of LwpWatch in one run on a noisy machine).
  *
  * One pass reads exactly what LwpWatch needs and nothing else: one getdents listing per cgroup
  * directory (which also says which pids.* files exist), open+read+close of pids.max, pids.current,
@@ -164,8 +169,27 @@ static int cmp(const void *a, const void *b) { double x = *(const double *)a, y 
 int main(int argc, char **argv) {
     if (argc < 4) { fprintf(stderr, "usage: %s <pids-hierarchy-dir> <proc-root> <iterations> [--abs]\n", argv[0]); return 64; }
     proc_root = argv[2];
-    int iters = atoi(argv[3]);
     use_abs = argc > 4 && !strcmp(argv[4], "--abs");
+    if (!strcmp(argv[3], "serve")) {
+        char line[64];
+        pass(argv[1]);
+        while (fgets(line, sizeof line, stdin)) {
+            int n = atoi(line);
+            if (n < 1) n = 1;
+            printf("zones=%ld denials=%ld holders=%ld ms=", zones, denials_sum, holders);
+            for (int i = 0; i < n; i++) {
+                struct timespec a, b;
+                clock_gettime(CLOCK_MONOTONIC, &a);
+                pass(argv[1]);
+                clock_gettime(CLOCK_MONOTONIC, &b);
+                printf(i ? ",%.4f" : "%.4f", (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6);
+            }
+            printf("\n");
+            fflush(stdout);
+        }
+        return 0;
+    }
+    int iters = atoi(argv[3]);
     if (iters < 1) iters = 1;
     double *ms = malloc(sizeof(double) * (size_t)iters);
     pass(argv[1]); /* warm the dentry cache like LwpWatch's warm-up does */

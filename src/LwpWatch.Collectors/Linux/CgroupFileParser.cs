@@ -45,6 +45,116 @@ public static class CgroupFileParser
         return ParseEventsMax(Chars(utf8, scratch), input);
     }
 
+    /// <summary>
+    /// Allocation-free fast path of <see cref="ParseMax(ReadOnlySpan{byte}, string)"/> for the plain ASCII a kernel
+    /// writes. True = this is exactly the value ParseMax returns; false = anything unusual (including every
+    /// error): call ParseMax for the answer or the named error. Lets the hot path build the input name only
+    /// when something is wrong.
+    /// </summary>
+    internal static bool TryParseMaxFast(ReadOnlySpan<byte> utf8, out long? value)
+    {
+        var t = TrimAscii(utf8);
+        if (t.SequenceEqual("max"u8))
+        {
+            value = null;
+            return true;
+        }
+
+        var ok = TryDigits(t, out var n);
+        value = n;
+        return ok;
+    }
+
+    /// <summary>Fast path of <see cref="ParseCount(ReadOnlySpan{byte}, string)"/>; same contract as <see cref="TryParseMaxFast"/>.</summary>
+    internal static bool TryParseCountFast(ReadOnlySpan<byte> utf8, out long value) => TryDigits(TrimAscii(utf8), out value);
+
+    /// <summary>Fast path of <see cref="ParseEventsMax(ReadOnlySpan{byte}, string)"/>; same contract as <see cref="TryParseMaxFast"/>.</summary>
+    internal static bool TryParseEventsMaxFast(ReadOnlySpan<byte> utf8, out long value)
+    {
+        value = 0;
+
+        // Only printable ASCII, \t, \v and \n: then splitting on \n is exactly what EnumerateLines would do.
+        foreach (var b in utf8)
+        {
+            if (b is < 0x20 or > 0x7e && b is not ((byte)'\n' or (byte)'\t' or (byte)'\v'))
+            {
+                return false;
+            }
+        }
+
+        var rest = utf8;
+        while (!rest.IsEmpty)
+        {
+            var nl = rest.IndexOf((byte)'\n');
+            var line = TrimAscii(nl < 0 ? rest : rest[..nl]);
+            rest = nl < 0 ? default : rest[(nl + 1)..];
+            if (line.IsEmpty)
+            {
+                continue;
+            }
+
+            var sp = line.IndexOf((byte)' ');
+            if (sp <= 0 || !TryDigits(TrimAscii(line[(sp + 1)..]), out var n))
+            {
+                return false;
+            }
+
+            if (line[..sp].SequenceEqual("max"u8))
+            {
+                value = n;
+                return true;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>1 to 18 ASCII digits (so no overflow); anything else is left to the exact parser.</summary>
+    private static bool TryDigits(ReadOnlySpan<byte> t, out long value)
+    {
+        value = 0;
+        if (t.IsEmpty || t.Length > 18)
+        {
+            return false;
+        }
+
+        foreach (var b in t)
+        {
+            var d = b - (byte)'0';
+            if ((uint)d > 9)
+            {
+                return false;
+            }
+
+            value = (value * 10) + d;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Trims space, \t, \v and \n. Lines are split on \n only, so any \r, \f (line breaks to EnumerateLines), other
+    /// control byte or non-ASCII byte stays in and makes the fast path give up, leaving it to the exact parser.
+    /// </summary>
+    private static ReadOnlySpan<byte> TrimAscii(ReadOnlySpan<byte> s)
+    {
+        var a = 0;
+        var b = s.Length;
+        while (a < b && IsBlank(s[a]))
+        {
+            a++;
+        }
+
+        while (b > a && IsBlank(s[b - 1]))
+        {
+            b--;
+        }
+
+        return s[a..b];
+    }
+
+    private static bool IsBlank(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\v' or (byte)'\n';
+
     private static long? ParseMax(ReadOnlySpan<char> text, string input)
     {
         var t = text.Trim();

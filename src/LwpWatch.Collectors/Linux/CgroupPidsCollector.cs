@@ -136,14 +136,16 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
 
             // Only its existence matters (it marks a kernel whose pids.events is already hierarchical).
             var localLen = Read(dir, "pids.events.local", slots.Slice(4 * SlotBytes, SlotBytes));
+
+            // Arguments run in this order (max, current, peak, events), so the first bad file named stays the same.
             node = new Node(
                 rel,
                 dir,
                 parent,
-                maxLen == Long ? CgroupFileParser.ParseMax(ReadWhole(dir, "pids.max"), dir + "/pids.max") : CgroupFileParser.ParseMax(maxBytes[..maxLen], dir + "/pids.max"),
-                currentLen == Long ? CgroupFileParser.ParseCount(ReadWhole(dir, "pids.current"), dir + "/pids.current") : CgroupFileParser.ParseCount(currentBytes[..currentLen], dir + "/pids.current"),
-                peakLen < 0 ? null : peakLen == Long ? CgroupFileParser.ParseCount(ReadWhole(dir, "pids.peak"), dir + "/pids.peak") : CgroupFileParser.ParseCount(peakBytes[..peakLen], dir + "/pids.peak"),
-                eventsLen == Long ? CgroupFileParser.ParseEventsMax(ReadWhole(dir, "pids.events"), dir + "/pids.events") : CgroupFileParser.ParseEventsMax(eventsBytes[..eventsLen], dir + "/pids.events"),
+                ParseMax(dir, maxBytes, maxLen),
+                ParseCount(dir, "pids.current", currentBytes, currentLen),
+                peakLen < 0 ? null : ParseCount(dir, "pids.peak", peakBytes, peakLen),
+                ParseEvents(dir, eventsBytes, eventsLen),
                 Hierarchical: localLen >= 0);
         }
         catch (ParseException ex)
@@ -167,6 +169,22 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
         var n = io.ReadSmallFile(dir, file, slot);
         return n == slot.Length ? Long : n;
     }
+
+    // The input name ("<dir>/pids.max") is only built when the fast path declines, i.e. on odd or bad content.
+    private long? ParseMax(string dir, Span<byte> slot, int len) =>
+        len == Long ? CgroupFileParser.ParseMax(ReadWhole(dir, "pids.max"), dir + "/pids.max")
+        : CgroupFileParser.TryParseMaxFast(slot[..len], out var v) ? v
+        : CgroupFileParser.ParseMax(slot[..len], dir + "/pids.max");
+
+    private long ParseCount(string dir, string file, Span<byte> slot, int len) =>
+        len == Long ? CgroupFileParser.ParseCount(ReadWhole(dir, file), dir + "/" + file)
+        : CgroupFileParser.TryParseCountFast(slot[..len], out var v) ? v
+        : CgroupFileParser.ParseCount(slot[..len], dir + "/" + file);
+
+    private long ParseEvents(string dir, Span<byte> slot, int len) =>
+        len == Long ? CgroupFileParser.ParseEventsMax(ReadWhole(dir, "pids.events"), dir + "/pids.events")
+        : CgroupFileParser.TryParseEventsMaxFast(slot[..len], out var v) ? v
+        : CgroupFileParser.ParseEventsMax(slot[..len], dir + "/pids.events");
 
     /// <summary>A file too big for its slot (never a real pids.* file): read it whole, as text. Gone by now = empty.</summary>
     private string ReadWhole(string dir, string file) => io.ReadText(dir + "/" + file) ?? string.Empty;
