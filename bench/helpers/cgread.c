@@ -148,16 +148,30 @@ static void pass(const char *hier) {
     for (size_t i = 0; i < n_nodes; i++) free(paths[i]);
     n_nodes = 0; zones = 0; denials_sum = 0; tasks_sum = 0; holders = 0;
     walk(hier, -2);
+    /* LwpWatch's attribution (CgroupPidsCollector.AttributeDenials): v1 counts a refusal where the task
+     * forked, so each is given to the nearest capped cgroup at or above; unlimited ones report their subtree. */
     long *subtree = calloc(n_nodes + 1, sizeof *subtree);
+    long *attributed = calloc(n_nodes + 1, sizeof *attributed);
+    long *children = calloc(n_nodes + 1, sizeof *children);
     for (size_t i = n_nodes; i-- > 0; ) {
-        subtree[i] += nodes[i].events;
-        if (nodes[i].parent >= 0 && !nodes[nodes[i].parent].hierarchical) subtree[nodes[i].parent] += subtree[i];
+        node_t *nd = &nodes[i];
+        subtree[i] += nd->events;
+        attributed[i] += nd->events;
+        if (nd->parent >= 0) {
+            subtree[nd->parent] += subtree[i];
+            children[nd->parent] += nd->events;
+            if (nd->max < 0) attributed[nd->parent] += attributed[i];
+        }
     }
     for (size_t i = 0; i < n_nodes; i++) {
+        node_t *nd = &nodes[i];
+        long own = nd->events - children[i];
         zones++;
-        denials_sum += nodes[i].hierarchical ? nodes[i].events : subtree[i];
-        if (nodes[i].max > 0 && (double)nodes[i].current / (double)nodes[i].max >= 0.8) holders_of(paths[i], 0);
+        denials_sum += nd->hierarchical ? (nd->max < 0 ? nd->events : (own > 0 ? own : 0))
+                                        : (nd->max < 0 ? subtree[i] : attributed[i]);
+        if (nd->max > 0 && (double)nd->current / (double)nd->max >= 0.8) holders_of(paths[i], 0);
     }
+    free(attributed); free(children);
     free(subtree);
     host_file("/sys/kernel/threads-max");
     host_file("/sys/kernel/pid_max");
