@@ -71,14 +71,14 @@ static void walk(const char *path, int parent) {
             }
         }
     }
-    int me = -1;
+    int me = parent == -2 ? -1 : parent; /* below a non-pids directory, children hang off the nearest zone */
     if (parent != -2 && has_max) {
         node_t nd = { .parent = parent, .hierarchical = has_local, .peak = -1 };
         if (read_small(dfd, path, "pids.max") < 0) goto children;
         nd.max = parse_num(buf);
-        if (read_small(dfd, path, "pids.current") < 0) goto children;
+        if (read_small(dfd, path, "pids.current") < 0) goto done;
         nd.current = parse_num(buf);
-        if (read_small(dfd, path, "pids.events") < 0) goto children;
+        if (read_small(dfd, path, "pids.events") < 0) goto done;
         nd.events = parse_events_max(buf);
         if (has_peak && read_small(dfd, path, "pids.peak") >= 0) nd.peak = parse_num(buf);
         if (n_nodes == cap_nodes) { cap_nodes = cap_nodes ? cap_nodes * 2 : 1024; nodes = realloc(nodes, cap_nodes * sizeof *nodes); paths = realloc(paths, cap_nodes * sizeof *paths); }
@@ -89,6 +89,7 @@ children:
         char child[4096]; snprintf(child, sizeof child, "%s/%s", path, subdirs[i]);
         walk(child, me);
     }
+done:
     close(dfd);
 }
 

@@ -38,6 +38,15 @@ public interface IHostSource
         return bytes.Length;
     }
 
+    /// <summary>
+    /// <paramref name="path"/> as a directory to read several small files from and list (the per-cgroup hot path).
+    /// The live source opens it once and reads its files relative to that handle, so each file lookup is one
+    /// path component instead of the whole path (on cgroupfs every component is a kernfs revalidation). This
+    /// default is path-based, so capture and replay need nothing extra. Never throws for a missing directory:
+    /// its reads then say "gone".
+    /// </summary>
+    IHostDirectory OpenDirectory(string path) => new PathHostDirectory(this, path);
+
     /// <summary>Names (not paths) of the subdirectories; empty when the directory does not exist.</summary>
     IReadOnlyList<string> ListDirectories(string path);
 

@@ -60,6 +60,20 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
         return bytes.Length;
     }
 
+    public IHostDirectory OpenDirectory(string path)
+    {
+        if (NativeLinuxFiles.Available)
+        {
+            var fd = NativeLinuxFiles.OpenDirectory(path);
+            if (fd != NativeLinuxFiles.Unsupported)
+            {
+                return new LiveHostDirectory(this, path, fd);
+            }
+        }
+
+        return new PathHostDirectory(this, path);
+    }
+
     public IReadOnlyList<string> ListDirectories(string path)
     {
         if (NativeLinuxFiles.Available)
@@ -126,4 +140,51 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
     /// <summary>ENOENT/ESRCH-like outcomes: the entry went away between listing and reading.</summary>
     private static bool IsGone(Exception ex) => ex is FileNotFoundException or DirectoryNotFoundException
         || (ex is IOException io && (io.HResult == 3 /* ESRCH */ || io.Message.Contains("No such process", StringComparison.Ordinal)));
+
+    /// <summary>
+    /// A directory opened once; its files are opened relative to it. Anything the native path does not handle
+    /// goes to the path-based calls of the source, so results and errors are those of the path-based API.
+    /// </summary>
+    private sealed class LiveHostDirectory(LiveHostSource source, string path, int fd) : IHostDirectory
+    {
+        private int handle = fd;
+        private bool listed;
+
+        public string Path => path;
+
+        public int ReadSmallFile(string fileName, Span<byte> buffer)
+        {
+            if (handle == NativeLinuxFiles.Gone)
+            {
+                return -1;
+            }
+
+            ObjectDisposedException.ThrowIf(handle < 0, this);
+            var n = NativeLinuxFiles.ReadSmallFileAt(handle, fileName, buffer);
+            return n == NativeLinuxFiles.Unsupported ? source.ReadSmallFile(path, fileName, buffer) : n;
+        }
+
+        public IReadOnlyList<string> ListDirectories()
+        {
+            if (handle == NativeLinuxFiles.Gone)
+            {
+                return [];
+            }
+
+            ObjectDisposedException.ThrowIf(handle < 0, this);
+            var names = new List<string>();
+            var rc = NativeLinuxFiles.ListDirectoriesAt(handle, names, rewind: listed);
+            listed = true;
+            return rc == NativeLinuxFiles.Unsupported ? source.ListDirectories(path) : names;
+        }
+
+        public void Dispose()
+        {
+            if (handle >= 0)
+            {
+                NativeLinuxFiles.CloseDirectory(handle);
+                handle = -3;
+            }
+        }
+    }
 }

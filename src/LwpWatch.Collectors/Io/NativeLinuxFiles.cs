@@ -21,6 +21,8 @@ internal static class NativeLinuxFiles
     public const int Unsupported = -2;
 
     private const int ORdOnly = 0;
+    // O_DIRECTORY is one of the few flags whose value differs between x86-64 and arm64.
+    private static readonly int ODirectory = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x4000 : 0x10000;
     private const int OCloExec = 0x80000; // Linux value: the daemon starts subprocesses, so never leak an fd into them
     private const int ENOENT = 2;
     private const int ESRCH = 3;
@@ -34,8 +36,11 @@ internal static class NativeLinuxFiles
     private const int DirentNameOffset = 19;
     private const int MaxPathBytes = 1024;
 
-    /// <summary>Linux on a 64-bit process: the only place the struct layout and flag values above hold.</summary>
-    public static bool Available { get; } = OperatingSystem.IsLinux() && Environment.Is64BitProcess;
+    private static bool getdentsAvailable = true;
+
+    /// <summary>Linux on x86-64 or arm64: where the struct layout and flag values here are known to hold.</summary>
+    public static bool Available { get; } = OperatingSystem.IsLinux()
+        && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
 
     /// <summary>
     /// Bytes read into <paramref name="buffer"/>, <see cref="Gone"/> or <see cref="Unsupported"/>. One read: procfs
@@ -63,6 +68,136 @@ internal static class NativeLinuxFiles
             return Marshal.GetLastPInvokeError() is ENOENT or ESRCH ? Gone : Unsupported;
         }
 
+        return ReadAndClose(fd, buffer);
+    }
+
+    /// <summary>A directory handle for <see cref="ReadSmallFileAt"/> and <see cref="ListDirectoriesAt"/>: the fd, <see cref="Gone"/> or <see cref="Unsupported"/>.</summary>
+    public static int OpenDirectory(string directory)
+    {
+        Span<byte> path = stackalloc byte[MaxPathBytes];
+        if (!TryEncodePath(directory, null, path))
+        {
+            return Unsupported;
+        }
+
+        int fd;
+        do
+        {
+            fd = Open(ref MemoryMarshal.GetReference(path), ORdOnly | ODirectory | OCloExec);
+        }
+        while (fd < 0 && Marshal.GetLastPInvokeError() == EINTR);
+
+        return fd >= 0 ? fd : Marshal.GetLastPInvokeError() == ENOENT ? Gone : Unsupported;
+    }
+
+    public static void CloseDirectory(int fd) => _ = Close(fd);
+
+    /// <summary><see cref="ReadSmallFile"/> for a file of an open directory: one path component to look up.</summary>
+    public static int ReadSmallFileAt(int dirFd, string fileName, Span<byte> buffer)
+    {
+        Span<byte> name = stackalloc byte[MaxPathBytes];
+        if (fileName.Contains('/', StringComparison.Ordinal) || !TryEncodePath(fileName, null, name))
+        {
+            return Unsupported;
+        }
+
+        int fd;
+        do
+        {
+            fd = OpenAt(dirFd, ref MemoryMarshal.GetReference(name), ORdOnly | OCloExec);
+        }
+        while (fd < 0 && Marshal.GetLastPInvokeError() == EINTR);
+
+        if (fd < 0)
+        {
+            return Marshal.GetLastPInvokeError() is ENOENT or ESRCH ? Gone : Unsupported;
+        }
+
+        return ReadAndClose(fd, buffer);
+    }
+
+    /// <summary>
+    /// <see cref="ListDirectories"/> on an open directory with getdents64 (no extra fstat or fd of opendir).
+    /// <paramref name="rewind"/> when it was listed before through the same handle.
+    /// </summary>
+    public static int ListDirectoriesAt(int dirFd, List<string> names, bool rewind)
+    {
+        if (!getdentsAvailable || (rewind && LSeek(dirFd, 0, 0) != 0))
+        {
+            return Unsupported;
+        }
+
+        var start = names.Count;
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(32 * 1024);
+        try
+        {
+            while (true)
+            {
+                nint n;
+                try
+                {
+                    do
+                    {
+                        n = GetDents64(dirFd, ref MemoryMarshal.GetArrayDataReference(buffer), buffer.Length);
+                    }
+                    while (n < 0 && Marshal.GetLastPInvokeError() == EINTR);
+                }
+                catch (EntryPointNotFoundException)
+                {
+                    // C libraries without a getdents64 wrapper (glibc < 2.30): the managed listing it is.
+                    getdentsAvailable = false;
+                    return Unsupported;
+                }
+
+                if (n == 0)
+                {
+                    return 0;
+                }
+
+                if (n < 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    names.RemoveRange(start, names.Count - start);
+                    return errno == ENOENT ? Gone : Unsupported;
+                }
+
+                for (var off = 0; off < n;)
+                {
+                    var rec = buffer.AsSpan(off, (int)n - off);
+                    var reclen = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(rec[16..]);
+                    off += reclen;
+                    var type = rec[DirentTypeOffset];
+                    if (type == DtUnknown)
+                    {
+                        // This filesystem does not fill d_type; telling a directory from a symlink needs a stat per entry.
+                        names.RemoveRange(start, names.Count - start);
+                        return Unsupported;
+                    }
+
+                    if (type != DtDir)
+                    {
+                        continue;
+                    }
+
+                    var nameBytes = rec[DirentNameOffset..reclen];
+                    nameBytes = nameBytes[..nameBytes.IndexOf((byte)0)];
+                    if (nameBytes.SequenceEqual("."u8) || nameBytes.SequenceEqual(".."u8))
+                    {
+                        continue;
+                    }
+
+                    names.Add(Encoding.UTF8.GetString(nameBytes));
+                }
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static int ReadAndClose(int fd, Span<byte> buffer)
+    {
         try
         {
             nint n;
@@ -172,6 +307,15 @@ internal static class NativeLinuxFiles
 
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
     private static extern int Open(ref byte path, int flags);
+
+    [DllImport("libc", EntryPoint = "openat", SetLastError = true)]
+    private static extern int OpenAt(int dirFd, ref byte path, int flags);
+
+    [DllImport("libc", EntryPoint = "getdents64", SetLastError = true)]
+    private static extern nint GetDents64(int fd, ref byte buffer, nint count);
+
+    [DllImport("libc", EntryPoint = "lseek", SetLastError = true)]
+    private static extern long LSeek(int fd, long offset, int whence);
 
     [DllImport("libc", EntryPoint = "read", SetLastError = true)]
     private static extern nint Read(int fd, ref byte buffer, nint count);

@@ -102,21 +102,39 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
     {
         ct.ThrowIfCancellationRequested();
         var dir = root + rel;
+        IReadOnlyList<string> children;
+        var before = nodes.Count;
+        using (var d = io.OpenDirectory(dir))
+        {
+            children = ReadNode(d, rel, parent, nodes, warnings, buffer);
+        }
+
+        // Children are walked after the directory is closed: open handles never pile up along a deep path.
+        // Below a directory that is not a zone, children hang off the nearest zone above it.
+        var index = nodes.Count > before ? before : parent;
+        foreach (var child in children)
+        {
+            Walk(root, rel + "/" + child, index, nodes, warnings, buffer, ct);
+        }
+    }
+
+    /// <summary>
+    /// Adds the cgroup's node (when it is a pids cgroup) and returns the subdirectories to walk: those of a zone
+    /// or of a non-pids directory, none when it vanished mid-read or its files are garbled.
+    /// </summary>
+    private IReadOnlyList<string> ReadNode(IHostDirectory d, string rel, int parent, List<Node> nodes, ImmutableArray<string>.Builder warnings, byte[] buffer)
+    {
+        var dir = d.Path;
 
         // Each file gets its own slot of the one per-poll buffer: nothing here allocates except the node itself.
         var slots = buffer.AsSpan();
         var maxBytes = slots.Slice(0 * SlotBytes, SlotBytes);
-        var maxLen = Read(dir, "pids.max", maxBytes);
+        var maxLen = Read(d, "pids.max", maxBytes);
         if (maxLen < 0)
         {
             // Not a pids cgroup (or it vanished): not a zone, but keep walking, because trees written by
             // other tools (and sparse captures) can hold pids cgroups below such a directory.
-            foreach (var child in io.ListDirectories(dir))
-            {
-                Walk(root, rel + "/" + child, parent, nodes, warnings, ct);
-            }
-
-            return;
+            return d.ListDirectories();
         }
 
         Node node;
@@ -124,18 +142,18 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
         {
             var currentBytes = slots.Slice(1 * SlotBytes, SlotBytes);
             var eventsBytes = slots.Slice(2 * SlotBytes, SlotBytes);
-            var currentLen = Read(dir, "pids.current", currentBytes);
-            var eventsLen = Read(dir, "pids.events", eventsBytes);
+            var currentLen = Read(d, "pids.current", currentBytes);
+            var eventsLen = Read(d, "pids.events", eventsBytes);
             if (currentLen < 0 || eventsLen < 0)
             {
-                return; // removed between reads: skip, not an error
+                return []; // removed between reads: skip, not an error
             }
 
             var peakBytes = slots.Slice(3 * SlotBytes, SlotBytes);
-            var peakLen = Read(dir, "pids.peak", peakBytes);
+            var peakLen = Read(d, "pids.peak", peakBytes);
 
             // Only its existence matters (it marks a kernel whose pids.events is already hierarchical).
-            var localLen = Read(dir, "pids.events.local", slots.Slice(4 * SlotBytes, SlotBytes));
+            var localLen = Read(d, "pids.events.local", slots.Slice(4 * SlotBytes, SlotBytes));
 
             // Arguments run in this order (max, current, peak, events), so the first bad file named stays the same.
             node = new Node(
@@ -152,21 +170,17 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
         {
             // One garbled cgroup must not hide the others.
             warnings.Add(ex.Message);
-            return;
+            return [];
         }
 
-        var index = nodes.Count;
         nodes.Add(node);
-        foreach (var child in io.ListDirectories(dir))
-        {
-            Walk(root, rel + "/" + child, index, nodes, warnings, buffer, ct);
-        }
+        return d.ListDirectories();
     }
 
     /// <summary>Bytes read into the slot, -1 when the file is gone, or <see cref="Long"/> when it did not fit.</summary>
-    private int Read(string dir, string file, Span<byte> slot)
+    private static int Read(IHostDirectory d, string file, Span<byte> slot)
     {
-        var n = io.ReadSmallFile(dir, file, slot);
+        var n = d.ReadSmallFile(file, slot);
         return n == slot.Length ? Long : n;
     }
 
