@@ -127,3 +127,48 @@ median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) exit 1; print (NR % 2) ? 
 field() { printf '%s\n' "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k {print $2; exit}'; }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "inf"; else printf "%.2f", a / b }'; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# write_config FILE INTERVAL CGROUP_ROOT PORT -> a config for the daemon under test
+write_config() {
+  mkdir -p "$BENCH_TMP/state"
+  cat > "$1" <<YAML
+poll:
+  interval: $2
+http:
+  listen: http://127.0.0.1:$4
+linux:
+  cgroupRoot: $3
+state:
+  dir: $BENCH_TMP/state
+YAML
+}
+
+# start_daemon CONFIG [extra env...] -> DAEMON_PID, DAEMON_URL; waits until /readyz answers 200 (first poll done)
+GC_HOOK_DLL="$BENCH_DIR/LwpWatch.Bench.GcHook/bin/Release/net10.0/LwpWatch.Bench.GcHook.dll"
+start_daemon() {
+  local cfg=$1; shift
+  [ -f "$LWPWATCH_DLL" ] || die "daemon not built"
+  DAEMON_URL=$(awk '/listen:/ {print $2}' "$cfg")
+  env "$@" dotnet "$LWPWATCH_DLL" run --config "$cfg" >"$BENCH_TMP/daemon.log" 2>&1 &
+  DAEMON_PID=$!
+  BENCH_PROCS+=("$DAEMON_PID")
+  for _ in $(seq 1 600); do
+    kill -0 "$DAEMON_PID" 2>/dev/null || { tail -20 "$BENCH_TMP/daemon.log" >&2; die "daemon exited"; }
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$DAEMON_URL/readyz")" = 200 ] && return 0
+    sleep 0.1
+  done
+  tail -20 "$BENCH_TMP/daemon.log" >&2
+  die "daemon not ready after 60 s"
+}
+
+# cpu_ticks PID -> utime+stime in clock ticks
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+CLK_TCK=$(getconf CLK_TCK)
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+now_ms() { date +%s%3N; }
+
+# metric NAME [LABEL-FILTER] < exposition -> first value
+metric() { awk -v n="$1" -v f="${2:-}" '$1 ~ "^"n"($|\\{)" && index($1, f) { print $2; exit }'; }
