@@ -17,6 +17,36 @@ public interface IHostSource
     /// <summary>Up to <paramref name="maxBytes"/> bytes of the file, or null when it does not exist (anymore).</summary>
     byte[]? ReadBytes(string path, int maxBytes);
 
+    /// <summary>
+    /// Reads the small file <paramref name="directory"/>/<paramref name="fileName"/> (a pids.* or /proc attribute
+    /// file) into <paramref name="buffer"/> and returns the number of bytes read, or -1 when it does not exist
+    /// (anymore). A result equal to buffer.Length means the file may be longer: callers then read it whole with
+    /// <see cref="ReadText"/>. Contents are exactly the bytes <see cref="ReadText"/> would decode.
+    /// This is the per-cgroup hot path, so the live source overrides it (no path string, no exception for a
+    /// missing file); this default goes through <see cref="ReadBytes"/>, so recording and replaying sources
+    /// see every read without implementing anything.
+    /// </summary>
+    int ReadSmallFile(string directory, string fileName, Span<byte> buffer)
+    {
+        var bytes = ReadBytes(directory + "/" + fileName, buffer.Length);
+        if (bytes is null)
+        {
+            return -1;
+        }
+
+        bytes.CopyTo(buffer);
+        return bytes.Length;
+    }
+
+    /// <summary>
+    /// <paramref name="path"/> as a directory to read several small files from and list (the per-cgroup hot path).
+    /// The live source opens it once and reads its files relative to that handle, so each file lookup is one
+    /// path component instead of the whole path (on cgroupfs every component is a kernfs revalidation). This
+    /// default is path-based, so capture and replay need nothing extra. Never throws for a missing directory:
+    /// its reads then say "gone".
+    /// </summary>
+    IHostDirectory OpenDirectory(string path) => new PathHostDirectory(this, path);
+
     /// <summary>Names (not paths) of the subdirectories; empty when the directory does not exist.</summary>
     IReadOnlyList<string> ListDirectories(string path);
 

@@ -39,8 +39,53 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
         }
     }
 
+    public int ReadSmallFile(string directory, string fileName, Span<byte> buffer)
+    {
+        if (NativeLinuxFiles.Available)
+        {
+            var n = NativeLinuxFiles.ReadSmallFile(directory, fileName, buffer);
+            if (n != NativeLinuxFiles.Unsupported)
+            {
+                return n;
+            }
+        }
+
+        var bytes = ReadBytes(directory + "/" + fileName, buffer.Length);
+        if (bytes is null)
+        {
+            return -1;
+        }
+
+        bytes.CopyTo(buffer);
+        return bytes.Length;
+    }
+
+    public IHostDirectory OpenDirectory(string path)
+    {
+        if (NativeLinuxFiles.Available)
+        {
+            var fd = NativeLinuxFiles.OpenDirectory(path);
+            if (fd != NativeLinuxFiles.Unsupported)
+            {
+                return new LiveHostDirectory(this, path, fd);
+            }
+        }
+
+        return new PathHostDirectory(this, path);
+    }
+
     public IReadOnlyList<string> ListDirectories(string path)
     {
+        if (NativeLinuxFiles.Available)
+        {
+            var names = new List<string>();
+            var rc = NativeLinuxFiles.ListDirectories(path, names);
+            if (rc != NativeLinuxFiles.Unsupported)
+            {
+                return names;
+            }
+        }
+
         try
         {
             var result = new List<string>();
@@ -95,4 +140,51 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
     /// <summary>ENOENT/ESRCH-like outcomes: the entry went away between listing and reading.</summary>
     private static bool IsGone(Exception ex) => ex is FileNotFoundException or DirectoryNotFoundException
         || (ex is IOException io && (io.HResult == 3 /* ESRCH */ || io.Message.Contains("No such process", StringComparison.Ordinal)));
+
+    /// <summary>
+    /// A directory opened once; its files are opened relative to it. Anything the native path does not handle
+    /// goes to the path-based calls of the source, so results and errors are those of the path-based API.
+    /// </summary>
+    private sealed class LiveHostDirectory(LiveHostSource source, string path, int fd) : IHostDirectory
+    {
+        private int handle = fd;
+        private bool listed;
+
+        public string Path => path;
+
+        public int ReadSmallFile(string fileName, Span<byte> buffer)
+        {
+            if (handle == NativeLinuxFiles.Gone)
+            {
+                return -1;
+            }
+
+            ObjectDisposedException.ThrowIf(handle < 0, this);
+            var n = NativeLinuxFiles.ReadSmallFileAt(handle, fileName, buffer);
+            return n == NativeLinuxFiles.Unsupported ? source.ReadSmallFile(path, fileName, buffer) : n;
+        }
+
+        public IReadOnlyList<string> ListDirectories()
+        {
+            if (handle == NativeLinuxFiles.Gone)
+            {
+                return [];
+            }
+
+            ObjectDisposedException.ThrowIf(handle < 0, this);
+            var names = new List<string>();
+            var rc = NativeLinuxFiles.ListDirectoriesAt(handle, names, rewind: listed);
+            listed = true;
+            return rc == NativeLinuxFiles.Unsupported ? source.ListDirectories(path) : names;
+        }
+
+        public void Dispose()
+        {
+            if (handle >= 0)
+            {
+                NativeLinuxFiles.CloseDirectory(handle);
+                handle = -3;
+            }
+        }
+    }
 }

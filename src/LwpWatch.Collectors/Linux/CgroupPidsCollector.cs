@@ -12,6 +12,21 @@ namespace LwpWatch.Collectors.Linux;
 /// </summary>
 public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) : ICollector
 {
+    // One slot per pids.* file of a cgroup; real ones hold a number or "max N" (well under 64 bytes).
+    private const int SlotBytes = 128;
+    private const int Slots = 5;
+
+    /// <summary><see cref="Read"/>'s answer for a file that filled its slot and must be read whole.</summary>
+    private const int Long = int.MaxValue;
+
+    /// <summary>
+    /// Owners of the cgroups seen last poll. The mapping is a pure function of the path, and zones live for many
+    /// polls, so this skips a split and three regex matches per zone per poll. Rebuilt every poll (only paths
+    /// seen this poll carry over), so it never grows beyond the current tree; replaced whole, never mutated
+    /// after publication, so concurrent polls are safe.
+    /// </summary>
+    private Dictionary<string, CgroupOwner> owners = new(StringComparer.Ordinal);
+
     public string Name => "cgroup-pids";
 
     public Task<Contribution> CollectAsync(SnapshotDraft draft, CancellationToken cancellationToken)
@@ -24,16 +39,22 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
             throw new IOException($"no cgroup pids hierarchy under {settings.CgroupRoot} (looked for cgroup2 with pids and for the v1 'pids' mount)");
         }
 
+        // Per call, not per instance: a collector may be polled from two places at once (run + check).
+        var buffer = new byte[SlotBytes * Slots];
+        var previousOwners = Volatile.Read(ref owners);
+        var nextOwners = new Dictionary<string, CgroupOwner>(previousOwners.Count, StringComparer.Ordinal);
         foreach (var root in hierarchies)
         {
             var nodes = new List<Node>();
             foreach (var child in io.ListDirectories(root))
             {
-                Walk(root, "/" + child, parent: -1, nodes, warnings, cancellationToken);
+                Walk(root, "/" + child, parent: -1, nodes, warnings, buffer, cancellationToken);
             }
 
-            AddZones(root, nodes, zones);
+            AddZones(nodes, zones, previousOwners, nextOwners);
         }
+
+        Volatile.Write(ref owners, nextOwners);
 
         return Task.FromResult(new Contribution { Zones = zones.ToImmutable(), Warnings = warnings.ToImmutable() });
     }
@@ -77,61 +98,112 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
         return controllers is not null && controllers.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries).Contains("pids");
     }
 
-    private void Walk(string root, string rel, int parent, List<Node> nodes, ImmutableArray<string>.Builder warnings, CancellationToken ct)
+    private void Walk(string root, string rel, int parent, List<Node> nodes, ImmutableArray<string>.Builder warnings, byte[] buffer, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         var dir = root + rel;
-        var maxText = io.ReadText(dir + "/pids.max");
-        if (maxText is null)
+        IReadOnlyList<string> children;
+        var before = nodes.Count;
+        using (var d = io.OpenDirectory(dir))
+        {
+            children = ReadNode(d, rel, parent, nodes, warnings, buffer);
+        }
+
+        // Children are walked after the directory is closed: open handles never pile up along a deep path.
+        // Below a directory that is not a zone, children hang off the nearest zone above it.
+        var index = nodes.Count > before ? before : parent;
+        foreach (var child in children)
+        {
+            Walk(root, rel + "/" + child, index, nodes, warnings, buffer, ct);
+        }
+    }
+
+    /// <summary>
+    /// Adds the cgroup's node (when it is a pids cgroup) and returns the subdirectories to walk: those of a zone
+    /// or of a non-pids directory, none when it vanished mid-read or its files are garbled.
+    /// </summary>
+    private IReadOnlyList<string> ReadNode(IHostDirectory d, string rel, int parent, List<Node> nodes, ImmutableArray<string>.Builder warnings, byte[] buffer)
+    {
+        var dir = d.Path;
+
+        // Each file gets its own slot of the one per-poll buffer: nothing here allocates except the node itself.
+        var slots = buffer.AsSpan();
+        var maxBytes = slots.Slice(0 * SlotBytes, SlotBytes);
+        var maxLen = Read(d, "pids.max", maxBytes);
+        if (maxLen < 0)
         {
             // Not a pids cgroup (or it vanished): not a zone, but keep walking, because trees written by
             // other tools (and sparse captures) can hold pids cgroups below such a directory.
-            foreach (var child in io.ListDirectories(dir))
-            {
-                Walk(root, rel + "/" + child, parent, nodes, warnings, ct);
-            }
-
-            return;
+            return d.ListDirectories();
         }
 
         Node node;
         try
         {
-            var current = io.ReadText(dir + "/pids.current");
-            var events = io.ReadText(dir + "/pids.events");
-            if (current is null || events is null)
+            var currentBytes = slots.Slice(1 * SlotBytes, SlotBytes);
+            var eventsBytes = slots.Slice(2 * SlotBytes, SlotBytes);
+            var currentLen = Read(d, "pids.current", currentBytes);
+            var eventsLen = Read(d, "pids.events", eventsBytes);
+            if (currentLen < 0 || eventsLen < 0)
             {
-                return; // removed between reads: skip, not an error
+                return []; // removed between reads: skip, not an error
             }
 
-            var peak = io.ReadText(dir + "/pids.peak");
-            var local = io.ReadText(dir + "/pids.events.local");
+            var peakBytes = slots.Slice(3 * SlotBytes, SlotBytes);
+            var peakLen = Read(d, "pids.peak", peakBytes);
+
+            // Only its existence matters (it marks a kernel whose pids.events is already hierarchical).
+            var localLen = Read(d, "pids.events.local", slots.Slice(4 * SlotBytes, SlotBytes));
+
+            // Arguments run in this order (max, current, peak, events), so the first bad file named stays the same.
             node = new Node(
                 rel,
                 dir,
                 parent,
-                CgroupFileParser.ParseMax(maxText, dir + "/pids.max"),
-                CgroupFileParser.ParseCount(current, dir + "/pids.current"),
-                peak is null ? null : CgroupFileParser.ParseCount(peak, dir + "/pids.peak"),
-                CgroupFileParser.ParseEventsMax(events, dir + "/pids.events"),
-                Hierarchical: local is not null);
+                ParseMax(dir, maxBytes, maxLen),
+                ParseCount(dir, "pids.current", currentBytes, currentLen),
+                peakLen < 0 ? null : ParseCount(dir, "pids.peak", peakBytes, peakLen),
+                ParseEvents(dir, eventsBytes, eventsLen),
+                Hierarchical: localLen >= 0);
         }
         catch (ParseException ex)
         {
             // One garbled cgroup must not hide the others.
             warnings.Add(ex.Message);
-            return;
+            return [];
         }
 
-        var index = nodes.Count;
         nodes.Add(node);
-        foreach (var child in io.ListDirectories(dir))
-        {
-            Walk(root, rel + "/" + child, index, nodes, warnings, ct);
-        }
+        return d.ListDirectories();
     }
 
-    private void AddZones(string root, List<Node> nodes, ImmutableArray<Zone>.Builder zones)
+    /// <summary>Bytes read into the slot, -1 when the file is gone, or <see cref="Long"/> when it did not fit.</summary>
+    private static int Read(IHostDirectory d, string file, Span<byte> slot)
+    {
+        var n = d.ReadSmallFile(file, slot);
+        return n == slot.Length ? Long : n;
+    }
+
+    // The input name ("<dir>/pids.max") is only built when the fast path declines, i.e. on odd or bad content.
+    private long? ParseMax(string dir, Span<byte> slot, int len) =>
+        len == Long ? CgroupFileParser.ParseMax(ReadWhole(dir, "pids.max"), dir + "/pids.max")
+        : CgroupFileParser.TryParseMaxFast(slot[..len], out var v) ? v
+        : CgroupFileParser.ParseMax(slot[..len], dir + "/pids.max");
+
+    private long ParseCount(string dir, string file, Span<byte> slot, int len) =>
+        len == Long ? CgroupFileParser.ParseCount(ReadWhole(dir, file), dir + "/" + file)
+        : CgroupFileParser.TryParseCountFast(slot[..len], out var v) ? v
+        : CgroupFileParser.ParseCount(slot[..len], dir + "/" + file);
+
+    private long ParseEvents(string dir, Span<byte> slot, int len) =>
+        len == Long ? CgroupFileParser.ParseEventsMax(ReadWhole(dir, "pids.events"), dir + "/pids.events")
+        : CgroupFileParser.TryParseEventsMaxFast(slot[..len], out var v) ? v
+        : CgroupFileParser.ParseEventsMax(slot[..len], dir + "/pids.events");
+
+    /// <summary>A file too big for its slot (never a real pids.* file): read it whole, as text. Gone by now = empty.</summary>
+    private string ReadWhole(string dir, string file) => io.ReadText(dir + "/" + file) ?? string.Empty;
+
+    private void AddZones(List<Node> nodes, ImmutableArray<Zone>.Builder zones, Dictionary<string, CgroupOwner> previousOwners, Dictionary<string, CgroupOwner> nextOwners)
     {
         var denials = AttributeDenials(nodes);
         for (var i = 0; i < nodes.Count; i++)
@@ -142,7 +214,12 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
                 continue;
             }
 
-            var owner = CgroupPathMapper.Map(n.Rel);
+            if (!nextOwners.TryGetValue(n.Rel, out var owner))
+            {
+                owner = previousOwners.TryGetValue(n.Rel, out var known) ? known : CgroupPathMapper.Map(n.Rel);
+                nextOwners[n.Rel] = owner;
+            }
+
             zones.Add(new Zone
             {
                 Id = n.Rel,
@@ -158,8 +235,6 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
                 CgroupPath = n.Dir,
             });
         }
-
-        _ = root;
     }
 
     /// <summary>
