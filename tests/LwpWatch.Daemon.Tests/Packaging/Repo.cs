@@ -10,7 +10,7 @@ internal static class Repo
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            if (File.Exists(Path.Combine(dir.FullName, "LwpWatch.sln")))
+            if (System.IO.File.Exists(Path.Combine(dir.FullName, "LwpWatch.sln")))
             {
                 return dir.FullName;
             }
