@@ -23,7 +23,7 @@ dotnet restore LwpWatch.sln --nologo -v q || exit 1
 dotnet build LwpWatch.sln --no-restore --nologo -v q -c Debug || exit 1
 
 log=$(mktemp)
-dotnet test LwpWatch.sln --no-build --nologo -v q "$@" 2>&1 | tee "$log"
+dotnet test LwpWatch.sln --no-build --nologo -v q --blame-hang-timeout 10m --blame-hang-dump-type none "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 
 # dotnet test prints one "Failed: x, Passed: y, Skipped: z" line per test assembly; add them up.

@@ -86,7 +86,7 @@ public sealed class ExhaustionForecastRule(ExhaustionForecastSettings settings) 
                     ("secondsToCap", (long)seconds),
                     ("r2", Math.Round(r2, 3)),
                     ("samples", xs.Count)),
-                Hints = Remediation.RaiseCapCommands(zone, Remediation.SuggestedLimit(zone)),
+                Hints = Remediation.RaiseCapCommands(zone, Remediation.SuggestedLimit(zone, context, 1.5)),
             });
         }
 

@@ -36,7 +36,7 @@ public sealed class ForkDeniedRule(ForkDeniedSettings settings) : IRule
             _state[zone.Id] = state;
             if (state.LastRise is { } rise && now - rise < settings.Window)
             {
-                findings.Add(Build(zone, state, now));
+                findings.Add(Build(zone, state, now, Remediation.SuggestedLimit(zone, context, settings.Headroom)));
             }
         }
 
@@ -74,9 +74,8 @@ public sealed class ForkDeniedRule(ForkDeniedSettings settings) : IRule
         return prev with { Last = count };
     }
 
-    private Finding Build(Zone zone, State state, DateTimeOffset now)
+    private Finding Build(Zone zone, State state, DateTimeOffset now, long n)
     {
-        var n = Remediation.SuggestedLimit(zone, settings.Headroom);
         var severity = state.FirstSight && !state.FirstSightCritical ? Severity.Warning : Severity.Critical;
         var summary = state.FirstSight
             ? $"{zone.DisplayName}: {state.Last} forks/threads refused by its cap since it started (usage {zone.Lwps}/{Limit(zone)})"

@@ -14,7 +14,7 @@ public sealed record ForkDeniedSettings
     /// </summary>
     public double FirstSightCriticalRatio { get; init; } = 0.9;
 
-    public double Headroom { get; init; } = 2.0;
+    public double Headroom { get; init; } = 1.5;
 
     public IEnumerable<string> Validate(string path)
     {

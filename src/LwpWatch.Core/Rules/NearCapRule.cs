@@ -51,7 +51,7 @@ public sealed class NearCapRule(NearCapSettings settings) : IRule
 
             if (fire is { } severity)
             {
-                findings.Add(Build(zone, ratio, severity, now));
+                findings.Add(Build(zone, ratio, severity, now, Remediation.SuggestedLimit(zone, context, settings.Headroom)));
             }
         }
 
@@ -79,9 +79,8 @@ public sealed class NearCapRule(NearCapSettings settings) : IRule
         return Severity.Info;
     }
 
-    private Finding Build(Zone zone, double ratio, Severity severity, DateTimeOffset now)
+    private Finding Build(Zone zone, double ratio, Severity severity, DateTimeOffset now, long n)
     {
-        var n = Remediation.SuggestedLimit(zone, settings.Headroom);
         var pct = (ratio * 100).ToString("0.#", CultureInfo.InvariantCulture);
         return new Finding
         {

@@ -10,17 +10,16 @@ namespace LwpWatch.Core.Rules;
 /// </summary>
 public static class Remediation
 {
+    /// <summary>The window over which refused creations count as demand when every rule sizes its suggestion.</summary>
+    public static readonly TimeSpan DemandWindow = TimeSpan.FromMinutes(5);
+
     /// <summary>
-    /// The cap to suggest: the highest usage seen (usage, peak or current cap) times the headroom factor,
-    /// rounded up to a number an operator would type.
+    /// The one cap suggestion every rule shows for a zone (near-cap, fork-denied and cap-starvation must not
+    /// disagree on the same page): <see cref="StarvationLimit"/> with the creations refused in the last
+    /// <see cref="DemandWindow"/>.
     /// </summary>
-    public static long SuggestedLimit(Zone zone, double headroom = 2.0)
-    {
-        var basis = Math.Max(zone.Lwps ?? 0, Math.Max(zone.Peak ?? 0, zone.LwpLimit ?? 0));
-        var want = (long)Math.Ceiling(Math.Max(basis, 1) * Math.Max(headroom, 1.0));
-        var step = want < 100 ? 10 : want < 1000 ? 50 : want < 10_000 ? 100 : 1000;
-        return (want + step - 1) / step * step;
-    }
+    public static long SuggestedLimit(Zone zone, RuleContext context, double headroom) =>
+        StarvationLimit(zone, Diagnosis.DenialsInWindow(zone, context, DemandWindow).Denials, headroom);
 
     /// <summary>
     /// The cap to suggest for a zone that is starving: what it uses (usage, peak or the cap it hit) plus the
@@ -32,7 +31,7 @@ public static class Remediation
         var used = Math.Max(zone.Lwps ?? 0, Math.Max(zone.Peak ?? 0, zone.LwpLimit ?? 0));
         var demand = used + Math.Min(Math.Max(refused, 0), Math.Max(zone.LwpLimit ?? used, 1));
         var want = (long)Math.Ceiling(Math.Max(demand, 1) * Math.Max(headroom, 1.0));
-        var step = want < 100 ? 10 : want < 10_000 ? 100 : 1000;
+        var step = want < 100 ? 10 : want < 1000 ? 50 : want < 10_000 ? 100 : 1000;
         return (want + step - 1) / step * step;
     }
 

@@ -59,9 +59,9 @@ public sealed class NearCapRuleTests
         var f = rule.Evaluate(RuleContext.Single(Z.Snap(0, z))).Single();
         Assert.Equal(398L, f.Evidence["lwps"]);
         Assert.Equal(400L, f.Evidence["lwpLimit"]);
-        Assert.Equal(800L, f.Evidence["suggestedLimit"]);
-        Assert.Contains("systemctl set-property web.service TasksMax=800", f.Hints);
-        Assert.Contains("echo 800 > /sys/fs/cgroup/pids/system.slice/web.service/pids.max", f.Hints);
+        Assert.Equal(600L, f.Evidence["suggestedLimit"]);
+        Assert.Contains("systemctl set-property web.service TasksMax=600", f.Hints);
+        Assert.Contains("echo 600 > /sys/fs/cgroup/pids/system.slice/web.service/pids.max", f.Hints);
         Assert.Contains("398 of 400", f.Summary, StringComparison.Ordinal);
     }
 

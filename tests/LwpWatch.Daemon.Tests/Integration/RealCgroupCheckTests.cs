@@ -36,7 +36,7 @@ public sealed class RealCgroupCheckTests
                 .ToList();
             var finding = Assert.Single(denied);
             Assert.Equal("critical", finding.GetProperty("severity").GetString());
-            Assert.Contains(finding.GetProperty("hints").EnumerateArray(), h => h.GetString() == $"echo 80 > {cg.Path}/pids.max");
+            Assert.Contains(finding.GetProperty("hints").EnumerateArray(), h => h.GetString() == $"echo 150 > {cg.Path}/pids.max");
             Assert.True(DateTimeOffset.TryParse(finding.GetProperty("since").GetString(), System.Globalization.CultureInfo.InvariantCulture, out _));
         }
 
