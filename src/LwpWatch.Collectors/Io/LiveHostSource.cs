@@ -98,6 +98,9 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
                 }
             }
 
+            // Ordinal order, not the filesystem's: output is stable, and a replayed listing (from a bundle's
+            // files/ tree) comes back in the same order as the live one it recorded.
+            result.Sort(StringComparer.Ordinal);
             return result;
         }
         catch (Exception ex) when (IsGone(ex))
@@ -110,7 +113,7 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
     {
         try
         {
-            return [.. new DirectoryInfo(path).EnumerateFileSystemInfos().Select(e => e.Name)];
+            return [.. new DirectoryInfo(path).EnumerateFileSystemInfos().Select(e => e.Name).Order(StringComparer.Ordinal)];
         }
         catch (Exception ex) when (IsGone(ex))
         {
