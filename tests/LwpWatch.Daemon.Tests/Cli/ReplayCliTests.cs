@@ -95,6 +95,14 @@ public sealed class ReplayCliTests
     }
 
     [Fact]
+    public async Task UntilWithoutReplayIsRefused()
+    {
+        var (code, _, stderr) = await CheckAsync("--until", "2");
+        Assert.Equal(3, code);
+        Assert.Contains("--until needs --replay", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NotABundleIsUnknownWithAMessage()
     {
         var dir = Directory.CreateTempSubdirectory("lwpw-test-").FullName;
