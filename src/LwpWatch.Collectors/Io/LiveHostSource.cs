@@ -98,9 +98,6 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
                 }
             }
 
-            // Ordinal order, not the filesystem's: output is stable, and a replayed listing (from a bundle's
-            // files/ tree) comes back in the same order as the live one it recorded.
-            result.Sort(StringComparer.Ordinal);
             return result;
         }
         catch (Exception ex) when (IsGone(ex))
@@ -113,7 +110,7 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
     {
         try
         {
-            return [.. new DirectoryInfo(path).EnumerateFileSystemInfos().Select(e => e.Name).Order(StringComparer.Ordinal)];
+            return [.. new DirectoryInfo(path).EnumerateFileSystemInfos().Select(e => e.Name)];
         }
         catch (Exception ex) when (IsGone(ex))
         {
