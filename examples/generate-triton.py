@@ -201,11 +201,35 @@ def poll(root, n):
         for state, nstate, fmri, since in rows:
             svcs.append("%-16s %-14s %-13s %-8s %s" % (zone, state, nstate, stime(since, now), fmri))
 
+    # What the evidence gatherer runs for a critical finding in the sick zone (svcs -xv, then the tail of the
+    # log it names), so a replay can show the same proof the node would have saved.
+    log = "/zones/%s/root/var/svc/log/system-filesystem-local:default.log" % SICK
+    explain = "".join([
+        "svc:/system/filesystem/local:default (local file system mounts)\n",
+        "  Zone: %s\n" % SICK,
+        " State: offline since %s\n" % time.strftime("%a %b %d %H:%M:%S %Y", time.gmtime(CREATED)),
+        "Reason: Start method is running.\n",
+        "   See: http://illumos.org/msg/SMF-8000-C4\n",
+        "   See: %s\n" % log,
+        "Impact: 14 dependent services are not running:\n",
+        "        svc:/milestone/multi-user:default\n",
+        "        svc:/smartdc/zoneinit:default\n",
+    ])
+    tail = "".join([
+        "[ %s Executing start method (\"/lib/svc/method/fs-local\"). ]\n" % time.strftime("%b %d %H:%M:%S", time.gmtime(CREATED)),
+    ] + [
+        "cannot mount 'zones/%s/data/%03d': Resource temporarily unavailable\n" % (SICK, i)
+        for i in range(min(FORKFAIL_CAP[n - 1] // 40, 49))
+    ])
+
     write_json(os.path.join(pdir, "commands.json"), [
         command(["zoneadm", "list", "-pc"], zoneadm, 14),
         command(["kstat", "-p", "zones:::", "caps:::"], "\n".join(kstat) + "\n", 38),
         command(["vmadm", "list", "-p", "-o", "uuid,state,zone_state,max_lwps,zonepath,transition_expire,alias"], vmadm, 412),
         command(["svcs", "-Z", "-a", "-H", "-o", "zone,state,nstate,stime,fmri"], "\n".join(svcs) + "\n", 220 + 40 * n),
+        command(["svcs", "-xv", "-z", SICK, "svc:/system/filesystem/local:default"], explain, 95),
+        command(["svcs", "-xv", "-z", SICK], explain, 130),
+        command(["tail", "-n", "50", log], tail, 3),
     ])
 
     # The mtimes the caps collector asked for: the sick VM's provisioning marker (created with the VM) and

@@ -45,10 +45,14 @@ public sealed class RecordingHostSource(IHostSource inner, long maxBytesPerPoll 
         return bytes;
     }
 
+    /// <summary>
+    /// Listings are handed on in ordinal order, the order a replay derives from the bundle's files/ tree, so a
+    /// capture run and its replay see the same sequence (a live listing's order is the filesystem's).
+    /// </summary>
     public IReadOnlyList<string> ListDirectories(string path)
     {
         var key = BundlePaths.Normalize(path);
-        var names = inner.ListDirectories(path);
+        var names = Sorted(inner.ListDirectories(path));
         var exists = names.Count > 0 || inner.DirectoryExists(path);
         lock (_lock)
         {
@@ -71,7 +75,7 @@ public sealed class RecordingHostSource(IHostSource inner, long maxBytesPerPoll 
     public IReadOnlyList<string> ListEntries(string path)
     {
         var key = BundlePaths.Normalize(path);
-        var names = inner.ListEntries(path);
+        var names = Sorted(inner.ListEntries(path));
         if (names.Count == 0 && !inner.DirectoryExists(path))
         {
             lock (_lock)
@@ -179,6 +183,13 @@ public sealed class RecordingHostSource(IHostSource inner, long maxBytesPerPoll 
         }
 
         return result;
+    }
+
+    private static List<string> Sorted(IReadOnlyList<string> names)
+    {
+        var list = new List<string>(names);
+        list.Sort(StringComparer.Ordinal);
+        return list;
     }
 
     private static string Child(string key, string name) => key == "/" ? "/" + name : key + "/" + name;

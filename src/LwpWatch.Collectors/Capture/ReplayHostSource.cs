@@ -8,7 +8,8 @@ using LwpWatch.Collectors.Process;
 namespace LwpWatch.Collectors.Capture;
 
 /// <summary>
-/// One recorded poll as a host: reads come from files/, listings are derived from the files/ tree, mtimes
+/// One recorded poll as a host: reads come from files/, listings are derived from the files/ tree (in ordinal
+/// order, as the recorder handed them on), mtimes
 /// and recorded absences from files.json, commands from commands.json by exact argv (repeats of the same argv
 /// are served in recorded order, the last one again after that). Anything the recording cannot answer throws
 /// a <see cref="BundleException"/> naming it, which fails only the collector that asked. Paths with '..' and

@@ -27,6 +27,12 @@ public static class CheckCommand
             return (int)CheckStatus.Unknown;
         }
 
+        if (cli.Has("until") && !cli.Has("replay"))
+        {
+            await stderr.WriteLineAsync("lwpwatch check: --until needs --replay DIR").ConfigureAwait(false);
+            return (int)CheckStatus.Unknown;
+        }
+
         PollResult result;
         if (cli.Flag("replay") is { } bundle)
         {

@@ -45,6 +45,12 @@ public static class RunCommand
         }
 
         using var logger = Program.Logging.Create(options.Logging, toStderr: false);
+        if (cli.Has("until") && !cli.Has("replay"))
+        {
+            await Console.Error.WriteLineAsync("lwpwatch run: --until needs --replay DIR").ConfigureAwait(false);
+            return 1;
+        }
+
         PollPipeline pipeline;
         if (cli.Flag("replay") is { } bundle)
         {

@@ -64,6 +64,27 @@ public sealed class CommandRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task OutputIsKeptWhenAnEscapedGrandchildHoldsThePipeOpen()
+    {
+        var childFile = Path.Combine(_dir, "child");
+        // The tool exits at once but leaves a detached grandchild (new session, reparented to init) holding
+        // stdout: the runner must stop waiting for EOF and still return what the tool printed.
+        var script = $"echo early; setsid /bin/sleep 600 & echo $! > {childFile}; exit 0";
+        var r = await new CommandRunner().RunAsync(["/bin/sh", "-c", script], Generous, CancellationToken.None);
+        try
+        {
+            Assert.Equal(0, r.ExitCode);
+            Assert.False(r.TimedOut);
+            Assert.Equal("early\n", r.Stdout);
+        }
+        finally
+        {
+            using var grandchild = System.Diagnostics.Process.GetProcessById(ReadPid(childFile));
+            grandchild.Kill();
+        }
+    }
+
+    [Fact]
     public async Task CallerCancellationKillsAndThrows()
     {
         var pidFile = Path.Combine(_dir, "pid");
