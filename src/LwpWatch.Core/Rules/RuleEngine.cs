@@ -17,6 +17,30 @@ public sealed class RuleEngine(IReadOnlyList<IRule> rules, TimeSpan historyWindo
 
     public ImmutableArray<Snapshot> History => _history;
 
+    /// <summary>
+    /// An engine with new rules (a config reload) that keeps what this one knew: the new rules are run over
+    /// the kept history in order, so their per-zone state (for-durations, counters) is what it would be had
+    /// they run all along, and findings already firing keep their original first-seen time.
+    /// </summary>
+    public RuleEngine Rebuild(IReadOnlyList<IRule> newRules, TimeSpan newHistoryWindow)
+    {
+        var next = new RuleEngine(newRules, newHistoryWindow, maxHistory);
+        foreach (var snapshot in _history)
+        {
+            next.Evaluate(snapshot);
+        }
+
+        foreach (var (fingerprint, since) in _since)
+        {
+            if (next._since.TryGetValue(fingerprint, out var rebuilt) && since < rebuilt)
+            {
+                next._since[fingerprint] = since;
+            }
+        }
+
+        return next;
+    }
+
     public RuleOutcome Evaluate(Snapshot current)
     {
         var previous = _history.IsEmpty ? null : _history[^1];

@@ -5,6 +5,7 @@ using LwpWatch.Daemon.Hosting;
 using LwpWatch.Daemon.Http;
 using LwpWatch.Daemon.Metrics;
 using LwpWatch.Daemon.Pipeline;
+using LwpWatch.Daemon.Systemd;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -76,7 +77,7 @@ public static class RunCommand
             pipeline.Evidence = new Evidence.EvidenceRecorder(options.Evidence, new Collectors.Evidence.EvidenceGatherer(pipeline.Source, options), new Evidence.EvidenceStore(options.State.Dir, options.Evidence, TimeProvider.System));
         }
 
-        var app = Build(options, pipeline, logger, [s => DeliveryServices.Add(s, options, receivers)]);
+        var app = Build(options, pipeline, logger, [s => DeliveryServices.Add(s, options, receivers), s => OpsServices.Add(s, options, pipeline, () => Program.LoadConfig(cli))]);
         try
         {
             await app.RunAsync().ConfigureAwait(false);
@@ -115,11 +116,14 @@ public static class RunCommand
         builder.Services.AddSingleton<IMetricsSource>(Program.Logging);
         builder.Services.AddSingleton<MetricsRenderer>();
         builder.Services.AddSingleton<PollingWorker>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<PollingWorker>());
         foreach (var c in configure)
         {
             c(builder.Services);
         }
+
+        // Registered last, so started last (delivery is up for the first poll) and stopped first: the host
+        // stops services in reverse order, and the poll in flight must finish before delivery flushes.
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PollingWorker>());
 
         var app = builder.Build();
         Endpoints.Map(app, app.Services.GetRequiredService<DaemonState>(), options);

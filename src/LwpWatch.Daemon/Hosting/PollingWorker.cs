@@ -26,12 +26,26 @@ public sealed class PollingWorker(
     {
         log.LogInformation(LogEvents.PollCompleted, "Polling {Platform} every {Interval} with collectors {Collectors}", pipeline.Platform, Duration.Format(options.Poll.Interval), pipeline.Collectors.Select(c => c.Name));
         using var timer = new PeriodicTimer(options.Poll.Interval);
+        // SIGTERM stops the waiting at once but lets the poll in flight finish (its findings reach the
+        // outbox before delivery flushes); only a poll still running FinishPollGrace later is cancelled.
+        using var pollCts = new CancellationTokenSource();
+        using var stopping = stoppingToken.Register(() => pollCts.CancelAfter(FinishPollGrace));
         do
         {
-            await PollOnceAsync(stoppingToken).ConfigureAwait(false);
+            await PollOnceAsync(pollCts.Token).ConfigureAwait(false);
+            // A config reload may have changed the interval; PeriodicTimer takes a new period in place.
+            if (pipeline.Options.Poll.Interval != timer.Period)
+            {
+                timer.Period = pipeline.Options.Poll.Interval;
+            }
         }
-        while (await WaitAsync(timer, stoppingToken).ConfigureAwait(false));
+        while (!stoppingToken.IsCancellationRequested && await WaitAsync(timer, stoppingToken).ConfigureAwait(false));
+
+        log.LogInformation(LogEvents.PollCompleted, "Poll loop stopped");
     }
+
+    /// <summary>How long shutdown waits for the poll in flight; below the host's 10 s shutdown timeout.</summary>
+    public static readonly TimeSpan FinishPollGrace = TimeSpan.FromSeconds(8);
 
     public async Task PollOnceAsync(CancellationToken ct)
     {
@@ -114,9 +128,9 @@ public sealed class PollingWorker(
         }
 
         _active = now;
-        if (result.Duration > options.Poll.Interval)
+        if (result.Duration > pipeline.Options.Poll.Interval)
         {
-            log.LogWarning(LogEvents.PollSlow, "Poll took {Seconds:0.000}s, longer than the {Interval} interval", result.Duration.TotalSeconds, Duration.Format(options.Poll.Interval));
+            log.LogWarning(LogEvents.PollSlow, "Poll took {Seconds:0.000}s, longer than the {Interval} interval", result.Duration.TotalSeconds, Duration.Format(pipeline.Options.Poll.Interval));
         }
         else
         {

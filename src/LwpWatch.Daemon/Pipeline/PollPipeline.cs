@@ -13,15 +13,21 @@ namespace LwpWatch.Daemon.Pipeline;
 /// </summary>
 public sealed class PollPipeline
 {
-    private readonly Poller _poller;
-    private readonly RuleEngine _engine;
+    private readonly TimeProvider _clock;
+    private readonly string _host;
+    private Poller _poller;
+    private RuleEngine _engine;
+    private LwpWatchOptions? _pending;
 
     public PollPipeline(LwpWatchOptions options, IHostSource io, TimeProvider clock, string? platform = null, string? host = null)
     {
         Source = io;
+        Options = options;
+        _clock = clock;
+        _host = host ?? Environment.MachineName;
         Platform = platform ?? CollectorFactory.DetectPlatform(options.Poll.Platform, io);
         Collectors = CollectorFactory.Create(Platform, options, io);
-        _poller = new Poller(Collectors, clock, host ?? Environment.MachineName, Platform, options.Poll.CollectorTimeout);
+        _poller = new Poller(Collectors, clock, _host, Platform, options.Poll.CollectorTimeout);
         Rules = RuleFactory.Create(options.Rules);
         _engine = new RuleEngine(Rules, options.Poll.History);
     }
@@ -34,9 +40,12 @@ public sealed class PollPipeline
     /// <summary>Saves evidence bundles for new critical findings in the poll they fire (`run` sets it; `check` does not).</summary>
     public Evidence.EvidenceRecorder? Evidence { get; set; }
 
-    public IReadOnlyList<ICollector> Collectors { get; }
+    /// <summary>The configuration the collectors and rules currently run with (changes on reload).</summary>
+    public LwpWatchOptions Options { get; private set; }
 
-    public IReadOnlyList<IRule> Rules { get; }
+    public IReadOnlyList<ICollector> Collectors { get; private set; }
+
+    public IReadOnlyList<IRule> Rules { get; private set; }
 
     public IReadOnlyList<string> RuleNames => [.. Rules.Select(r => r.Name)];
 
@@ -44,6 +53,7 @@ public sealed class PollPipeline
 
     public async Task<PollResult> RunOnceAsync(CancellationToken cancellationToken)
     {
+        ApplyPending();
         var sw = Stopwatch.StartNew();
         var snapshot = await _poller.PollAsync(cancellationToken).ConfigureAwait(false);
         var outcome = _engine.Evaluate(snapshot);
@@ -52,6 +62,27 @@ public sealed class PollPipeline
             outcome = await Evidence.AttachAsync(outcome, _engine.History, cancellationToken).ConfigureAwait(false);
         }
         return new PollResult(outcome, sw.Elapsed);
+    }
+
+    /// <summary>
+    /// A reloaded configuration (already validated), applied at the start of the next poll on the poll loop
+    /// itself, so no poll ever runs half old, half new. The platform stays as detected at start-up.
+    /// </summary>
+    public void Reconfigure(LwpWatchOptions next) => Volatile.Write(ref _pending, next);
+
+    private void ApplyPending()
+    {
+        if (Interlocked.Exchange(ref _pending, null) is not { } next)
+        {
+            return;
+        }
+
+        Collectors = CollectorFactory.Create(Platform, next, Source);
+        _poller = new Poller(Collectors, _clock, _host, Platform, next.Poll.CollectorTimeout);
+        Rules = RuleFactory.Create(next.Rules);
+        // Rule state (for-durations, counters, first-seen times) is rebuilt from the kept history, not lost.
+        _engine = _engine.Rebuild(Rules, next.Poll.History);
+        Options = next;
     }
 }
 

@@ -12,8 +12,8 @@ namespace LwpWatch.Daemon.Tests.Packaging;
 /// <summary>packaging/prometheus: the shipped alert rules, judged by the real promtool and against the real exposition.</summary>
 public sealed partial class PrometheusRulesTests
 {
-    private static readonly string Rules = Repo.File("packaging", "prometheus", "lwpwatch-rules.yml");
-    private static readonly string RulesTest = Repo.File("packaging", "prometheus", "lwpwatch-rules.test.yml");
+    private static readonly string Rules = Repo.Path("packaging", "prometheus", "lwpwatch-rules.yml");
+    private static readonly string RulesTest = Repo.Path("packaging", "prometheus", "lwpwatch-rules.test.yml");
 
     [Fact]
     public void Promtool_check_rules_passes()
@@ -52,7 +52,7 @@ public sealed partial class PrometheusRulesTests
             var m = RunbookUrl().Match(alert.RunbookUrl ?? "");
             Assert.True(m.Success, $"{alert.Name}: runbook_url '{alert.RunbookUrl}' does not point at docs/runbooks/<alert>.md");
             Assert.Equal(alert.Name, m.Groups["name"].Value);
-            var doc = Repo.File("docs", "runbooks", alert.Name + ".md");
+            var doc = Repo.Path("docs", "runbooks", alert.Name + ".md");
             Assert.True(File.Exists(doc), $"{alert.Name}: {doc} is missing");
             var text = File.ReadAllText(doc);
             foreach (var section in new[] { "## Meaning", "## Confirm by hand", "## Fix" })

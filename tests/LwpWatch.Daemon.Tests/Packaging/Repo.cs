@@ -10,7 +10,7 @@ internal static class Repo
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            if (System.IO.File.Exists(Path.Combine(dir.FullName, "LwpWatch.sln")))
+            if (System.IO.File.Exists(System.IO.Path.Combine(dir.FullName, "LwpWatch.sln")))
             {
                 return dir.FullName;
             }
@@ -21,5 +21,5 @@ internal static class Repo
 
     public static string Root => RootDir.Value;
 
-    public static string File(params string[] parts) => Path.Combine([Root, .. parts]);
+    public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
 }

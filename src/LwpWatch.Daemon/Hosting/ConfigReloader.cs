@@ -1,0 +1,132 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using LwpWatch.Core.Logging;
+using LwpWatch.Core.Options;
+using LwpWatch.Daemon.Configuration;
+using LwpWatch.Daemon.Pipeline;
+using LwpWatch.Daemon.Systemd;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace LwpWatch.Daemon.Hosting;
+
+/// <summary>
+/// SIGHUP (`systemctl reload`, `svcadm refresh`): re-read the config the daemon was started with, validate
+/// all of it, and apply what can change live (poll interval and timeouts, collector settings, rule
+/// thresholds) at the start of the next poll. Rule and alert state survive: the new rules are warmed on
+/// the kept history, alert tracking and the outbox are untouched. An invalid file is logged, problem by
+/// problem, and the running config stays. Sections only read at start-up are reported as needing a restart.
+/// </summary>
+public sealed class ConfigReloader(
+    Func<ConfigResult> load,
+    LwpWatchOptions started,
+    PollPipeline pipeline,
+    SystemdLifecycle lifecycle,
+    ILogger<ConfigReloader> log) : IHostedService, IDisposable
+{
+    private readonly SemaphoreSlim _one = new(1, 1);
+    private PosixSignalRegistration? _hup;
+    private LwpWatchOptions _current = started;
+
+    /// <summary>Completed reloads (applied or rejected); lets tests wait without sleeping.</summary>
+    public int Reloads { get; private set; }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
+        {
+            // The default action of SIGHUP is to terminate; a daemon re-reads its config instead.
+            ctx.Cancel = true;
+            _ = Task.Run(Reload, CancellationToken.None);
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _hup?.Dispose();
+        _hup = null;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>One reload at a time; a HUP arriving meanwhile waits its turn and reads the newest file.</summary>
+    public async Task Reload()
+    {
+        await _one.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            lifecycle.Reloading();
+            ConfigResult result;
+            try
+            {
+                result = load();
+            }
+            catch (Exception ex)
+            {
+                result = new ConfigResult(_current, [$"reading the configuration failed: {ex.Message}"], null);
+            }
+
+            if (!result.IsValid)
+            {
+                foreach (var e in result.Errors)
+                {
+                    log.LogError(LogEvents.ConfigInvalid, "Config reload rejected, keeping the running configuration: {Problem}", e);
+                }
+
+                lifecycle.Reloaded("configuration reload rejected (invalid); running with the previous one");
+                return;
+            }
+
+            var next = result.Options;
+            var restart = NeedsRestart(_current, next);
+            // Sections read only at start-up keep their running values, so what runs is exactly what is reported.
+            pipeline.Reconfigure(next);
+            _current = next;
+            if (restart.Count > 0)
+            {
+                log.LogWarning(LogEvents.ConfigReloaded, "Config reloaded from {Source}; changes to {Sections} take effect only after a restart", result.Source ?? "defaults", restart);
+            }
+            else
+            {
+                log.LogInformation(LogEvents.ConfigReloaded, "Config reloaded from {Source}", result.Source ?? "defaults");
+            }
+
+            lifecycle.Reloaded("configuration reloaded");
+        }
+        finally
+        {
+            Reloads++;
+            _one.Release();
+        }
+    }
+
+    /// <summary>The changed sections that are wired at start-up (listeners, files, receivers, log sinks).</summary>
+    public static IReadOnlyList<string> NeedsRestart(LwpWatchOptions running, LwpWatchOptions next)
+    {
+        var changed = new List<string>();
+        void Check<T>(string name, T a, T b)
+        {
+            // JSON, not Equals: sections hold lists, which records compare by reference.
+            if (!string.Equals(JsonSerializer.Serialize(a), JsonSerializer.Serialize(b), StringComparison.Ordinal))
+            {
+                changed.Add(name);
+            }
+        }
+
+        Check("http", running.Http, next.Http);
+        Check("state", running.State, next.State);
+        Check("logging", running.Logging, next.Logging);
+        Check("receivers", running.Receivers, next.Receivers);
+        Check("alerts", running.Alerts, next.Alerts);
+        Check("delivery", running.Delivery, next.Delivery);
+        Check("evidence", running.Evidence, next.Evidence);
+        Check("poll.platform", running.Poll.Platform, next.Poll.Platform);
+        return changed;
+    }
+
+    public void Dispose()
+    {
+        _hup?.Dispose();
+        _one.Dispose();
+    }
+}
