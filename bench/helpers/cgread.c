@@ -4,7 +4,7 @@
  *   cgread <pids-hierarchy-dir> <proc-root> serve [--abs]
  *
  * serve: for each line "<n>" on stdin, run n timed passes and print one line
- * "zones=Z denials=D holders=H ms=t1,t2,..." (so a harness can interleave blocks of the C reader with
+ * "zones=Z denials=D holders=H ms=t1,t2,... cpu_ms=<user+sys of the block>" (so a harness can interleave blocks of the C reader with
  * blocks of LwpWatch in one run on a noisy machine).
  *
  * One pass reads exactly what LwpWatch needs and nothing else: one getdents listing per cgroup
@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -191,6 +192,8 @@ int main(int argc, char **argv) {
         while (fgets(line, sizeof line, stdin)) {
             int n = atoi(line);
             if (n < 1) n = 1;
+            struct rusage r0, r1;
+            getrusage(RUSAGE_SELF, &r0);
             printf("zones=%ld denials=%ld holders=%ld ms=", zones, denials_sum, holders);
             for (int i = 0; i < n; i++) {
                 struct timespec a, b;
@@ -199,7 +202,10 @@ int main(int argc, char **argv) {
                 clock_gettime(CLOCK_MONOTONIC, &b);
                 printf(i ? ",%.4f" : "%.4f", (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6);
             }
-            printf("\n");
+            getrusage(RUSAGE_SELF, &r1);
+            printf(" cpu_ms=%.3f\n",
+                   (double)(r1.ru_utime.tv_sec - r0.ru_utime.tv_sec + r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) * 1e3 +
+                   (double)(r1.ru_utime.tv_usec - r0.ru_utime.tv_usec + r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e3);
             fflush(stdout);
         }
         return 0;
