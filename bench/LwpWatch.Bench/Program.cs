@@ -98,12 +98,14 @@ public static class Program
         var cg = new List<double>(iterations);
         var cTimes = new List<double>(iterations);
         var roundRatios = new List<double>();
+        double lwCpuMs = 0, cCpuMs = 0;
         long allocFull = 0, allocCg = 0;
         var gc0 = GC.CollectionCount(0);
         LwpWatch.Core.Model.Snapshot? last = null;
         using var cReader = CReader.StartIfRequested(o);
         string? cLine = null;
-        cReader?.Run(5); // its own warm-up
+        var ignored = 0.0;
+        cReader?.Run(5, null, ref ignored); // its own warm-up
         var rounds = cReader is null ? 1 : Math.Max(1, Int(o, "rounds", 10));
         var perRound = Math.Max(1, iterations / rounds);
         for (var r = 0; r < rounds; r++)
@@ -111,29 +113,33 @@ public static class Program
             // Alternate which side goes first so neither always runs right after the other's cache warm-up.
             if (cReader is not null && r % 2 == 0)
             {
-                cLine = cReader.Run(perRound, cTimes);
+                cLine = cReader.Run(perRound, cTimes, ref cCpuMs);
             }
 
             var lwStart = full.Count;
+            var cpu0 = CpuMs();
             for (var i = 0; i < perRound; i++)
             {
                 var a0 = GC.GetAllocatedBytesForCurrentThread();
                 var t0 = Stopwatch.GetTimestamp();
                 last = await poller.PollAsync(CancellationToken.None);
                 full.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-                var a1 = GC.GetAllocatedBytesForCurrentThread();
+                allocFull += GC.GetAllocatedBytesForCurrentThread() - a0;
+            }
+
+            lwCpuMs += CpuMs() - cpu0;
+            for (var i = 0; i < perRound; i++)
+            {
                 var draft = new SnapshotDraft { TakenAt = DateTimeOffset.UnixEpoch, Host = "bench", Platform = "linux" };
+                var a1 = GC.GetAllocatedBytesForCurrentThread();
                 var t1 = Stopwatch.GetTimestamp();
                 _ = await cgroupOnly.CollectAsync(draft, CancellationToken.None);
                 cg.Add(Stopwatch.GetElapsedTime(t1).TotalMilliseconds);
-                var a2 = GC.GetAllocatedBytesForCurrentThread();
-                allocFull += a1 - a0;
-                allocCg += a2 - a1;
+                allocCg += GC.GetAllocatedBytesForCurrentThread() - a1;
             }
-
             if (cReader is not null && r % 2 == 1)
             {
-                cLine = cReader.Run(perRound, cTimes);
+                cLine = cReader.Run(perRound, cTimes, ref cCpuMs);
             }
 
             if (cReader is not null)
@@ -166,14 +172,16 @@ public static class Program
             $"poll_median_ms={Median(full):0.000} poll_min_ms={Min(full):0.000} poll_p90_ms={Percentile(full, 0.9):0.000} " +
             $"cgroup_median_ms={Median(cg):0.000} cgroup_min_ms={Min(cg):0.000} " +
             $"alloc_per_poll_kb={allocFull / n / 1024.0:0.0} alloc_per_cgroup_pass_kb={allocCg / n / 1024.0:0.0} " +
-            $"gen0_gcs={GC.CollectionCount(0) - gc0} failed_collectors={failed}");
+            $"gen0_gcs={GC.CollectionCount(0) - gc0} failed_collectors={failed} " +
+            $"cpu_ms_per_poll={lwCpuMs / n:0.000}");
         if (cReader is not null)
         {
             line += string.Create(
                 CultureInfo.InvariantCulture,
                 $" c_{cLine} c_median_ms={Median(cTimes):0.000} c_min_ms={Min(cTimes):0.000} rounds={rounds} " +
                 $"ratio_poll_median={Median(full) / Median(cTimes):0.00} ratio_poll_min={Min(full) / Min(cTimes):0.00} " +
-                $"ratio_cgroup_median={Median(cg) / Median(cTimes):0.00} ratio_rounds_median={Median(roundRatios):0.00}");
+                $"ratio_cgroup_median={Median(cg) / Median(cTimes):0.00} ratio_rounds_median={Median(roundRatios):0.00} " +
+                $"c_cpu_ms_per_pass={cCpuMs / cTimes.Count:0.000} ratio_cpu={lwCpuMs / n / (cCpuMs / cTimes.Count):0.00}");
         }
 
         Console.WriteLine(line);
@@ -255,15 +263,17 @@ public static class Program
         }
 
         /// <summary>Runs <paramref name="passes"/> timed passes; appends their ms to <paramref name="into"/>; returns the zones/denials/holders part.</summary>
-        public string Run(int passes, List<double>? into = null)
+        public string Run(int passes, List<double>? into, ref double cpuMs)
         {
             process.StandardInput.WriteLine(passes.ToString(CultureInfo.InvariantCulture));
             process.StandardInput.Flush();
             var line = process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("C reader exited");
             var ms = line.IndexOf(" ms=", StringComparison.Ordinal);
+            var cpu = line.IndexOf(" cpu_ms=", StringComparison.Ordinal);
+            cpuMs += double.Parse(line[(cpu + 8)..], CultureInfo.InvariantCulture);
             if (into is not null)
             {
-                foreach (var t in line[(ms + 4)..].Split(','))
+                foreach (var t in line[(ms + 4)..cpu].Split(','))
                 {
                     into.Add(double.Parse(t, CultureInfo.InvariantCulture));
                 }
@@ -283,4 +293,20 @@ public static class Program
             process.Dispose();
         }
     }
+
+    /// <summary>User + system CPU of this whole process (JIT and GC threads included), in ms, from getrusage.</summary>
+    private static double CpuMs()
+    {
+        var r = new long[18];
+        if (GetRUsage(0, r) != 0)
+        {
+            throw new InvalidOperationException("getrusage failed");
+        }
+
+        // struct rusage starts with ru_utime and ru_stime, each a timeval of two longs (s, us) on 64-bit Linux.
+        return ((r[0] + r[2]) * 1e3) + ((r[1] + r[3]) / 1e3);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getrusage", SetLastError = true)]
+    private static extern int GetRUsage(int who, long[] usage);
 }

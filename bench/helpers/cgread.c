@@ -4,7 +4,7 @@
  *   cgread <pids-hierarchy-dir> <proc-root> serve [--abs]
  *
  * serve: for each line "<n>" on stdin, run n timed passes and print one line
- * "zones=Z denials=D holders=H ms=t1,t2,..." (so a harness can interleave blocks of the C reader with
+ * "zones=Z denials=D holders=H ms=t1,t2,... cpu_ms=<user+sys of the block>" (so a harness can interleave blocks of the C reader with
  * blocks of LwpWatch in one run on a noisy machine).
  *
  * One pass reads exactly what LwpWatch needs and nothing else: one getdents listing per cgroup
@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,8 +54,9 @@ static void walk(const char *path, int parent) {
     int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0) return;
     /* one getdents pass: subdirectories and which optional files exist */
-    char dents[32768]; char *subdirs[4096]; int nsub = 0; int has_peak = 0, has_local = 0, has_max = 0;
-    char names[65536]; size_t used = 0;
+    char dents[32768]; int has_peak = 0, has_local = 0, has_max = 0;
+    /* subdirectory names, NUL-separated, in a buffer that grows (a parent can have tens of thousands) */
+    size_t cap = 65536, used = 0; int nsub = 0; char *names = malloc(cap);
     for (;;) {
         long n = syscall(SYS_getdents64, dfd, dents, sizeof dents);
         if (n <= 0) break;
@@ -63,7 +65,8 @@ static void walk(const char *path, int parent) {
             off += d->d_reclen;
             if (d->d_type == DT_DIR && d->d_name[0] != '.') {
                 size_t l = strlen(d->d_name) + 1;
-                if (nsub < 4096 && used + l <= sizeof names) { memcpy(names + used, d->d_name, l); subdirs[nsub++] = names + used; used += l; }
+                if (used + l > cap) { cap *= 2; names = realloc(names, cap); }
+                memcpy(names + used, d->d_name, l); used += l; nsub++;
             } else if (d->d_type == DT_REG) {
                 if (!strcmp(d->d_name, "pids.max")) has_max = 1;
                 else if (!strcmp(d->d_name, "pids.peak")) has_peak = 1;
@@ -85,11 +88,12 @@ static void walk(const char *path, int parent) {
         me = (int)n_nodes; nodes[n_nodes] = nd; paths[n_nodes] = strdup(path); n_nodes++;
     }
 children:
-    for (int i = 0; i < nsub; i++) {
-        char child[4096]; snprintf(child, sizeof child, "%s/%s", path, subdirs[i]);
+    for (size_t off = 0; nsub > 0 && off < used; off += strlen(names + off) + 1) {
+        char child[4096]; snprintf(child, sizeof child, "%s/%s", path, names + off);
         walk(child, me);
     }
 done:
+    free(names);
     close(dfd);
 }
 
@@ -191,6 +195,8 @@ int main(int argc, char **argv) {
         while (fgets(line, sizeof line, stdin)) {
             int n = atoi(line);
             if (n < 1) n = 1;
+            struct rusage r0, r1;
+            getrusage(RUSAGE_SELF, &r0);
             printf("zones=%ld denials=%ld holders=%ld ms=", zones, denials_sum, holders);
             for (int i = 0; i < n; i++) {
                 struct timespec a, b;
@@ -199,7 +205,10 @@ int main(int argc, char **argv) {
                 clock_gettime(CLOCK_MONOTONIC, &b);
                 printf(i ? ",%.4f" : "%.4f", (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6);
             }
-            printf("\n");
+            getrusage(RUSAGE_SELF, &r1);
+            printf(" cpu_ms=%.3f\n",
+                   (double)(r1.ru_utime.tv_sec - r0.ru_utime.tv_sec + r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) * 1e3 +
+                   (double)(r1.ru_utime.tv_usec - r0.ru_utime.tv_usec + r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e3);
             fflush(stdout);
         }
         return 0;

@@ -142,13 +142,18 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
         || (ex is IOException io && (io.HResult == 3 /* ESRCH */ || io.Message.Contains("No such process", StringComparison.Ordinal)));
 
     /// <summary>
-    /// A directory opened once; its files are opened relative to it. Anything the native path does not handle
+    /// A directory opened once; its files are opened relative to it, and its entries are read once (getdents64) to
+    /// answer both which files exist and which subdirectories it has. Anything the native path does not handle
     /// goes to the path-based calls of the source, so results and errors are those of the path-based API.
     /// </summary>
     private sealed class LiveHostDirectory(LiveHostSource source, string path, int fd) : IHostDirectory
     {
         private int handle = fd;
-        private bool listed;
+        private byte[]? entries;
+        private int entriesLength;
+
+        // 0 = entries not read yet, 1 = read, -1 = could not be read natively (fall back to plain opens / listing)
+        private int entriesState;
 
         public string Path => path;
 
@@ -160,6 +165,12 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
             }
 
             ObjectDisposedException.ThrowIf(handle < 0, this);
+            var known = LoadEntries();
+            if (handle == NativeLinuxFiles.Gone || (known && !NativeLinuxFiles.HasEntry(entries.AsSpan(0, entriesLength), fileName)))
+            {
+                return -1;
+            }
+
             var n = NativeLinuxFiles.ReadSmallFileAt(handle, fileName, buffer);
             return n == NativeLinuxFiles.Unsupported ? source.ReadSmallFile(path, fileName, buffer) : n;
         }
@@ -173,9 +184,12 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
 
             ObjectDisposedException.ThrowIf(handle < 0, this);
             var names = new List<string>();
-            var rc = NativeLinuxFiles.ListDirectoriesAt(handle, names, rewind: listed);
-            listed = true;
-            return rc == NativeLinuxFiles.Unsupported ? source.ListDirectories(path) : names;
+            if (LoadEntries() && NativeLinuxFiles.ParseDirectories(entries.AsSpan(0, entriesLength), names) == 0)
+            {
+                return names;
+            }
+
+            return source.ListDirectories(path);
         }
 
         public void Dispose()
@@ -185,6 +199,36 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
                 NativeLinuxFiles.CloseDirectory(handle);
                 handle = -3;
             }
+
+            if (entries is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(entries);
+                entries = null;
+            }
+        }
+
+        [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(true, nameof(entries))]
+        private bool LoadEntries()
+        {
+            if (entriesState == 0)
+            {
+                var rc = NativeLinuxFiles.ReadEntries(handle, ref entries, out entriesLength);
+                if (rc == NativeLinuxFiles.Gone)
+                {
+                    // Removed since it was opened: every read now says gone, as a path-based read would.
+                    handle = CloseAsGone(handle);
+                }
+
+                entriesState = rc == 0 ? 1 : -1;
+            }
+
+            return entriesState == 1 && entries is not null;
+        }
+
+        private static int CloseAsGone(int fd)
+        {
+            NativeLinuxFiles.CloseDirectory(fd);
+            return NativeLinuxFiles.Gone;
         }
     }
 }

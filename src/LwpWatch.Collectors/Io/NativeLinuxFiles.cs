@@ -71,7 +71,7 @@ internal static class NativeLinuxFiles
         return ReadAndClose(fd, buffer);
     }
 
-    /// <summary>A directory handle for <see cref="ReadSmallFileAt"/> and <see cref="ListDirectoriesAt"/>: the fd, <see cref="Gone"/> or <see cref="Unsupported"/>.</summary>
+    /// <summary>A directory handle for <see cref="ReadSmallFileAt"/> and <see cref="ReadEntries"/>: the fd, <see cref="Gone"/> or <see cref="Unsupported"/>.</summary>
     public static int OpenDirectory(string directory)
     {
         Span<byte> path = stackalloc byte[MaxPathBytes];
@@ -117,83 +117,123 @@ internal static class NativeLinuxFiles
     }
 
     /// <summary>
-    /// <see cref="ListDirectories"/> on an open directory with getdents64 (no extra fstat or fd of opendir).
-    /// <paramref name="rewind"/> when it was listed before through the same handle.
+    /// Every entry of an open directory, as the raw getdents64 records, into <paramref name="buffer"/> (rented from
+    /// the shared pool, grown as needed; the caller returns it). Returns 0, <see cref="Gone"/> or <see cref="Unsupported"/>.
+    /// One listing answers both "which subdirectories" and "which files exist", so a file that is not there
+    /// (pids.events.local on every v1 cgroup) costs no failed open.
     /// </summary>
-    public static int ListDirectoriesAt(int dirFd, List<string> names, bool rewind)
+    public static int ReadEntries(int dirFd, ref byte[]? buffer, out int length)
     {
-        if (!getdentsAvailable || (rewind && LSeek(dirFd, 0, 0) != 0))
+        length = 0;
+        if (!getdentsAvailable)
         {
             return Unsupported;
         }
 
-        var start = names.Count;
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(32 * 1024);
-        try
+        buffer ??= System.Buffers.ArrayPool<byte>.Shared.Rent(8 * 1024);
+        while (true)
         {
-            while (true)
+            if (buffer.Length - length < 4096)
             {
-                nint n;
-                try
+                var bigger = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                buffer.AsSpan(0, length).CopyTo(bigger);
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                buffer = bigger;
+            }
+
+            nint n;
+            try
+            {
+                do
                 {
-                    do
-                    {
-                        n = GetDents64(dirFd, ref MemoryMarshal.GetArrayDataReference(buffer), buffer.Length);
-                    }
-                    while (n < 0 && Marshal.GetLastPInvokeError() == EINTR);
+                    n = GetDents64(dirFd, ref buffer[length], buffer.Length - length);
                 }
-                catch (EntryPointNotFoundException)
-                {
-                    // C libraries without a getdents64 wrapper (glibc < 2.30): the managed listing it is.
-                    getdentsAvailable = false;
-                    return Unsupported;
-                }
+                while (n < 0 && Marshal.GetLastPInvokeError() == EINTR);
+            }
+            catch (EntryPointNotFoundException)
+            {
+                // C libraries without a getdents64 wrapper (glibc < 2.30): the managed listing it is.
+                getdentsAvailable = false;
+                return Unsupported;
+            }
 
-                if (n == 0)
-                {
-                    return 0;
-                }
+            if (n == 0)
+            {
+                return 0;
+            }
 
-                if (n < 0)
-                {
-                    var errno = Marshal.GetLastPInvokeError();
-                    names.RemoveRange(start, names.Count - start);
-                    return errno == ENOENT ? Gone : Unsupported;
-                }
+            if (n < 0)
+            {
+                length = 0;
+                return Marshal.GetLastPInvokeError() == ENOENT ? Gone : Unsupported;
+            }
 
-                for (var off = 0; off < n;)
-                {
-                    var rec = buffer.AsSpan(off, (int)n - off);
-                    var reclen = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(rec[16..]);
-                    off += reclen;
-                    var type = rec[DirentTypeOffset];
-                    if (type == DtUnknown)
-                    {
-                        // This filesystem does not fill d_type; telling a directory from a symlink needs a stat per entry.
-                        names.RemoveRange(start, names.Count - start);
-                        return Unsupported;
-                    }
+            length += (int)n;
+        }
+    }
 
-                    if (type != DtDir)
-                    {
-                        continue;
-                    }
+    /// <summary>Whether the getdents64 records hold an entry named <paramref name="name"/>.</summary>
+    public static bool HasEntry(ReadOnlySpan<byte> entries, string name)
+    {
+        Span<byte> wanted = stackalloc byte[MaxPathBytes];
+        if (!TryEncodePath(name, null, wanted))
+        {
+            return true; // cannot tell: let the open decide
+        }
 
-                    var nameBytes = rec[DirentNameOffset..reclen];
-                    nameBytes = nameBytes[..nameBytes.IndexOf((byte)0)];
-                    if (nameBytes.SequenceEqual("."u8) || nameBytes.SequenceEqual(".."u8))
-                    {
-                        continue;
-                    }
-
-                    names.Add(Encoding.UTF8.GetString(nameBytes));
-                }
+        wanted = wanted[..wanted.IndexOf((byte)0)];
+        for (var off = 0; off < entries.Length;)
+        {
+            var rec = entries[off..];
+            var reclen = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(rec[16..]);
+            off += reclen;
+            var entryName = rec[DirentNameOffset..reclen];
+            var end = entryName.IndexOf((byte)0);
+            if ((end < 0 ? entryName : entryName[..end]).SequenceEqual(wanted))
+            {
+                return true;
             }
         }
-        finally
+
+        return false;
+    }
+
+    /// <summary>
+    /// Appends the real subdirectories (not symlinks, not "." or "..") in the getdents64 records to
+    /// <paramref name="names"/>; <see cref="Unsupported"/> (names untouched) when the filesystem gives no d_type.
+    /// </summary>
+    public static int ParseDirectories(ReadOnlySpan<byte> entries, List<string> names)
+    {
+        var start = names.Count;
+        for (var off = 0; off < entries.Length;)
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            var rec = entries[off..];
+            var reclen = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(rec[16..]);
+            off += reclen;
+            var type = rec[DirentTypeOffset];
+            if (type == DtUnknown)
+            {
+                // This filesystem does not fill d_type; telling a directory from a symlink needs a stat per entry.
+                names.RemoveRange(start, names.Count - start);
+                return Unsupported;
+            }
+
+            if (type != DtDir)
+            {
+                continue;
+            }
+
+            var nameBytes = rec[DirentNameOffset..reclen];
+            nameBytes = nameBytes[..nameBytes.IndexOf((byte)0)];
+            if (nameBytes.SequenceEqual("."u8) || nameBytes.SequenceEqual(".."u8))
+            {
+                continue;
+            }
+
+            names.Add(Encoding.UTF8.GetString(nameBytes));
         }
+
+        return 0;
     }
 
     private static int ReadAndClose(int fd, Span<byte> buffer)
@@ -313,9 +353,6 @@ internal static class NativeLinuxFiles
 
     [DllImport("libc", EntryPoint = "getdents64", SetLastError = true)]
     private static extern nint GetDents64(int fd, ref byte buffer, nint count);
-
-    [DllImport("libc", EntryPoint = "lseek", SetLastError = true)]
-    private static extern long LSeek(int fd, long offset, int whence);
 
     [DllImport("libc", EntryPoint = "read", SetLastError = true)]
     private static extern nint Read(int fd, ref byte buffer, nint count);

@@ -124,4 +124,16 @@ public sealed class LiveHostSourceSmallFileTests : IDisposable
         Assert.Equal(1500, d.ListDirectories().Count);
         Assert.Equal(1500, d.ListDirectories().Count); // listing again through the same handle rewinds
     }
+
+    [Fact]
+    public void A_directory_removed_after_it_was_opened_reads_as_gone()
+    {
+        var dir = tree.Dir("short-lived");
+
+        using var d = live.OpenDirectory(dir);
+        Directory.Delete(dir);
+
+        Assert.Equal(-1, d.ReadSmallFile("pids.max", new byte[16]));
+        Assert.Empty(d.ListDirectories());
+    }
 }
