@@ -48,6 +48,12 @@ public static class ConfigLoader
         {
             return new ConfigResult(new LwpWatchOptions(), [$"{source}:{ex.Start.Line}:{ex.Start.Column}: YAML syntax error: {ex.InnerException?.Message ?? ex.Message}"], source);
         }
+        catch (ArgumentException ex)
+        {
+            // YamlDotNet's representation model reports some malformed event sequences (found by fuzzing, e.g.
+            // a mapping key left open before a dedent) as ArgumentException rather than YamlException.
+            return new ConfigResult(new LwpWatchOptions(), [$"{source}: YAML syntax error: {ex.Message}"], source);
+        }
 
         var root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
         var options = (LwpWatchOptions)ConfigBinder.Bind(typeof(LwpWatchOptions), root, "", errors);
