@@ -48,10 +48,11 @@ public static class ConfigLoader
         {
             return new ConfigResult(new LwpWatchOptions(), [$"{source}:{ex.Start.Line}:{ex.Start.Column}: YAML syntax error: {ex.InnerException?.Message ?? ex.Message}"], source);
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or OverflowException)
         {
-            // YamlDotNet's representation model reports some malformed event sequences (found by fuzzing, e.g.
-            // a mapping key left open before a dedent) as ArgumentException rather than YamlException.
+            // YamlDotNet reports some malformed input as these instead of YamlException (found by fuzzing: an
+            // open mapping key before a dedent -> ArgumentException; a plain scalar cut by a stray character ->
+            // InvalidOperationException from the scanner).
             return new ConfigResult(new LwpWatchOptions(), [$"{source}: YAML syntax error: {ex.Message}"], source);
         }
 

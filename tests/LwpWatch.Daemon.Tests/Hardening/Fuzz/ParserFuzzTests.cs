@@ -78,9 +78,16 @@ public sealed class ParserFuzzTests(ITestOutputHelper output) : IDisposable
 
     private static void Feed(FuzzTarget target, byte[] input, List<string> failures, string file)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             target.Feed(input);
+            var took = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            if (took > Bound)
+            {
+                // Some kept inputs were slow, not crashing (quadratic parsing): same bound as the fuzz run.
+                failures.Add($"{file}: took {took.TotalMilliseconds:0} ms, over the {Bound.TotalMilliseconds:0} ms bound");
+            }
         }
         catch (Exception ex) when (target.IsDocumentedError(ex))
         {
