@@ -109,8 +109,21 @@ public sealed class BundleReader
 
     internal static string Str(JsonElement e, string name, string file) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
-            ? v.GetString()!
+            ? Text(v, name, file)
             : throw new BundleException($"{file}: \"{name}\" must be a string");
+
+    /// <summary>A JSON string's value; JsonDocument only checks UTF-8 inside strings when one is read (found by fuzzing).</summary>
+    internal static string Text(JsonElement v, string name, string file)
+    {
+        try
+        {
+            return v.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new BundleException($"{file}: \"{name}\" is not valid UTF-8");
+        }
+    }
 
     internal static int Int(JsonElement e, string name, string file) =>
         e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i)

@@ -19,6 +19,9 @@ public sealed class ReplayHostSource : IHostSource
 {
     private const int MaxLinkHops = 40;
 
+    /// <summary>A day: far above any tool timeout, far below what TimeSpan can hold (a huge value once overflowed it).</summary>
+    private const long MaxDurationMs = 86_400_000;
+
     private readonly string _bundleRoot;
     private readonly string _filesRoot;
     private readonly string _label;
@@ -242,7 +245,7 @@ public sealed class ReplayHostSource : IHostSource
                 _index[path] = null;
             }
             else if (m.ValueKind == JsonValueKind.String
-                && DateTimeOffset.TryParse(m.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
+                && DateTimeOffset.TryParse(BundleReader.Text(m, "mtime", file), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t))
             {
                 _index[path] = t;
             }
@@ -279,7 +282,7 @@ public sealed class ReplayHostSource : IHostSource
             var argv = ImmutableArray.CreateBuilder<string>();
             foreach (var a in argvEl.EnumerateArray())
             {
-                argv.Add(a.ValueKind == JsonValueKind.String ? a.GetString()! : throw new BundleException($"{where}: \"argv\" must be an array of strings"));
+                argv.Add(a.ValueKind == JsonValueKind.String ? BundleReader.Text(a, "argv", where) : throw new BundleException($"{where}: \"argv\" must be an array of strings"));
             }
 
             if (argv.Count == 0)
@@ -287,7 +290,7 @@ public sealed class ReplayHostSource : IHostSource
                 throw new BundleException($"{where}: empty argv");
             }
 
-            if (!e.TryGetProperty("durationMs", out var d) || d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out var ms) || ms < 0)
+            if (!e.TryGetProperty("durationMs", out var d) || d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out var ms) || ms < 0 || ms > MaxDurationMs)
             {
                 throw new BundleException($"{where}: \"durationMs\" must be a non-negative integer");
             }
@@ -301,7 +304,7 @@ public sealed class ReplayHostSource : IHostSource
                 Duration = TimeSpan.FromMilliseconds(ms),
                 TimedOut = e.TryGetProperty("timedOut", out var to) && to.ValueKind == JsonValueKind.True,
                 Truncated = e.TryGetProperty("truncated", out var tr) && tr.ValueKind == JsonValueKind.True,
-                StartError = e.TryGetProperty("startError", out var se) && se.ValueKind == JsonValueKind.String ? se.GetString() : null,
+                StartError = e.TryGetProperty("startError", out var se) && se.ValueKind == JsonValueKind.String ? BundleReader.Text(se, "startError", where) : null,
             };
             var key = ArgvKey(result.Argv);
             if (!_commands.TryGetValue(key, out var q))

@@ -98,7 +98,10 @@ public static class SvcsExplainParser
         private string? _zone;
         private string? _state;
         private DateTimeOffset? _since;
-        private string? _reason;
+        // Builders, not string concatenation: continuation lines are appended one by one and a long (or hostile)
+        // output made that quadratic (700 KB took seconds, found by fuzzing).
+        private System.Text.StringBuilder? _reason;
+        private System.Text.StringBuilder? _lastSee;
         private string? _impact;
         private string _where = "";
 
@@ -141,10 +144,11 @@ public static class SvcsExplainParser
                     (_state, _since) = ParseState(value, input, where);
                     break;
                 case "Reason":
-                    _reason = value;
+                    _reason = new System.Text.StringBuilder(value);
                     break;
                 case "See":
-                    _see.Add(value);
+                    FlushSee();
+                    _lastSee = new System.Text.StringBuilder(value);
                     break;
                 default:
                     _impact = value;
@@ -160,24 +164,39 @@ public static class SvcsExplainParser
                     _impacted.Add(text);
                     break;
                 case "Reason":
-                    _reason = _reason + " " + text;
+                    _reason?.Append(' ').Append(text);
                     break;
                 case "See":
-                    _see[^1] = _see[^1] + " " + text;
+                    _lastSee?.Append(' ').Append(text);
                     break;
                 default:
                     break;
             }
         }
 
-        public SvcsExplanation Build(string input) => new()
+        public SvcsExplanation Build(string input)
+        {
+            FlushSee();
+            return Create(input);
+        }
+
+        private void FlushSee()
+        {
+            if (_lastSee is not null)
+            {
+                _see.Add(_lastSee.ToString());
+                _lastSee = null;
+            }
+        }
+
+        private SvcsExplanation Create(string input) => new()
         {
             Fmri = _fmri,
             Description = _description,
             Zone = _zone,
             State = _state ?? throw new ParseException(input, $"{_where}: block for {_fmri} has no State line"),
             StateSince = _since,
-            Reason = _reason,
+            Reason = _reason?.ToString(),
             See = [.. _see],
             Impact = _impact,
             Impacted = [.. _impacted],

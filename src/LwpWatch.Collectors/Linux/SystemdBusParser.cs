@@ -92,7 +92,7 @@ public static class SystemdBusParser
             {
                 foreach (var d in arr.EnumerateArray())
                 {
-                    deps.Add(d.GetString() ?? throw new ParseException(input, $"{key}: non-string element"));
+                    deps.Add(d.ValueKind == JsonValueKind.String ? d.GetString()! : throw new ParseException(input, $"{key}: non-string element"));
                 }
             }
         }
@@ -105,9 +105,9 @@ public static class SystemdBusParser
             SubState = S(props, "SubState", input),
             StateChangeMonotonicUs = stamp is null or 0 ? null : stamp,
             ControlGroup = string.IsNullOrEmpty(cgroup) ? null : cgroup,
-            TasksCurrent = tasks is null or Infinity ? null : (long)tasks.Value,
+            TasksCurrent = tasks is null or Infinity ? null : (long)Math.Min(tasks.Value, long.MaxValue),
             TasksMax = max is null or Infinity ? null : (long)Math.Min(max.Value, long.MaxValue),
-            MainPid = mainPid is null or 0 ? null : (int)mainPid.Value,
+            MainPid = mainPid is null or 0 ? null : mainPid.Value <= int.MaxValue ? (int)mainPid.Value : throw new ParseException(input, $"MainPID {mainPid} is not a pid"),
             Dependencies = deps.ToImmutable(),
         };
     }
@@ -176,7 +176,7 @@ public static class SystemdBusParser
     /// <summary>A variant {"type":T,"data":V}; null when absent, ParseException when of another type.</summary>
     private static JsonElement? Value(JsonElement variant, string type, string name, string input)
     {
-        if (variant.ValueKind != JsonValueKind.Object || !variant.TryGetProperty("type", out var t) || !variant.TryGetProperty("data", out var d))
+        if (variant.ValueKind != JsonValueKind.Object || !variant.TryGetProperty("type", out var t) || t.ValueKind != JsonValueKind.String || !variant.TryGetProperty("data", out var d))
         {
             throw new ParseException(input, $"{name}: expected a variant {{type,data}}");
         }
@@ -201,13 +201,19 @@ public static class SystemdBusParser
             return null;
         }
 
-        var t = v.TryGetProperty("type", out var tt) ? tt.GetString() : null;
+        // Shape checked before any typed access: a number where the signature string belongs, or a variant
+        // without data, must be a ParseException, not InvalidOperation/KeyNotFound.
+        var t = v.ValueKind == JsonValueKind.Object && v.TryGetProperty("type", out var tt) && tt.ValueKind == JsonValueKind.String ? tt.GetString() : null;
         if (t is not ("t" or "u"))
         {
             throw new ParseException(input, $"{name}: expected type t or u, got {t ?? "none"}");
         }
 
-        var d = v.GetProperty("data");
+        if (!v.TryGetProperty("data", out var d))
+        {
+            throw new ParseException(input, $"{name}: variant has no data");
+        }
+
         return d.ValueKind == JsonValueKind.Number && d.TryGetUInt64(out var n) ? n : throw new ParseException(input, $"{name}: not an unsigned integer");
     }
 }

@@ -34,10 +34,12 @@ public static class RunCommand
 
         var options = config.Options;
         IReadOnlyDictionary<string, Receiver> receivers;
+        string? apiToken;
         try
         {
             // Secrets are read now so a missing one stops the start with a clear message (never the value).
             receivers = Receiver.BuildAll(options.Receivers, options.Alerts, options.Http.Listen);
+            apiToken = SecretSource.Read(options.Http.ApiTokenFile, options.Http.ApiTokenEnv, "http.apiToken");
         }
         catch (InvalidOperationException ex)
         {
@@ -77,7 +79,7 @@ public static class RunCommand
             pipeline.Evidence = new Evidence.EvidenceRecorder(options.Evidence, new Collectors.Evidence.EvidenceGatherer(pipeline.Source, options), new Evidence.EvidenceStore(options.State.Dir, options.Evidence, TimeProvider.System));
         }
 
-        var app = Build(options, pipeline, logger, [s => DeliveryServices.Add(s, options, receivers), s => OpsServices.Add(s, options, pipeline, () => Program.LoadConfig(cli))]);
+        var app = Build(options, pipeline, logger, [s => DeliveryServices.Add(s, options, receivers), s => OpsServices.Add(s, options, pipeline, () => Program.LoadConfig(cli))], apiToken);
         try
         {
             await app.RunAsync().ConfigureAwait(false);
@@ -95,7 +97,8 @@ public static class RunCommand
     /// The host: Kestrel on the configured (loopback by default) address, the poll loop, observers.
     /// <paramref name="configure"/> lets features (delivery, sd_notify, evidence) add their services.
     /// </summary>
-    public static WebApplication Build(LwpWatchOptions options, PollPipeline pipeline, Serilog.ILogger logger, IReadOnlyList<Action<IServiceCollection>> configure)
+    /// <param name="apiToken">The bearer token for /api (and /metrics when protected); null = open.</param>
+    public static WebApplication Build(LwpWatchOptions options, PollPipeline pipeline, Serilog.ILogger logger, IReadOnlyList<Action<IServiceCollection>> configure, string? apiToken = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
@@ -104,8 +107,12 @@ public static class RunCommand
         builder.WebHost.ConfigureKestrel(k =>
         {
             // The API is read-only: nothing legitimate sends a body, so refuse big ones early.
-            k.Limits.MaxRequestBodySize = 64 * 1024;
-            k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            k.Limits.MaxRequestBodySize = options.Http.MaxRequestBodyBytes;
+            k.Limits.MaxRequestHeadersTotalSize = options.Http.MaxRequestHeaderBytes;
+            k.Limits.MaxRequestLineSize = Math.Min(8 * 1024, options.Http.MaxRequestHeaderBytes);
+            // A client that trickles its headers cannot hold a connection (and a thread's worth of state) forever.
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            k.Limits.MaxConcurrentConnections = 256;
             k.AddServerHeader = false;
         });
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(10));
@@ -126,6 +133,11 @@ public static class RunCommand
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PollingWorker>());
 
         var app = builder.Build();
+        if (apiToken is not null)
+        {
+            new BearerAuth(apiToken, options.Http.ProtectMetrics).Use(app);
+        }
+
         Endpoints.Map(app, app.Services.GetRequiredService<DaemonState>(), options);
         app.Lifetime.ApplicationStarted.Register(() =>
             app.Logger.LogInformation(LogEvents.HttpListening, "LwpWatch {Version} listening on {Listen}", MetricsRenderer.Version, options.Http.Listen));

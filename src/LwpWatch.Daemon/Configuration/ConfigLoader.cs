@@ -48,6 +48,13 @@ public static class ConfigLoader
         {
             return new ConfigResult(new LwpWatchOptions(), [$"{source}:{ex.Start.Line}:{ex.Start.Column}: YAML syntax error: {ex.InnerException?.Message ?? ex.Message}"], source);
         }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or OverflowException)
+        {
+            // YamlDotNet reports some malformed input as these instead of YamlException (found by fuzzing: an
+            // open mapping key before a dedent -> ArgumentException; a plain scalar cut by a stray character ->
+            // InvalidOperationException from the scanner).
+            return new ConfigResult(new LwpWatchOptions(), [$"{source}: YAML syntax error: {ex.Message}"], source);
+        }
 
         var root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
         var options = (LwpWatchOptions)ConfigBinder.Bind(typeof(LwpWatchOptions), root, "", errors);
