@@ -190,6 +190,51 @@ public sealed class DeliveryTests
         Assert.Equal(5, h.Metrics.Get("hook", DeliveryMetrics.Overflow));
     }
 
+    [Fact]
+    public async Task A_dead_receivers_backlog_never_starves_a_healthy_receiver()
+    {
+        await using var ok = new TestReceiver();
+        await ok.StartAsync();
+        var dead = new ReceiverSettings { Name = "dead", Type = "webhook", Url = $"http://127.0.0.1:{TestReceiver.FreePort()}/x" };
+        var routes = new AlertsSettings
+        {
+            Routes =
+            [
+                new RouteSettings { Receivers = ["dead"], Match = new Dictionary<string, string> { ["rule"] = "near-cap" } },
+                new RouteSettings { Receivers = ["ok"] },
+            ],
+        };
+        await using var h = new DeliveryHarness([dead, Hook(ok, "ok")], DeliveryHarness.FastDelivery with { BatchSize = 5 }, routes);
+        h.Poll(Enumerable.Range(0, 300).Select(i => Samples.Finding($"d{i:000}")));
+        h.Poll([.. Enumerable.Range(0, 300).Select(i => Samples.Finding($"d{i:000}")), Samples.Finding("late") with { Rule = "fork-denied" }]);
+        await h.StartAsync();
+        await ok.WaitForAsync(r => r.Accepted.Count == 1, TimeSpan.FromSeconds(10), "the healthy receiver's one notification behind 300 dead ones");
+        Assert.Equal(300, h.Metrics.Depth);
+    }
+
+    [Fact]
+    public async Task Rows_for_a_receiver_removed_from_the_config_are_dropped_and_counted()
+    {
+        var dir = Directory.CreateTempSubdirectory("lwpw-test-").FullName;
+        try
+        {
+            using (var o = new Outbox(Path.Combine(dir, "outbox.db"), DeliveryHarness.FastDelivery, new DeliveryMetrics(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, TimeProvider.System))
+            {
+                o.Save([Samples.Notification("gone")], null);
+            }
+
+            await using var rx = new TestReceiver();
+            await using var h = new DeliveryHarness([Hook(rx)], dir: dir);
+            await h.StartAsync();
+            await h.WaitAsync(() => h.Metrics.Get("gone", DeliveryMetrics.UnknownReceiver) == 1, TimeSpan.FromSeconds(5), "the orphan to be dropped");
+            Assert.Equal(0, h.Metrics.Depth);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     private sealed class ShiftedClock(TimeSpan shift) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + shift;

@@ -30,7 +30,7 @@ public sealed class OutboxStoreTests : IDisposable
 
         using (var o = new Outbox(Db, settings, metrics, NullLogger.Instance, TimeProvider.System))
         {
-            var due = o.Due(10);
+            var due = o.Due("a", 10).Concat(o.Due("b", 10)).ToList();
             Assert.Equal(["a", "b"], due.Select(r => r.Receiver).ToArray());
             Assert.Equal("newer", due[0].Notification().Alert.Summary);
             Assert.Equal(Samples.Alert().IdempotencyKey, due[0].Key);
@@ -47,11 +47,11 @@ public sealed class OutboxStoreTests : IDisposable
         var metrics = new DeliveryMetrics();
         using var o = new Outbox(Db, new DeliverySettings(), metrics, NullLogger.Instance, TimeProvider.System);
         o.Save([Samples.Notification("a"), Samples.Notification("a", AlertNotification.Resolved)], null);
-        var due = o.Due(10);
+        var due = o.Due("a", 10);
         Assert.Equal(2, due.Count);
         o.Failed(due[0], DateTimeOffset.UtcNow.AddHours(1), "HTTP 503");
         o.Delivered(due[1]);
-        Assert.Empty(o.Due(10));
+        Assert.Empty(o.Due("a", 10));
         Assert.Equal(1, metrics.Depth);
         Assert.Equal(1, metrics.Get("a", DeliveryMetrics.Retry));
         Assert.Equal(1, metrics.Get("a", DeliveryMetrics.Delivered));
@@ -87,7 +87,7 @@ public sealed class OutboxStoreTests : IDisposable
         Assert.False(metrics.StoreHealthy);
         o.Save([Samples.Notification("a")], new AlertTrackerState());
         Assert.Equal(1, metrics.Depth);
-        var row = Assert.Single(o.Due(10));
+        var row = Assert.Single(o.Due("a", 10));
         Assert.True(row.Id < 0);
         o.Delivered(row);
         Assert.Equal(0, metrics.Depth);
