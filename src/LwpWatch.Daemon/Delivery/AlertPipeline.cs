@@ -25,6 +25,7 @@ public sealed class AlertPipeline : IPollObserver
     private readonly DeliverySignal _signal;
     private readonly ILogger _log;
     private readonly int _maxPending;
+    private readonly DeliveryMetrics _metrics;
     private readonly Lock _gate = new();
     private readonly Lock _persistGate = new();
     private readonly SemaphoreSlim _pendingSignal = new(0, 1);
@@ -34,8 +35,9 @@ public sealed class AlertPipeline : IPollObserver
     private string _lastShape = "";
     private DateTimeOffset _lastSave = DateTimeOffset.MinValue;
 
-    public AlertPipeline(AlertTracker tracker, Outbox outbox, DeliverySignal signal, int maxPending, ILogger<AlertPipeline> log)
+    public AlertPipeline(AlertTracker tracker, Outbox outbox, DeliverySignal signal, DeliveryMetrics metrics, int maxPending, ILogger<AlertPipeline> log)
     {
+        _metrics = metrics;
         _tracker = tracker;
         _outbox = outbox;
         _signal = signal;
@@ -90,6 +92,11 @@ public sealed class AlertPipeline : IPollObserver
                         // Only when the disk is wedged for a long time: keep the newest, say what was lost.
                         var drop = _pending.Count - _maxPending;
                         _log.LogError(LogEvents.NotificationDropped, "Alert hand-off buffer full: dropped the {Count} oldest notifications (the outbox store is not keeping up)", drop);
+                        for (var i = 0; i < drop; i++)
+                        {
+                            _metrics.Count(_pending[i].Receiver, DeliveryMetrics.Overflow);
+                        }
+
                         _pending.RemoveRange(0, drop);
                     }
 

@@ -16,6 +16,12 @@ public static class DeliveryServices
     /// <paramref name="receivers"/> are built beforehand (<see cref="Receiver.BuildAll"/>) so a missing
     /// secret is a start-up error, not a failure deep inside the host.
     /// </summary>
+    /// <summary>
+    /// The poll-to-outbox hand-off holds more than the outbox itself, so the outbox's own bound (oldest
+    /// first, counted) is what normally applies; the hand-off bound only matters when the disk is wedged.
+    /// </summary>
+    public static int HandOffBound(Core.Options.DeliverySettings d) => Math.Max(d.MaxQueued * 2, 1000);
+
     public static void Add(IServiceCollection services, LwpWatchOptions options, IReadOnlyDictionary<string, Receiver> receivers)
     {
         services.AddSingleton(receivers);
@@ -37,7 +43,8 @@ public static class DeliveryServices
             sp.GetRequiredService<AlertTracker>(),
             sp.GetRequiredService<Outbox>(),
             sp.GetRequiredService<DeliverySignal>(),
-            options.Delivery.MaxQueued,
+            sp.GetRequiredService<DeliveryMetrics>(),
+            HandOffBound(options.Delivery),
             sp.GetRequiredService<ILogger<AlertPipeline>>()));
         services.AddSingleton<IPollObserver>(sp => sp.GetRequiredService<AlertPipeline>());
         services.AddSingleton<IMetricsSource, DeliveryMetricsSource>();

@@ -34,37 +34,20 @@ public sealed class DeliveryWorker(
         }
 
         var now = clock.GetUtcNow();
-        var due = outbox.Due(settings.BatchSize * Math.Max(receivers.Count, 1) * 2);
-        var byReceiver = new Dictionary<string, List<OutboxRow>>(StringComparer.Ordinal);
-        foreach (var row in due)
-        {
-            if (!receivers.ContainsKey(row.Receiver))
-            {
-                log.LogWarning(LogEvents.NotificationDropped, "dropped {Status} notification {Key}: receiver {Receiver} is no longer configured", row.Status, row.Key, row.Receiver);
-                outbox.Drop(row, DeliveryMetrics.UnknownReceiver);
-                continue;
-            }
 
-            if (_inFlight.ContainsKey(row.Receiver) || Paused(row.Receiver, now))
+        // Per receiver, so a dead receiver's backlog can never crowd another receiver out of a pass.
+        foreach (var (name, receiver) in receivers)
+        {
+            if (_inFlight.ContainsKey(name) || Paused(name, now))
             {
                 continue;
             }
 
-            if (!byReceiver.TryGetValue(row.Receiver, out var list))
+            var rows = outbox.Due(name, settings.BatchSize);
+            if (rows.Count > 0)
             {
-                byReceiver[row.Receiver] = list = [];
+                _inFlight[name] = Task.Run(() => SendBatchAsync(receiver, [.. rows], ct), CancellationToken.None);
             }
-
-            if (list.Count < settings.BatchSize)
-            {
-                list.Add(row);
-            }
-        }
-
-        foreach (var (name, rows) in byReceiver)
-        {
-            var receiver = receivers[name];
-            _inFlight[name] = Task.Run(() => SendBatchAsync(receiver, rows, ct), CancellationToken.None);
         }
     }
 
@@ -91,6 +74,7 @@ public sealed class DeliveryWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        outbox.DropUnknownReceivers(receivers.Keys.ToHashSet(StringComparer.Ordinal));
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -109,8 +109,8 @@ public sealed class Outbox : IDisposable
         }
     }
 
-    /// <summary>Rows due now, oldest first, from the store and the memory buffer.</summary>
-    public IReadOnlyList<OutboxRow> Due(int limit)
+    /// <summary>One receiver's rows due now, oldest first, from the store and the memory buffer.</summary>
+    public IReadOnlyList<OutboxRow> Due(string receiver, int limit)
     {
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         lock (_gate)
@@ -120,7 +120,7 @@ public sealed class Outbox : IDisposable
             {
                 try
                 {
-                    foreach (var r in _store.Due(now, limit + _deletedInStore.Count + _rescheduledInStore.Count))
+                    foreach (var r in _store.Due(receiver, now, limit + _deletedInStore.Count + _rescheduledInStore.Count))
                     {
                         if (_deletedInStore.Contains(r.Id))
                         {
@@ -142,13 +142,45 @@ public sealed class Outbox : IDisposable
 
             foreach (var r in _memory)
             {
-                if (r.NextMs <= now)
+                if (r.NextMs <= now && r.Receiver == receiver)
                 {
                     due.Add(r);
                 }
             }
 
             return due.Count <= limit ? due : due.GetRange(0, limit);
+        }
+    }
+
+    /// <summary>
+    /// Drops (logged, counted) rows for receivers no longer configured: after a config change they can
+    /// never be delivered. Called once when delivery starts.
+    /// </summary>
+    public void DropUnknownReceivers(IReadOnlySet<string> known)
+    {
+        List<OutboxRow> orphans = [];
+        lock (_gate)
+        {
+            try
+            {
+                foreach (var r in _store?.Receivers() ?? [])
+                {
+                    if (!known.Contains(r))
+                    {
+                        orphans.AddRange(_store!.ForReceiver(r));
+                    }
+                }
+            }
+            catch (Exception ex) when (IsStoreError(ex))
+            {
+                Fail(ex, "look for orphaned notifications");
+            }
+        }
+
+        foreach (var row in orphans)
+        {
+            _log.LogWarning(LogEvents.NotificationDropped, "dropped {Status} notification {Key}: receiver {Receiver} is no longer configured", row.Status, row.Key, row.Receiver);
+            Drop(row, DeliveryMetrics.UnknownReceiver);
         }
     }
 
@@ -243,7 +275,6 @@ public sealed class Outbox : IDisposable
 
     private void Remove(OutboxRow row, string result)
     {
-        _metrics.Count(row.Receiver, result);
         lock (_gate)
         {
             if (row.Id < 0)
@@ -275,6 +306,9 @@ public sealed class Outbox : IDisposable
 
             RefreshStatsLocked();
         }
+
+        // Counted after the gauges are updated, so a reader that sees the count sees the new depth too.
+        _metrics.Count(row.Receiver, result);
     }
 
     private void AddToMemory(OutboxRow r)

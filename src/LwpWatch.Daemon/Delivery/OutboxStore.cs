@@ -38,7 +38,7 @@ public sealed class OutboxStore : IDisposable
                   attempts INTEGER NOT NULL DEFAULT 0,
                   last_error TEXT,
                   UNIQUE(receiver, key, status));
-                CREATE INDEX IF NOT EXISTS outbox_next ON outbox(next_ms);
+                CREATE INDEX IF NOT EXISTS outbox_receiver ON outbox(receiver, next_ms);
                 CREATE TABLE IF NOT EXISTS kv(name TEXT PRIMARY KEY, value TEXT NOT NULL, saved_ms INTEGER NOT NULL);
                 """);
         }
@@ -110,9 +110,27 @@ public sealed class OutboxStore : IDisposable
         return cmd.ExecuteScalar() as string;
     }
 
-    /// <summary>Rows due at <paramref name="nowMs"/>, oldest first.</summary>
-    public IReadOnlyList<OutboxRow> Due(long nowMs, int limit) =>
-        Query(null, "SELECT * FROM outbox WHERE next_ms <= $now ORDER BY id LIMIT $lim", ("$now", nowMs), ("$lim", limit));
+    /// <summary>One receiver's rows due at <paramref name="nowMs"/>, oldest first.</summary>
+    public IReadOnlyList<OutboxRow> Due(string receiver, long nowMs, int limit) =>
+        Query(null, "SELECT * FROM outbox WHERE receiver = $r AND next_ms <= $now ORDER BY id LIMIT $lim", ("$r", receiver), ("$now", nowMs), ("$lim", limit));
+
+    /// <summary>Distinct receivers with queued rows.</summary>
+    public IReadOnlyList<string> Receivers()
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "SELECT DISTINCT receiver FROM outbox";
+        var list = new List<string>();
+        using var rd = cmd.ExecuteReader();
+        while (rd.Read())
+        {
+            list.Add(rd.GetString(0));
+        }
+
+        return list;
+    }
+
+    public IReadOnlyList<OutboxRow> ForReceiver(string receiver) =>
+        Query(null, "SELECT * FROM outbox WHERE receiver = $r ORDER BY id", ("$r", receiver));
 
     public IReadOnlyList<OutboxRow> All() => Query(null, "SELECT * FROM outbox ORDER BY id");
 

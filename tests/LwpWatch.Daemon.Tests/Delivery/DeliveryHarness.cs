@@ -33,7 +33,7 @@ public sealed class DeliveryHarness : IAsyncDisposable
         Outbox = new Outbox(Path.Combine(Dir, "outbox.db"), Delivery, Metrics, NullLogger.Instance, TimeProvider.System);
         Receivers = Receiver.BuildAll(receivers, Alerts, "http://127.0.0.1:9781");
         Tracker = new AlertTracker(Alerts, new AlertRouter(Alerts, receivers));
-        Pipeline = new AlertPipeline(Tracker, Outbox, Signal, Delivery.MaxQueued, NullLogger<AlertPipeline>.Instance);
+        Pipeline = new AlertPipeline(Tracker, Outbox, Signal, Metrics, DeliveryServices.HandOffBound(Delivery), NullLogger<AlertPipeline>.Instance);
         Worker = new DeliveryWorker(Outbox, Receivers, new HttpSender(_http), Delivery, Signal, TimeProvider.System, NullLogger<DeliveryWorker>.Instance);
     }
 

@@ -190,8 +190,112 @@ public sealed class DeliveryTests
         Assert.Equal(5, h.Metrics.Get("hook", DeliveryMetrics.Overflow));
     }
 
+    [Fact]
+    public async Task A_dead_receivers_backlog_never_starves_a_healthy_receiver()
+    {
+        await using var ok = new TestReceiver();
+        await ok.StartAsync();
+        var dead = new ReceiverSettings { Name = "dead", Type = "webhook", Url = $"http://127.0.0.1:{TestReceiver.FreePort()}/x" };
+        var routes = new AlertsSettings
+        {
+            Routes =
+            [
+                new RouteSettings { Receivers = ["dead"], Match = new Dictionary<string, string> { ["rule"] = "near-cap" } },
+                new RouteSettings { Receivers = ["ok"] },
+            ],
+        };
+        await using var h = new DeliveryHarness([dead, Hook(ok, "ok")], DeliveryHarness.FastDelivery with { BatchSize = 5 }, routes);
+        h.Poll(Enumerable.Range(0, 300).Select(i => Samples.Finding($"d{i:000}")));
+        h.Poll([.. Enumerable.Range(0, 300).Select(i => Samples.Finding($"d{i:000}")), Samples.Finding("late") with { Rule = "fork-denied" }]);
+        await h.StartAsync();
+        await ok.WaitForAsync(r => r.Accepted.Count == 1, TimeSpan.FromSeconds(10), "the healthy receiver's one notification behind 300 dead ones");
+        Assert.Equal(300, h.Metrics.Depth);
+    }
+
+    [Fact]
+    public async Task Rows_for_a_receiver_removed_from_the_config_are_dropped_and_counted()
+    {
+        var dir = Directory.CreateTempSubdirectory("lwpw-test-").FullName;
+        try
+        {
+            using (var o = new Outbox(Path.Combine(dir, "outbox.db"), DeliveryHarness.FastDelivery, new DeliveryMetrics(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, TimeProvider.System))
+            {
+                o.Save([Samples.Notification("gone")], null);
+            }
+
+            await using var rx = new TestReceiver();
+            await using var h = new DeliveryHarness([Hook(rx)], dir: dir);
+            await h.StartAsync();
+            await h.WaitAsync(() => h.Metrics.Get("gone", DeliveryMetrics.UnknownReceiver) == 1, TimeSpan.FromSeconds(5), "the orphan to be dropped");
+            Assert.Equal(0, h.Metrics.Depth);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     private sealed class ShiftedClock(TimeSpan shift) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + shift;
+    }
+}
+
+/// <summary>PagerDuty and Slack against local receivers, and receiver construction from secrets.</summary>
+public sealed class ReceiverTests
+{
+    [Fact]
+    public async Task PagerDuty_gets_trigger_then_resolve_with_the_fingerprint_as_dedup_key()
+    {
+        await using var rx = new TestReceiver { Behaviour = _ => new TestReceiver.Reply(202) };
+        await rx.StartAsync();
+        var env = $"LWPW_TEST_PD_{Guid.NewGuid():N}";
+        Environment.SetEnvironmentVariable(env, "routing-key-123");
+        try
+        {
+            var pd = new ReceiverSettings { Name = "pd", Type = ReceiverSettings.PagerDuty, Url = rx.Url.AbsoluteUri, SecretEnv = env };
+            await using var h = new DeliveryHarness([pd]);
+            await h.StartAsync();
+            h.Poll([Samples.Finding("db")]);
+            await rx.WaitForAsync(r => r.Accepted.Count == 1, TimeSpan.FromSeconds(10), "trigger");
+            h.Poll([]);
+            await rx.WaitForAsync(r => r.Accepted.Count == 2, TimeSpan.FromSeconds(10), "resolve");
+            var events = rx.Accepted.Select(r => JsonDocument.Parse(r.Body).RootElement).ToList();
+            Assert.Equal(["trigger", "resolve"], events.Select(e => e.GetProperty("event_action").GetString() ?? "").ToArray());
+            Assert.All(events, e => Assert.Equal("near-cap|db", e.GetProperty("dedup_key").GetString()));
+            Assert.All(events, e => Assert.Equal("routing-key-123", e.GetProperty("routing_key").GetString()));
+            Assert.Equal("critical", events[0].GetProperty("payload").GetProperty("severity").GetString());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(env, null);
+        }
+    }
+
+    [Fact]
+    public void Missing_secrets_are_named_errors_that_never_show_a_secret()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"lwpw-test-{Guid.NewGuid():N}.url");
+        File.WriteAllText(file, "not a url but a secret-ish token\n");
+        try
+        {
+            var alerts = new AlertsSettings();
+            var slack = new ReceiverSettings { Name = "s", Type = ReceiverSettings.Slack, UrlFile = file };
+            var ex = Assert.Throws<InvalidOperationException>(() => Receiver.Build(slack, alerts, ""));
+            Assert.Equal("receiver s: url is not an absolute http(s) URL", ex.Message);
+
+            var pd = new ReceiverSettings { Name = "pd", Type = ReceiverSettings.PagerDuty, SecretEnv = $"LWPW_TEST_UNSET_{Guid.NewGuid():N}" };
+            Assert.Contains("is not set", Assert.Throws<InvalidOperationException>(() => Receiver.Build(pd, alerts, "")).Message, StringComparison.Ordinal);
+
+            var hook = new ReceiverSettings { Name = "h", Type = ReceiverSettings.Webhook, Url = "http://127.0.0.1:1/", SecretFile = "/nonexistent/lwpw.key" };
+            Assert.Contains("cannot read secret file /nonexistent/lwpw.key", Assert.Throws<InvalidOperationException>(() => Receiver.Build(hook, alerts, "")).Message, StringComparison.Ordinal);
+
+            File.WriteAllText(file, "https://hooks.slack.com/services/T0/B0/SECRET\n");
+            Assert.IsType<LwpWatch.Daemon.Delivery.Notifiers.SlackNotifier>(Receiver.Build(slack, alerts, ""));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 }

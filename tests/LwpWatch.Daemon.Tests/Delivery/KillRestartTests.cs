@@ -48,7 +48,7 @@ public sealed class KillRestartTests
             {
                 // The receiver is down: all 20 alerts queue up.
                 await WaitAsync(async () => await Gauge(http, listen, "lwpwatch_outbox_depth") == 20, TimeSpan.FromSeconds(60), "20 queued notifications", daemon);
-                Assert.True(await Gauge(http, listen, "lwpwatch_notifications_total{receiver=\"hook\",result=\"retry\"}") >= 1);
+                await WaitAsync(async () => await Gauge(http, listen, "lwpwatch_notifications_total{receiver=\"hook\",result=\"retry\"}") >= 1, TimeSpan.FromSeconds(20), "a failed attempt", daemon);
                 daemon.Kill();
             }
 

@@ -1,0 +1,108 @@
+using LwpWatch.Core.Alerts;
+using LwpWatch.Core.Options;
+using LwpWatch.Daemon.Delivery;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace LwpWatch.Daemon.Tests.Delivery;
+
+public sealed class OutboxStoreTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("lwpw-test-outbox-").FullName;
+
+    private string Db => Path.Combine(_dir, "outbox.db");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Rows_and_state_survive_reopening_and_a_requeued_episode_replaces_the_queued_row()
+    {
+        var settings = new DeliverySettings();
+        var metrics = new DeliveryMetrics();
+        var state = new AlertTrackerState { Alerts = [Samples.Alert()] };
+        using (var o = new Outbox(Db, settings, metrics, NullLogger.Instance, TimeProvider.System))
+        {
+            o.Save([Samples.Notification("a"), Samples.Notification("b")], state);
+            var repeat = Samples.Notification("a") with { Reason = "repeat", Alert = Samples.Alert() with { Summary = "newer" } };
+            o.Save([repeat], null);
+            Assert.Equal(2, metrics.Depth);
+        }
+
+        using (var o = new Outbox(Db, settings, metrics, NullLogger.Instance, TimeProvider.System))
+        {
+            var due = o.Due("a", 10).Concat(o.Due("b", 10)).ToList();
+            Assert.Equal(["a", "b"], due.Select(r => r.Receiver).ToArray());
+            Assert.Equal("newer", due[0].Notification().Alert.Summary);
+            Assert.Equal(Samples.Alert().IdempotencyKey, due[0].Key);
+            var loaded = o.LoadState();
+            Assert.NotNull(loaded);
+            Assert.Equal(state.Alerts[0].IdempotencyKey, Assert.Single(loaded.Alerts).IdempotencyKey);
+            Assert.Equal(state.Alerts[0].Labels, loaded.Alerts[0].Labels);
+        }
+    }
+
+    [Fact]
+    public void Failed_row_waits_for_its_backoff_and_delivered_row_is_gone()
+    {
+        var metrics = new DeliveryMetrics();
+        using var o = new Outbox(Db, new DeliverySettings(), metrics, NullLogger.Instance, TimeProvider.System);
+        o.Save([Samples.Notification("a"), Samples.Notification("a", AlertNotification.Resolved)], null);
+        var due = o.Due("a", 10);
+        Assert.Equal(2, due.Count);
+        o.Failed(due[0], DateTimeOffset.UtcNow.AddHours(1), "HTTP 503");
+        o.Delivered(due[1]);
+        Assert.Empty(o.Due("a", 10));
+        Assert.Equal(1, metrics.Depth);
+        Assert.Equal(1, metrics.Get("a", DeliveryMetrics.Retry));
+        Assert.Equal(1, metrics.Get("a", DeliveryMetrics.Delivered));
+    }
+
+    [Fact]
+    public void Corrupt_state_is_reported_and_ignored_not_fatal()
+    {
+        using (var o = new Outbox(Db, new DeliverySettings(), new DeliveryMetrics(), NullLogger.Instance, TimeProvider.System))
+        {
+            o.Save([], new AlertTrackerState());
+        }
+
+        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Db};Pooling=False"))
+        {
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = "UPDATE kv SET value = '{not json'";
+            cmd.ExecuteNonQuery();
+        }
+
+        using var again = new Outbox(Db, new DeliverySettings(), new DeliveryMetrics(), NullLogger.Instance, TimeProvider.System);
+        Assert.Null(again.LoadState());
+    }
+
+    [Fact]
+    public void Unwritable_location_falls_back_to_memory()
+    {
+        // A directory where the database file should be: SQLite cannot open it.
+        Directory.CreateDirectory(Db);
+        var metrics = new DeliveryMetrics();
+        using var o = new Outbox(Db, new DeliverySettings(), metrics, NullLogger.Instance, TimeProvider.System);
+        Assert.False(metrics.StoreHealthy);
+        o.Save([Samples.Notification("a")], new AlertTrackerState());
+        Assert.Equal(1, metrics.Depth);
+        var row = Assert.Single(o.Due("a", 10));
+        Assert.True(row.Id < 0);
+        o.Delivered(row);
+        Assert.Equal(0, metrics.Depth);
+    }
+
+    [Theory]
+    [InlineData(1, 0.5, 1000)]
+    [InlineData(2, 0.5, 2000)]
+    [InlineData(5, 0.5, 16000)]
+    [InlineData(30, 0.5, 120000)]
+    [InlineData(1, 0.0, 800)]
+    [InlineData(1, 0.999999, 1200)]
+    public void Backoff_doubles_caps_and_jitters(int attempts, double draw, double expectedMs)
+    {
+        var ms = Backoff.Delay(attempts, new DeliverySettings(), draw).TotalMilliseconds;
+        Assert.Equal(expectedMs, ms, 0.5);
+    }
+}
