@@ -30,6 +30,7 @@ public static class ExplainCommand
             return Program.UsageError;
         }
 
+        // --interval here spaces explain's own polls; it must not override poll.interval of the config.
         var config = Program.LoadConfig(cli with { Flags = cli.Flags.Where(f => f.Key == "config").ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal) });
         if (!config.IsValid)
         {
@@ -38,17 +39,34 @@ public static class ExplainCommand
         }
 
         var options = config.Options;
-        var pipeline = Program.LivePipeline(options);
-        using var cts = new CancellationTokenSource((options.Poll.CollectorTimeout * 4 * polls) + (interval * polls) + TimeSpan.FromSeconds(5));
+        Pipeline.PollPipeline pipeline;
         Pipeline.PollResult? last = null;
-        for (var i = 0; i < polls; i++)
+        if (cli.Flag("replay") is { } bundle)
         {
-            if (i > 0)
+            // A capture bundle: every recorded poll (up to --until) on the recorded clock, as `check --replay`.
+            var replay = ReplayCli.Prepare(bundle, cli.Flag("until"), options);
+            if (replay.Error is not null)
             {
-                await Task.Delay(interval, cts.Token).ConfigureAwait(false);
+                await stderr.WriteLineAsync($"lwpwatch explain: {replay.Error}").ConfigureAwait(false);
+                return (int)CheckStatus.Unknown;
             }
 
-            last = await pipeline.RunOnceAsync(cts.Token).ConfigureAwait(false);
+            pipeline = replay.Pipeline!;
+            last = await replay.RunAllAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        else
+        {
+            pipeline = Program.LivePipeline(options);
+            using var cts = new CancellationTokenSource((options.Poll.CollectorTimeout * 4 * polls) + (interval * polls) + TimeSpan.FromSeconds(5));
+            for (var i = 0; i < polls; i++)
+            {
+                if (i > 0)
+                {
+                    await Task.Delay(interval, cts.Token).ConfigureAwait(false);
+                }
+
+                last = await pipeline.RunOnceAsync(cts.Token).ConfigureAwait(false);
+            }
         }
 
         var target = cli.Positionals[0];

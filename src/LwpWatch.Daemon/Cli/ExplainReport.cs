@@ -43,9 +43,16 @@ public sealed record ExplainReport(
             }
         }
 
-        foreach (var sv in s.Services)
+        // An FMRI or unit name can exist in many zones (every zone has svc:/system/filesystem/local): the ones in
+        // transition are what the operator is asking about; only when none is, show them all.
+        var named = s.Services.Where(sv => sv.Name == target || (sv.Name.StartsWith(target + ":", StringComparison.Ordinal) && target.StartsWith("svc:/", StringComparison.Ordinal))).ToList();
+        if (named.Any(sv => sv.InTransition))
         {
-            if (sv.Name == target || (sv.Name.StartsWith(target + ":", StringComparison.Ordinal) && target.StartsWith("svc:/", StringComparison.Ordinal)))
+            named.RemoveAll(sv => !sv.InTransition);
+        }
+
+        foreach (var sv in named)
+        {
             {
                 if (SnapshotIndex.Zone(s, sv.ZoneId) is not null)
                 {
@@ -82,15 +89,23 @@ public sealed record ExplainReport(
                 {
                     // Explain has no first-sight history of its own beyond these polls: the manager's stamp tells how long.
                     var since = sv.StateSince is { } m && m <= s.TakenAt ? m : history[0].TakenAt;
-                    stuck.Add((sv, s.TakenAt - since, Diagnosis.Diagnose(sv.ZoneId, sv, ctx, diagnosis)));
+                    var verdict = Diagnosis.Diagnose(sv.ZoneId, sv, ctx, diagnosis);
+                    // cap-starvation may already blame the cap by projection (a provision racing vmadm's deadline).
+                    if (!verdict.IsCap && last.Findings.FirstOrDefault(f => f.Rule == "cap-starvation" && f.ZoneId == sv.ZoneId) is { } cs
+                        && cs.Evidence.TryGetValue("why", out var why))
+                    {
+                        verdict = new Verdict(Verdict.ThreadCap, (string)why, zone, 0, false, Projected: cs.Evidence.ContainsKey("projected"));
+                    }
+
+                    stuck.Add((sv, s.TakenAt - since, verdict));
                 }
             }
 
             var findings = last.Findings.Where(f => f.ZoneId == id || (f.Service is { } fs && stuck.Any(x => x.Item1.Name == fs))).ToImmutableArray();
-            // A stuck service blamed on the cap gets cap-starvation's N (usage + refused, with headroom) even before
-            // that rule's stuckFor has passed; otherwise the findings' own hints.
-            var fix = new List<string>();
-            foreach (var (_, _, v) in stuck)
+            // cap-starvation's own fix when it fires; a stuck service blamed on the cap gets the same N (usage +
+            // refused, with headroom) even before that rule's stuckFor has passed; otherwise the findings' hints.
+            var fix = new List<string>(findings.Where(f => f.Rule == "cap-starvation").SelectMany(f => f.Hints));
+            foreach (var (_, _, v) in fix.Count > 0 ? [] : stuck.ToList())
             {
                 if (v is { IsCap: true, StarvedZone: { } sz })
                 {

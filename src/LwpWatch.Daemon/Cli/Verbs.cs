@@ -45,13 +45,15 @@ public static class Verbs
             }),
         ["explain"] = new(
             "the full story of one zone, unit or FMRI: caps, usage over a few polls, denials, holders, stuck services, verdict, fix",
-            "lwpwatch explain <zone|unit|fmri> [--config FILE] [--polls 3] [--interval 1s] [--format text|json]",
+            "lwpwatch explain <zone|unit|fmri> [--config FILE] [--polls 3] [--interval 1s] [--format text|json] [--replay DIR [--until N]]",
             new Dictionary<string, FlagSpec>(StringComparer.Ordinal)
             {
                 ["config"] = Config,
                 ["polls"] = new(true, "polls to make before explaining (usage over time, denial deltas); default 3"),
                 ["interval"] = new(true, "time between those polls; default 1s"),
                 ["format"] = new(true, "text (default) or json"),
+                ["replay"] = Replay,
+                ["until"] = Until,
             },
             MaxPositionals: 1),
         ["config validate"] = new(

@@ -86,4 +86,42 @@ public sealed class TritonReplayTests
         // Poll 1: one sample, no trend yet, provision only 43 s old: nothing is blamed on the cap.
         Assert.DoesNotContain(Check("--until", "1").GetProperty("findings").EnumerateArray(), x => x.GetProperty("rule").GetString() == "cap-starvation");
     }
+
+    [Fact]
+    public void Explain_tells_the_whole_story_of_the_zone()
+    {
+        var r = TestTools.Run(TestTools.Lwpwatch, ["explain", "delegate-test-7", "--replay", Example], TimeSpan.FromSeconds(60));
+        Assert.Equal(2, r.ExitCode);
+        var text = r.Stdout;
+        Assert.StartsWith($"Zone {Sick} (illumos-zone) delegate-test-7", text, StringComparison.Ordinal);
+        Assert.Contains("cap:     400   usage: 398 (99.5%)", text, StringComparison.Ordinal);
+        Assert.Contains("denials: 1734 since the zone/cgroup started, +1734 over these 8 polls", text, StringComparison.Ordinal);
+        Assert.Contains("2025-09-08T09:06:07Z     172 / 400      denials 0", text, StringComparison.Ordinal);
+        Assert.Contains("LWPs  zfs: /usr/sbin/zfs mount", text, StringComparison.Ordinal);
+        Assert.Contains("svc:/system/filesystem/local:default  offline->online  for 4m15s", text, StringComparison.Ordinal);
+        Assert.Contains("verdict: thread-cap:", text, StringComparison.Ordinal);
+        Assert.Contains($"  prctl -n zone.max-lwps -v 1200 -t privileged -r -i zone {Sick}\n", text, StringComparison.Ordinal);
+        Assert.Contains($"  vmadm update {Sick} max_lwps=1200\n", text, StringComparison.Ordinal);
+        Assert.Contains("cannot act on a zone exactly at its cap", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Explain_by_fmri_early_and_as_json()
+    {
+        var r = TestTools.Run(TestTools.Lwpwatch, ["explain", "svc:/system/filesystem/local", "--replay", Example, "--until", "2", "--format", "json"], TimeSpan.FromSeconds(60));
+        Assert.Equal(2, r.ExitCode);
+        var zone = Assert.Single(JsonDocument.Parse(r.Stdout).RootElement.GetProperty("zones").EnumerateArray()); // only the zone where it is stuck
+        Assert.Equal(Sick, zone.GetProperty("id").GetString());
+        var svc = Assert.Single(zone.GetProperty("servicesInTransition").EnumerateArray());
+        Assert.Equal("thread-cap", svc.GetProperty("verdict").GetString());
+        Assert.Contains(zone.GetProperty("fix").EnumerateArray(), h => h.GetString() == $"vmadm update {Sick} max_lwps=625");
+
+        var healthy = TestTools.Run(TestTools.Lwpwatch, ["explain", "web-frontend-1", "--replay", Example], TimeSpan.FromSeconds(60));
+        Assert.Equal(0, healthy.ExitCode);
+        Assert.Contains("Findings:\n  none", healthy.Stdout, StringComparison.Ordinal);
+
+        var missing = TestTools.Run(TestTools.Lwpwatch, ["explain", "no-such-thing", "--replay", Example], TimeSpan.FromSeconds(60));
+        Assert.Equal(3, missing.ExitCode);
+        Assert.Contains("no zone, unit or FMRI named 'no-such-thing' (3 zones,", missing.Stderr, StringComparison.Ordinal);
+    }
 }
