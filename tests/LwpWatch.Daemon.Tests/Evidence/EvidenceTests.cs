@@ -103,18 +103,20 @@ public sealed class EvidenceTests : IDisposable
     [Fact]
     public void Store_prunes_by_count_and_age_and_rejects_bad_ids()
     {
-        var clock = new FixedClock(T0);
+        var now = DateTimeOffset.UtcNow; // ages are by file write time, which is the real clock's
+        var clock = new FixedClock(now);
         var store = new EvidenceStore(_dir, new EvidenceSettings { MaxBundles = 3, MaxAge = TimeSpan.FromDays(1) }, clock);
         var old = EvidenceStore.NewId(T0.AddDays(-2), "cap-starvation", "x");
         store.Save(old, "{}"u8.ToArray());
-        Assert.Empty(store.List()); // older than maxAge: gone at once
+        Assert.Equal([old], store.List()); // a replayed (old) poll time, but written now: kept
+        File.SetLastWriteTimeUtc(Path.Combine(store.Dir, old + ".json"), now.AddDays(-2).UtcDateTime);
         var ids = Enumerable.Range(0, 5).Select(i => EvidenceStore.NewId(T0.AddMinutes(i), "cap-starvation", "f" + i)).ToList();
         foreach (var id in ids)
         {
             store.Save(id, "{}"u8.ToArray());
         }
 
-        Assert.Equal(ids[2..], store.List());
+        Assert.Equal(ids[2..], store.List()); // the one written 2 days ago went by age, two more by count
         Assert.Null(store.TryRead("../../etc/passwd"));
         Assert.Null(store.TryRead(ids[0]));
         Assert.Equal("{}", store.TryRead(ids[4]));
