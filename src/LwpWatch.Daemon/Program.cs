@@ -43,6 +43,7 @@ public static class Program
             {
                 "run" => await RunCommand.ExecuteAsync(cli).ConfigureAwait(false),
                 "check" => await CheckCommand.ExecuteAsync(cli, Console.Out, Console.Error).ConfigureAwait(false),
+                "explain" => await ExplainCommand.ExecuteAsync(cli, Console.Out, Console.Error).ConfigureAwait(false),
                 "config validate" => ConfigValidate(cli, Console.Out, Console.Error),
                 "capture" => await CaptureCommand.ExecuteAsync(cli, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false),
                 _ => UsageError,

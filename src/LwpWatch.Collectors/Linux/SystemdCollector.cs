@@ -41,6 +41,13 @@ public sealed class SystemdCollector(IHostSource io, LinuxSettings linux) : ICol
             return new Contribution { Warnings = [$"systemd: no system bus at {socket} (linux.systemd.enabled=auto): systemd units not collected"] };
         }
 
+        // A D-Bus socket alone does not mean systemd runs: the same test as systemctl's (sd_booted).
+        var booted = _settings.RootDir.TrimEnd('/') + "/run/systemd/system";
+        if (_settings.Enabled == "auto" && !io.DirectoryExists(booted))
+        {
+            return new Contribution { Warnings = [$"systemd: {booted} does not exist, systemd is not the init system (linux.systemd.enabled=auto): systemd units not collected"] };
+        }
+
         var list = await io.RunAsync(Busctl("call", Dest, "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "ListUnits"), _settings.CommandTimeout, cancellationToken).ConfigureAwait(false);
         if (!list.Succeeded)
         {

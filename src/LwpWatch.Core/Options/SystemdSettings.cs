@@ -22,7 +22,7 @@ public sealed record SystemdSettings
     /// </summary>
     public string CgroupPrefix { get; init; } = "";
 
-    /// <summary>Host path of the manager's root file system, for journalctl --root in evidence ("/" on a normal host).</summary>
+    /// <summary>Host path of the manager's root file system ("/" on a normal host): where auto looks for run/systemd/system, and journalctl --root for evidence.</summary>
     public string RootDir { get; init; } = "/";
 
     /// <summary>Time bound of each busctl/systemctl/journalctl run; killed on expiry.</summary>

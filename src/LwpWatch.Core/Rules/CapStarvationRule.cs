@@ -34,6 +34,20 @@ public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionS
         var now = context.Now;
         // Group by the starved zone: several stuck services in one zone are one problem, one page.
         var byZone = new Dictionary<string, Case>(StringComparer.Ordinal);
+        foreach (var (p, age) in provisionsStuck)
+        {
+            var verdict = Diagnosis.Diagnose(p.ZoneId, null, context, settings);
+            if (!verdict.IsCap && p.Deadline is { } deadline && SnapshotIndex.Zone(context.Current, p.ZoneId) is { } z)
+            {
+                verdict = Diagnosis.ProjectBeforeDeadline(z, deadline, context, settings.DenialWindow) ?? verdict;
+            }
+
+            if (verdict is { IsCap: true, StarvedZone: { } zone })
+            {
+                Get(byZone, zone, verdict).Provision = (p, age);
+            }
+        }
+
         foreach (var (service, since) in stuck)
         {
             if (now - since < settings.StuckFor)
@@ -46,14 +60,10 @@ public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionS
             {
                 Get(byZone, zone, verdict).Services.Add((service, since));
             }
-        }
-
-        foreach (var (p, age) in provisionsStuck)
-        {
-            var verdict = Diagnosis.Diagnose(p.ZoneId, null, context, settings);
-            if (verdict is { IsCap: true, StarvedZone: { } zone })
+            else if (byZone.TryGetValue(service.ZoneId, out var racing))
             {
-                Get(byZone, zone, verdict).Provision = (p, age);
+                // Its zone is projected to run out before vmadm's deadline: the same problem, the same page.
+                racing.Services.Add((service, since));
             }
         }
 
@@ -142,8 +152,11 @@ public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionS
         var denials = c.Verdict.Denials > 0
             ? string.Create(CultureInfo.InvariantCulture, $", {c.Verdict.Denials} thread/process creations refused {(c.Verdict.DenialsSinceStart ? "since it started" : $"in the last {Diagnosis.Fmt(settings.DenialWindow)}")}")
             : "";
-        var summary = string.Create(CultureInfo.InvariantCulture,
-            $"{zone.DisplayName} is out of threads ({zone.Lwps}/{zone.LwpLimit}{denials}): {string.Join("; ", parts)}. Raise its cap to {n}.");
+        var summary = c.Verdict.Projected
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"{zone.DisplayName} will run out of threads before vmadm's deadline ({Trend(c.Verdict.Detail)}): {string.Join("; ", parts)}. Raise its cap to {n} now, while prctl can still act.")
+            : string.Create(CultureInfo.InvariantCulture,
+                $"{zone.DisplayName} is out of threads ({zone.Lwps}/{zone.LwpLimit}{denials}): {string.Join("; ", parts)}. Raise its cap to {n}.");
 
         var hints = Remediation.RaiseCapCommands(zone, n);
         var notes = ImmutableArray.CreateBuilder<string>();
@@ -189,6 +202,7 @@ public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionS
                 ("denialsSinceStart", c.Verdict.DenialsSinceStart ? true : null),
                 ("denialsTotal", zone.Denials),
                 ("verdict", Verdict.ThreadCap),
+                ("projected", c.Verdict.Projected ? true : null),
                 ("why", c.Verdict.Detail),
                 ("stuckServices", stuckRows),
                 ("provision", c.Provision is var (pp, aa) ? Evidence.Of(
@@ -200,6 +214,15 @@ public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionS
                 ("notes", notes.ToImmutable())),
             Hints = hints,
         };
+    }
+
+    /// <summary>"x at 172/400 threads and rising 160/min: at its cap in ~85s, before ..." -> "172/400 threads and rising 160/min: at its cap in ~85s".</summary>
+    private static string Trend(string detail)
+    {
+        var start = detail.IndexOf(" at ", StringComparison.Ordinal);
+        var t = start < 0 ? detail : detail[(start + 4)..];
+        var end = t.IndexOf(", before", StringComparison.Ordinal);
+        return end < 0 ? t : t[..end];
     }
 
     private sealed class Case(Zone zone, Verdict verdict)

@@ -5,7 +5,7 @@ using LwpWatch.Core.Model;
 namespace LwpWatch.Core.Rules;
 
 /// <summary>Why a service or provision is stuck. <see cref="Cause"/> is a stable JSON/label value.</summary>
-public sealed record Verdict(string Cause, string Detail, Zone? StarvedZone, long Denials, bool DenialsSinceStart)
+public sealed record Verdict(string Cause, string Detail, Zone? StarvedZone, long Denials, bool DenialsSinceStart, bool Projected = false)
 {
     public const string ThreadCap = "thread-cap";
     public const string Cpu = "cpu";
@@ -82,6 +82,47 @@ public static class Diagnosis
         }
 
         return new Verdict(Verdict.Unknown, $"{headroom}; no CPU, memory or failed-dependency evidence: look at the service's own start method and log", null, 0, false);
+    }
+
+    /// <summary>
+    /// For a provision racing vmadm's deadline: usage fitted by least squares over the samples in the window
+    /// (at least two, still rising at the last one) reaches the cap before the deadline. Firing then, while the
+    /// zone still has LWPs to spare, is what lets prctl act at all (it cannot on a zone exactly at its cap)
+    /// and saves the evidence before vmadm stops the zone.
+    /// </summary>
+    public static Verdict? ProjectBeforeDeadline(Zone zone, DateTimeOffset deadline, RuleContext ctx, TimeSpan window)
+    {
+        if (zone.LwpLimit is not { } cap || zone.Lwps is not { } used || used >= cap || deadline <= ctx.Now)
+        {
+            return null;
+        }
+
+        var xs = new List<double>();
+        var ys = new List<double>();
+        foreach (var snap in ctx.History)
+        {
+            if (snap.TakenAt >= ctx.Now - window && SnapshotIndex.Zone(snap, zone.Id)?.Lwps is { } u)
+            {
+                xs.Add((snap.TakenAt - ctx.Now).TotalSeconds);
+                ys.Add(u);
+            }
+        }
+
+        if (xs.Count < 2 || ys[^1] <= ys[^2] || ExhaustionForecastRule.Fit(xs, ys) is not var (a, b, _) || b <= 0)
+        {
+            return null;
+        }
+
+        var seconds = (cap - Math.Max(a, used)) / b;
+        var left = (deadline - ctx.Now).TotalSeconds;
+        if (seconds >= left)
+        {
+            return null;
+        }
+
+        var detail = string.Create(CultureInfo.InvariantCulture,
+            $"{zone.DisplayName} at {used}/{cap} threads and rising {b * 60:0}/min: at its cap in ~{Math.Max(0, (long)seconds)}s, before vmadm's deadline in {(long)left}s");
+        return new Verdict(Verdict.ThreadCap, detail, zone, 0, false, Projected: true);
     }
 
     /// <summary>The zone itself, then its ancestors (cgroup paths), each only if it has a cap.</summary>

@@ -43,6 +43,19 @@ public static class Verbs
                 ["polls"] = new(true, "number of polls to record (default 1)"),
                 ["interval"] = new(true, "time between polls, e.g. 30s (overrides poll.interval)"),
             }),
+        ["explain"] = new(
+            "the full story of one zone, unit or FMRI: caps, usage over a few polls, denials, holders, stuck services, verdict, fix",
+            "lwpwatch explain <zone|unit|fmri> [--config FILE] [--polls 3] [--interval 1s] [--format text|json] [--replay DIR [--until N]]",
+            new Dictionary<string, FlagSpec>(StringComparer.Ordinal)
+            {
+                ["config"] = Config,
+                ["polls"] = new(true, "polls to make before explaining (usage over time, denial deltas); default 3"),
+                ["interval"] = new(true, "time between those polls; default 1s"),
+                ["format"] = new(true, "text (default) or json"),
+                ["replay"] = Replay,
+                ["until"] = Until,
+            },
+            MaxPositionals: 1),
         ["config validate"] = new(
             "check a config file; print every problem with its key; exit 1 if any",
             "lwpwatch config validate [--config FILE | FILE]",

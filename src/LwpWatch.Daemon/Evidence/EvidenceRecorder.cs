@@ -74,7 +74,7 @@ public sealed class EvidenceRecorder(EvidenceSettings settings, EvidenceGatherer
     public static byte[] Write(string id, Finding f, Snapshot s, ImmutableArray<Snapshot> history, ImmutableArray<EvidenceItem> items)
     {
         using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteNumber("version", 1);

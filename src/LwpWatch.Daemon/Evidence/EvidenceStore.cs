@@ -8,7 +8,7 @@ namespace LwpWatch.Daemon.Evidence;
 
 /// <summary>
 /// The evidence spool: one JSON file per bundle under &lt;state.dir&gt;/evidence, written atomically (temp + rename),
-/// pruned to evidence.maxBundles and evidence.maxAge after every write. Ids sort by time and are validated on
+/// pruned to evidence.maxBundles (oldest poll time first) and evidence.maxAge (by write time) after every write. Ids sort by time and are validated on
 /// read, so /api/v1/evidence/&lt;id&gt; can never name a path outside the spool.
 /// </summary>
 public sealed partial class EvidenceStore(string stateDir, EvidenceSettings settings, TimeProvider clock)
@@ -86,7 +86,9 @@ public sealed partial class EvidenceStore(string stateDir, EvidenceSettings sett
         for (var i = 0; i < ids.Count; i++)
         {
             var tooMany = i < excess;
-            var tooOld = DateTimeOffset.TryParseExact(ids[i][..16], "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) && at < cutoff;
+            // Age by when the bundle was written, not by the id's poll time: a replayed bundle carries a recorded
+            // (old) poll time but was just written.
+            var tooOld = File.GetLastWriteTimeUtc(Path.Combine(Dir, ids[i] + ".json")) < cutoff.UtcDateTime;
             if (tooMany || tooOld)
             {
                 File.Delete(Path.Combine(Dir, ids[i] + ".json"));

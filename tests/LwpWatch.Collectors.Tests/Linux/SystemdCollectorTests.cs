@@ -14,7 +14,7 @@ public class SystemdCollectorTests
     private static readonly LinuxSettings Settings = new()
     {
         ProcRoot = "/proc",
-        Systemd = new SystemdSettings { BusAddress = Bus, CgroupPrefix = "/lwpw-sd" },
+        Systemd = new SystemdSettings { BusAddress = Bus, CgroupPrefix = "/lwpw-sd", RootDir = "/proc/77/root" },
     };
 
     private static (SystemdCollector Collector, MemoryHost Host, SnapshotDraft Draft) Make(LinuxSettings? settings = null)
@@ -22,6 +22,7 @@ public class SystemdCollectorTests
         var s = settings ?? Settings;
         var host = new MemoryHost();
         host.Files["/proc/77/root/run/dbus/system_bus_socket"] = "";
+        host.Files["/proc/77/root/run/systemd/system/.keep"] = ""; // systemd booted this root (sd_booted)
         host.Files["/proc/uptime"] = "740.130040 1000.00\n"; // stuck-notify changed state 10 s ago
         var c = new SystemdCollector(host, s);
         host.Commands[string.Join(' ', c.Busctl("call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "ListUnits"))] = () => MemoryHost.Ok(MemoryHost.Fixture("list-units.json"));
@@ -93,6 +94,16 @@ public class SystemdCollectorTests
         var got = await c.CollectAsync(draft, CancellationToken.None);
         Assert.Empty(got.Services);
         Assert.Contains("no system bus at /nonexistent/bus", Assert.Single(got.Warnings), StringComparison.Ordinal);
+        Assert.Empty(host.Ran);
+    }
+
+    [Fact]
+    public async Task Auto_with_a_bus_but_no_systemd_is_a_warning()
+    {
+        var (c, host, draft) = Make();
+        host.Files.Remove("/proc/77/root/run/systemd/system/.keep");
+        var got = await c.CollectAsync(draft, CancellationToken.None);
+        Assert.Contains("systemd is not the init system", Assert.Single(got.Warnings), StringComparison.Ordinal);
         Assert.Empty(host.Ran);
     }
 

@@ -127,4 +127,23 @@ public class CapStarvationRuleTests
         Assert.Contains("a.service", f.Summary, StringComparison.Ordinal);
         Assert.Contains("b.service", f.Summary, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Provision_racing_its_deadline_is_projected_before_the_cap_is_hit()
+    {
+        var deadline = Snap.T0.AddSeconds(300);
+        Snapshot Poll(double t, long lwps) => Snap.At(t, [Snap.Illumos(Snap.Uuid, "web01", lwps, 400, 0)], null, null,
+            [new Provision { ZoneId = Snap.Uuid, VmState = "provisioning", MarkerPresent = true, MarkerSince = Snap.T0, Deadline = deadline }], platform: "illumos");
+
+        var f = Assert.Single(Snap.Run(DefaultRule(), Poll(45, 92), Poll(75, 172)));
+        Assert.Equal(true, f.Evidence["projected"]);
+        Assert.Contains("172/400 threads and rising 160/min: at its cap in ~85s", f.Summary, StringComparison.Ordinal);
+        Assert.Contains("vmadm update " + Snap.Uuid + " max_lwps=625", f.Hints);
+
+        // Slow growth that reaches the cap only after the deadline, or a plateau, is not blamed on the cap.
+        Assert.Empty(Snap.Run(DefaultRule(), Poll(45, 92), Poll(75, 100)));
+        Assert.Empty(Snap.Run(DefaultRule(), Poll(45, 172), Poll(60, 250), Poll(75, 250)));
+        // One sample is no trend.
+        Assert.Empty(Snap.Run(DefaultRule(), Poll(75, 172)));
+    }
 }

@@ -7,6 +7,8 @@ using LwpWatch.Core.Rules;
 using LwpWatch.Collectors.Evidence;
 using LwpWatch.Daemon.Evidence;
 using LwpWatch.Daemon.Pipeline;
+using LwpWatch.Daemon.Tests.Support;
+using System.Text.Json;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -65,6 +67,46 @@ public sealed class SystemdSandboxTests(ITestOutputHelper output) : IClassFixtur
         var pre = Assert.Single(mine, x => x.Rule == "service-stuck" && x.Service == "stuck-pre.service");
         Assert.NotEqual(Verdict.ThreadCap, pre.Evidence["verdict"]);
         output.WriteLine(pre.Summary);
+
+        // The same through the real binaries: `explain` tells the story, `run` serves the finding and its evidence.
+        var yaml = $"""
+            poll:
+              interval: 1s
+            linux:
+              systemd:
+                enabled: "true"
+                busAddress: unix:path=/proc/{box.Leader}/root/run/dbus/system_bus_socket
+                cgroupPrefix: /{box.Name}
+                rootDir: /proc/{box.Leader}/root
+            rules:
+              capStarvation:
+                stuckFor: 2s
+            state:
+              dir: {stateDir}/daemon
+            """;
+        var configPath = Path.Combine(stateDir, "lwpwatch.yaml");
+        await File.WriteAllTextAsync(configPath, yaml);
+        var explain = TestTools.Run(TestTools.Lwpwatch, ["explain", "stuck-notify.service", "--config", configPath, "--polls", "2"], TimeSpan.FromSeconds(60));
+        output.WriteLine(explain.Stdout);
+        Assert.Equal(2, explain.ExitCode);
+        Assert.Contains($"Zone {unitZone} (cgroup) stuck-notify.service", explain.Stdout, StringComparison.Ordinal);
+        Assert.Contains("pid ", explain.Stdout, StringComparison.Ordinal);
+        Assert.Contains("stuck-notify.service  activating->start  for ", explain.Stdout, StringComparison.Ordinal);
+        Assert.Contains("verdict: thread-cap", explain.Stdout, StringComparison.Ordinal);
+        Assert.Contains("  " + hint, explain.Stdout, StringComparison.Ordinal);
+        var explainPre = TestTools.Run(TestTools.Lwpwatch, ["explain", "stuck-pre.service", "--config", configPath, "--polls", "1"], TimeSpan.FromSeconds(60));
+        Assert.Contains("verdict: unknown: not short of threads (1/20)", explainPre.Stdout, StringComparison.Ordinal);
+
+        using (var daemon = new DaemonProcess(["--config", configPath]))
+        {
+            var alerts = await daemon.WaitForAsync("/api/v1/alerts", TimeSpan.FromSeconds(30), b => b.Contains("\"evidenceId\"", StringComparison.Ordinal));
+            var cs = JsonDocument.Parse(alerts).RootElement.GetProperty("findings").EnumerateArray().Single(x => x.GetProperty("rule").GetString() == "cap-starvation");
+            var evidenceId = cs.GetProperty("evidence").GetProperty("evidenceId").GetString();
+            var served = await daemon.WaitForAsync("/api/v1/evidence/" + evidenceId, TimeSpan.FromSeconds(5));
+            Assert.Contains("threads_created=19 failed=31 of 50", served, StringComparison.Ordinal);
+            using var http = new HttpClient();
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync(daemon.BaseUrl + "/api/v1/evidence/..%2F..%2Fetc%2Fpasswd")).StatusCode);
+        }
 
         // Apply the hint exactly as printed, inside the container (that is where its systemctl works).
         var applied = await box.InContainerAsync(hint.Split(' '));

@@ -1,0 +1,281 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using LwpWatch.Core.Model;
+using LwpWatch.Core.Rules;
+using LwpWatch.Daemon.Metrics;
+
+namespace LwpWatch.Daemon.Cli;
+
+/// <summary>
+/// `lwpwatch explain &lt;zone|unit|fmri&gt;`: the story of one zone as on-call wants it, from polls already made:
+/// caps, usage over the polls, denials, top holders, services in transition and for how long, the verdict,
+/// the fix commands. Pure: snapshots and findings in, text or JSON out.
+/// </summary>
+public sealed record ExplainReport(
+    string Target,
+    Zone Zone,
+    ImmutableArray<(DateTimeOffset At, long? Lwps, long? Limit, long? Denials)> Usage,
+    ImmutableArray<ThreadHolder> Holders,
+    ImmutableArray<(ServiceState Service, TimeSpan For, Verdict Verdict)> Stuck,
+    ImmutableArray<Finding> Findings,
+    ImmutableArray<string> Fix)
+{
+    /// <summary>Zones the target names: a zone id, name/alias, unit or container id, or the zone of a unit/FMRI (and the ancestor whose cap binds it).</summary>
+    public static ImmutableArray<ExplainReport> Build(string target, RuleOutcome last, ImmutableArray<Snapshot> history, CapStarvationSettings diagnosis)
+    {
+        var s = last.Snapshot;
+        var ids = new List<string>();
+        void Add(string id)
+        {
+            if (!ids.Contains(id) && ids.Count < 8)
+            {
+                ids.Add(id);
+            }
+        }
+
+        foreach (var z in s.Zones)
+        {
+            if (z.Id == target || z.Name == target || z.Unit == target || (z.Container is { } c && target.Length >= 12 && c.StartsWith(target, StringComparison.Ordinal)))
+            {
+                Add(z.Id);
+            }
+        }
+
+        // An FMRI or unit name can exist in many zones (every zone has svc:/system/filesystem/local): the ones in
+        // transition are what the operator is asking about; only when none is, show them all.
+        var named = s.Services.Where(sv => sv.Name == target || (sv.Name.StartsWith(target + ":", StringComparison.Ordinal) && target.StartsWith("svc:/", StringComparison.Ordinal))).ToList();
+        if (named.Any(sv => sv.InTransition))
+        {
+            named.RemoveAll(sv => !sv.InTransition);
+        }
+
+        foreach (var sv in named)
+        {
+            {
+                if (SnapshotIndex.Zone(s, sv.ZoneId) is not null)
+                {
+                    Add(sv.ZoneId);
+                }
+
+                // The cap that binds may be an ancestor's: explain that zone too.
+                var binding = Diagnosis.Diagnose(sv.ZoneId, sv, new RuleContext(s, history.Length > 1 ? history[^2] : null, history), diagnosis);
+                if (binding.StarvedZone is { } starved)
+                {
+                    Add(starved.Id);
+                }
+            }
+        }
+
+        var ctx = new RuleContext(s, history.Length > 1 ? history[^2] : null, history);
+        var reports = ImmutableArray.CreateBuilder<ExplainReport>();
+        foreach (var id in ids)
+        {
+            var zone = SnapshotIndex.Zone(s, id)!;
+            var usage = ImmutableArray.CreateBuilder<(DateTimeOffset, long?, long?, long?)>();
+            foreach (var snap in history)
+            {
+                if (SnapshotIndex.Zone(snap, id) is { } z)
+                {
+                    usage.Add((snap.TakenAt, z.Lwps, z.LwpLimit, z.Denials));
+                }
+            }
+
+            var stuck = ImmutableArray.CreateBuilder<(ServiceState, TimeSpan, Verdict)>();
+            foreach (var sv in s.Services)
+            {
+                if (sv.InTransition && InZone(sv.ZoneId, id))
+                {
+                    // Explain has no first-sight history of its own beyond these polls: the manager's stamp tells how long.
+                    var since = sv.StateSince is { } m && m <= s.TakenAt ? m : history[0].TakenAt;
+                    var verdict = Diagnosis.Diagnose(sv.ZoneId, sv, ctx, diagnosis);
+                    // cap-starvation may already blame the cap by projection (a provision racing vmadm's deadline).
+                    if (!verdict.IsCap && last.Findings.FirstOrDefault(f => f.Rule == "cap-starvation" && f.ZoneId == sv.ZoneId) is { } cs
+                        && cs.Evidence.TryGetValue("why", out var why))
+                    {
+                        verdict = new Verdict(Verdict.ThreadCap, (string)why, zone, 0, false, Projected: cs.Evidence.ContainsKey("projected"));
+                    }
+
+                    stuck.Add((sv, s.TakenAt - since, verdict));
+                }
+            }
+
+            var findings = last.Findings.Where(f => f.ZoneId == id || (f.Service is { } fs && stuck.Any(x => x.Item1.Name == fs))).ToImmutableArray();
+            // cap-starvation's own fix when it fires; a stuck service blamed on the cap gets the same N (usage +
+            // refused, with headroom) even before that rule's stuckFor has passed; otherwise the findings' hints.
+            var fix = new List<string>(findings.Where(f => f.Rule == "cap-starvation").SelectMany(f => f.Hints));
+            foreach (var (_, _, v) in fix.Count > 0 ? [] : stuck.ToList())
+            {
+                if (v is { IsCap: true, StarvedZone: { } sz })
+                {
+                    fix.AddRange(Remediation.RaiseCapCommands(sz, Remediation.StarvationLimit(sz, v.Denials, diagnosis.Headroom)));
+                }
+            }
+
+            if (fix.Count == 0)
+            {
+                fix.AddRange(findings.SelectMany(f => f.Hints));
+            }
+
+            reports.Add(new ExplainReport(target, zone, usage.ToImmutable(), [.. s.TopHolders.Where(h => h.ZoneId == id)], stuck.ToImmutable(), findings, [.. fix.Distinct(StringComparer.Ordinal)]));
+        }
+
+        return reports.ToImmutable();
+    }
+
+    public Severity? Worst => Findings.IsEmpty ? null : Findings.Max(f => f.Severity);
+
+    public string Text()
+    {
+        var z = Zone;
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"Zone {z.Id} ({z.Kind}){(z.Name != z.Id ? " " + z.Name : "")}\n");
+        if (z.CgroupPath is { } cg)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"  cgroup:  {cg}\n");
+        }
+
+        if (z.ZonePath is { } zp)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"  zonepath: {zp}{(z.State is { } st ? $"  state: {st}" : "")}\n");
+        }
+
+        var cap = z.LwpLimit?.ToString(CultureInfo.InvariantCulture) ?? "unlimited";
+        var pct = z.Ratio is { } r ? string.Create(CultureInfo.InvariantCulture, $" ({r * 100:0.#}%)") : "";
+        sb.Append(CultureInfo.InvariantCulture, $"  cap:     {cap}   usage: {N(z.Lwps)}{pct}   peak: {N(z.Peak)}   processes: {N(z.Processes)}{(z.ProcessLimit is { } pl ? "/" + pl.ToString(CultureInfo.InvariantCulture) : "")}\n");
+        var rise = Usage.Length > 1 && Usage[0].Denials is { } d0 && Usage[^1].Denials is { } d1 && d1 >= d0 ? string.Create(CultureInfo.InvariantCulture, $", +{d1 - d0} over these {Usage.Length} polls") : "";
+        sb.Append(CultureInfo.InvariantCulture, $"  denials: {N(z.Denials)} since the zone/cgroup started{rise}\n");
+        if (z.Pressure is { } p)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"  pressure: cpu some avg10 {(p.CpuPressureAvg10 is { } c ? c.ToString("0.##", CultureInfo.InvariantCulture) + "%" : "?")}, memory failures {N(p.MemoryFailures)}\n");
+        }
+
+        sb.Append("\nUsage over the last polls:\n");
+        foreach (var (at, lwps, limit, den) in Usage)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"  {CheckJson.Iso(at)}  {N(lwps),6} / {limit?.ToString(CultureInfo.InvariantCulture) ?? "-",-8} denials {N(den)}\n");
+        }
+
+        sb.Append("\nTop thread holders:\n");
+        if (Holders.IsEmpty)
+        {
+            sb.Append("  (not collected: the zone is not near its cap)\n");
+        }
+
+        foreach (var h in Holders)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"  pid {h.Pid,-8} {h.Lwps,6} LWPs  {h.Command}: {h.Args}\n");
+        }
+
+        sb.Append("\nServices in transition:\n");
+        if (Stuck.IsEmpty)
+        {
+            sb.Append("  none\n");
+        }
+
+        foreach (var (sv, dur, v) in Stuck)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"  {sv.Name}  {sv.State}{(sv.NextState is { } nx && nx != "-" ? "->" + nx : "")}  for {Diagnosis.Fmt(dur)}{(sv.Tasks is { } t ? $"  tasks {t}/{sv.TasksLimit?.ToString(CultureInfo.InvariantCulture) ?? "unlimited"}" : "")}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"    verdict: {v.Cause}: {v.Detail}\n");
+        }
+
+        sb.Append("\nFindings:\n");
+        if (Findings.IsEmpty)
+        {
+            sb.Append("  none\n");
+        }
+
+        foreach (var f in Findings)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"  {MetricsRenderer.SeverityName(f.Severity).ToUpperInvariant()} {f.Rule}: {f.Summary}\n");
+            if (f.EvidenceId is { } eid)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"    evidence: /api/v1/evidence/{eid}\n");
+            }
+        }
+
+        if (Fix.Length > 0)
+        {
+            sb.Append("\nFix:\n");
+            foreach (var h in Fix)
+            {
+                sb.Append("  ").Append(h).Append('\n');
+            }
+        }
+
+        var notes = Findings.Where(f => f.Evidence.ContainsKey("notes")).SelectMany(f => (IEnumerable<string>)f.Evidence["notes"]).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var n in notes)
+        {
+            sb.Append("  note: ").Append(n).Append('\n');
+        }
+
+        return sb.ToString();
+    }
+
+    public void WriteJson(Utf8JsonWriter w)
+    {
+        var z = Zone;
+        w.WriteStartObject();
+        w.WriteString("id", z.Id);
+        w.WriteString("kind", z.Kind);
+        w.WriteString("name", z.Name);
+        Num(w, "lwps", z.Lwps);
+        Num(w, "lwpLimit", z.LwpLimit);
+        Num(w, "peak", z.Peak);
+        Num(w, "denials", z.Denials);
+        w.WriteStartArray("usage");
+        foreach (var (at, lwps, limit, den) in Usage)
+        {
+            w.WriteStartObject();
+            w.WriteString("takenAt", CheckJson.Iso(at));
+            Num(w, "lwps", lwps);
+            Num(w, "lwpLimit", limit);
+            Num(w, "denials", den);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("topHolders");
+        foreach (var h in Holders)
+        {
+            CheckJson.WriteValue(w, Core.Rules.Evidence.Of(("pid", h.Pid), ("command", h.Command), ("args", h.Args), ("lwps", h.Lwps)));
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("servicesInTransition");
+        foreach (var (sv, dur, v) in Stuck)
+        {
+            CheckJson.WriteValue(w, Core.Rules.Evidence.Of(("service", sv.Name), ("state", sv.State), ("nextState", sv.NextState), ("seconds", (long)dur.TotalSeconds), ("verdict", v.Cause), ("why", v.Detail)));
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("findings");
+        foreach (var f in Findings)
+        {
+            CheckJson.WriteValue(w, Core.Rules.Evidence.Of(("rule", f.Rule), ("severity", MetricsRenderer.SeverityName(f.Severity)), ("summary", f.Summary), ("evidenceId", f.EvidenceId), ("hints", f.Hints)));
+        }
+
+        w.WriteEndArray();
+        w.WritePropertyName("fix");
+        CheckJson.WriteValue(w, Fix);
+        w.WriteEndObject();
+    }
+
+    private static bool InZone(string serviceZone, string zone) =>
+        serviceZone == zone || (zone.StartsWith('/') && serviceZone.StartsWith(zone.TrimEnd('/') + "/", StringComparison.Ordinal));
+
+    private static string N(long? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "?";
+
+    private static void Num(Utf8JsonWriter w, string name, long? v)
+    {
+        if (v is { } n)
+        {
+            w.WriteNumber(name, n);
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
+}
