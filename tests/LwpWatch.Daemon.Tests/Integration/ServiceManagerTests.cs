@@ -37,7 +37,7 @@ public sealed class ServiceManagerTests
         daemon.Kill(hard: false);
         Next(systemd, m => m.StartsWith("STOPPING=1", StringComparison.Ordinal), daemon);
         Assert.Equal(0, daemon.ExitCode);
-        Assert.Contains("Poll loop stopped", daemon.Output, StringComparison.Ordinal);
+        await LogContains(daemon, "Poll loop stopped");
     }
 
     [Fact]
@@ -57,19 +57,30 @@ public sealed class ServiceManagerTests
         File.WriteAllText(daemon.ConfigPath!, baseConfig + "rules:\n  nearCap:\n    warning: 7\n");
         Hup(daemon);
         Next(systemd, m => m.Contains("reload rejected", StringComparison.Ordinal), daemon);
-        Assert.Contains("rules.nearCap.warning", daemon.Output, StringComparison.Ordinal);
+        await LogContains(daemon, "rules.nearCap.warning");
         Assert.False(daemon.HasExited);
 
         // A valid change (rule thresholds, interval) applies live; the finding keeps its first-seen time.
         File.WriteAllText(daemon.ConfigPath!, baseConfig.Replace("interval: 1s", "interval: 2s", StringComparison.Ordinal) + "rules:\n  nearCap:\n    warning: 0.5\n    critical: 0.9\n");
         Hup(daemon);
         Next(systemd, m => m.Contains("STATUS=configuration reloaded", StringComparison.Ordinal), daemon);
-        Assert.Contains("Config reloaded from", daemon.Output, StringComparison.Ordinal);
+        await LogContains(daemon, "Config reloaded from");
         // Wait for a poll that ran with the new config, then compare.
         Next(systemd, m => m.StartsWith("STATUS=critical", StringComparison.Ordinal), daemon);
         Next(systemd, m => m.StartsWith("STATUS=critical", StringComparison.Ordinal), daemon);
         Assert.Equal(before, await NearCapSince(daemon, cg.ZoneId));
         Assert.False(daemon.HasExited);
+    }
+
+    /// <summary>Logs are written asynchronously (never blocking a poll): wait for the line, bounded.</summary>
+    private static async Task LogContains(DaemonProcess daemon, string text)
+    {
+        var deadline = DateTime.UtcNow + Wait;
+        while (!daemon.Output.Contains(text, StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"log never contained '{text}':\n{daemon.Output}");
+            await Task.Delay(100);
+        }
     }
 
     private static void Hup(DaemonProcess daemon) =>

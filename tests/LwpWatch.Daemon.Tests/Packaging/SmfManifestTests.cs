@@ -76,15 +76,16 @@ public sealed class SmfManifestTests
         {
             var index = Array.IndexOf(ServiceOrder, child.Name.LocalName);
             Assert.True(index >= 0, $"<{child.Name.LocalName}> is not allowed in <service>");
-            Assert.True(index >= last, $"<{child.Name.LocalName}> comes after <{ServiceOrder[last]}>, the DTD wants it before");
+            Assert.True(index >= last, $"<{child.Name.LocalName}> comes after <{(last >= 0 ? ServiceOrder[last] : "")}>, the DTD wants it before");
             last = index;
         }
     }
 
     private static XDocument Load()
     {
-        // DtdProcessing.Ignore: read the DOCTYPE, do not fetch /usr/share/lib/xml/dtd/... (illumos only).
-        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Ignore, XmlResolver = null };
+        // Parse the DOCTYPE but resolve nothing: no resolver means /usr/share/lib/xml/dtd/... (illumos only)
+        // is never fetched, and no entity can pull in a file.
+        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Parse, XmlResolver = null };
         using var reader = XmlReader.Create(Manifest, settings);
         return XDocument.Load(reader, LoadOptions.SetLineInfo);
     }

@@ -57,13 +57,14 @@ public sealed class SystemdLifecycleTests : IDisposable
     public void Watchdog_pings_while_polls_complete_and_stops_when_the_loop_wedges()
     {
         // A healthy loop: a poll completes every 15 s for two minutes; every 15 s tick pings.
+        var healthy = new List<string>();
         for (var i = 0; i < 8; i++)
         {
             _lifecycle.PollCompleted("ok");
             _clock.Advance(TimeSpan.FromSeconds(15));
+            healthy.AddRange(_systemd.Drain());
         }
 
-        var healthy = _systemd.Drain();
         Assert.Equal(8, healthy.Count(m => m == "WATCHDOG=1"));
 
         // The loop wedges: no more completions. Ticks within StaleAfter (30 s) of the last completion still
