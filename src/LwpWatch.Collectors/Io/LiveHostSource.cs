@@ -7,6 +7,33 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
 {
     public string? ReadText(string path)
     {
+        if (NativeLinuxFiles.Available)
+        {
+            // Same answer as below without an exception per missing file: holders, pressure and host-limit
+            // reads ask for /proc and cgroup files that are often not there (v1 has no cpu.pressure).
+            byte[]? buffer = null;
+            try
+            {
+                var rc = NativeLinuxFiles.ReadWholeFile(path, ref buffer, out var length);
+                if (rc == NativeLinuxFiles.Gone)
+                {
+                    return null;
+                }
+
+                if (rc == 0)
+                {
+                    return DecodeLikeReadAllText(buffer.AsSpan(0, length));
+                }
+            }
+            finally
+            {
+                if (buffer is not null)
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+        }
+
         try
         {
             return File.ReadAllText(path);
@@ -15,6 +42,18 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
         {
             return null;
         }
+    }
+
+    /// <summary>Exactly File.ReadAllText's decoding: UTF-8, byte order marks honoured, invalid bytes replaced.</summary>
+    private static string DecodeLikeReadAllText(ReadOnlySpan<byte> bytes)
+    {
+        if (System.Text.Ascii.IsValid(bytes))
+        {
+            return System.Text.Encoding.ASCII.GetString(bytes);
+        }
+
+        using var reader = new StreamReader(new MemoryStream(bytes.ToArray()), System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return reader.ReadToEnd();
     }
 
     public byte[]? ReadBytes(string path, int maxBytes)

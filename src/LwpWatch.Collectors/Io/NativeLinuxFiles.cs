@@ -71,6 +71,71 @@ internal static class NativeLinuxFiles
         return ReadAndClose(fd, buffer);
     }
 
+    /// <summary>
+    /// The whole file into <paramref name="buffer"/> (rented from the shared pool and grown as needed; the caller
+    /// returns it), reading until end of file. Returns 0, <see cref="Gone"/> or <see cref="Unsupported"/>.
+    /// </summary>
+    public static int ReadWholeFile(string path, ref byte[]? buffer, out int length)
+    {
+        length = 0;
+        Span<byte> p = stackalloc byte[MaxPathBytes];
+        if (!TryEncodePath(path, null, p))
+        {
+            return Unsupported;
+        }
+
+        int fd;
+        do
+        {
+            fd = Open(ref MemoryMarshal.GetReference(p), ORdOnly | OCloExec);
+        }
+        while (fd < 0 && Marshal.GetLastPInvokeError() == EINTR);
+
+        if (fd < 0)
+        {
+            return Marshal.GetLastPInvokeError() is ENOENT or ESRCH ? Gone : Unsupported;
+        }
+
+        try
+        {
+            buffer ??= System.Buffers.ArrayPool<byte>.Shared.Rent(4096);
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    var bigger = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+
+                nint n;
+                do
+                {
+                    n = Read(fd, ref buffer[length], buffer.Length - length);
+                }
+                while (n < 0 && Marshal.GetLastPInvokeError() == EINTR);
+
+                if (n == 0)
+                {
+                    return 0;
+                }
+
+                if (n < 0)
+                {
+                    length = 0;
+                    return Marshal.GetLastPInvokeError() == ESRCH ? Gone : Unsupported;
+                }
+
+                length += (int)n;
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
     /// <summary>A directory handle for <see cref="ReadSmallFileAt"/> and <see cref="ReadEntries"/>: the fd, <see cref="Gone"/> or <see cref="Unsupported"/>.</summary>
     public static int OpenDirectory(string directory)
     {

@@ -136,4 +136,35 @@ public sealed class LiveHostSourceSmallFileTests : IDisposable
         Assert.Equal(-1, d.ReadSmallFile("pids.max", new byte[16]));
         Assert.Empty(d.ListDirectories());
     }
+
+    [Fact]
+    public void ReadText_returns_what_File_ReadAllText_returns()
+    {
+        var files = new[]
+        {
+            tree.File("ascii", "max 31\n"),
+            tree.File("bom", [0xEF, 0xBB, 0xBF, (byte)'4', (byte)'2', (byte)'\n']),
+            tree.File("utf16", [0xFF, 0xFE, (byte)'7', 0, (byte)'\n', 0]),
+            tree.File("invalid", [(byte)'4', 0xFF, 0xC3, (byte)'\n']),
+            tree.File("umlaut", "zone-ü\n"),
+            tree.File("empty", string.Empty),
+            tree.File("big", new string('x', 100_000) + "\n"),
+            "/proc/sys/kernel/pid_max",
+        };
+
+        foreach (var f in files)
+        {
+            Assert.Equal(File.ReadAllText(f), live.ReadText(f));
+        }
+    }
+
+    [Fact]
+    public void ReadText_says_null_when_missing_and_fails_like_ReadAllText_on_a_directory()
+    {
+        var dir = tree.Dir("d");
+
+        Assert.Null(live.ReadText(Path.Combine(tree.Root, "missing")));
+        Assert.Null(live.ReadText(Path.Combine(tree.Root, "no-dir", "missing")));
+        Assert.Equal(Record.Exception(() => File.ReadAllText(dir))?.GetType(), Record.Exception(() => live.ReadText(dir))?.GetType());
+    }
 }
