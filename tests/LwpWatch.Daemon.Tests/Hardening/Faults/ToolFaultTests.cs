@@ -48,13 +48,13 @@ public sealed class ToolFaultTests(ITestOutputHelper output) : IDisposable
     public async Task Hung_flooding_and_killed_tools_each_fail_only_their_collector_and_the_poll_ends_on_the_timeout()
     {
         var bin = Directory.CreateDirectory(Path.Combine(_root, "bin")).FullName;
-        var fixtures = Repo.File("tests", "LwpWatch.Collectors.Tests", "Fixtures", "illumos");
+        var fixtures = Repo.Path("tests", "LwpWatch.Collectors.Tests", "Fixtures", "illumos");
         Tool(bin, "zoneadm", $"exec /bin/cat '{fixtures}/zoneadm-list-pc.txt'");
         Tool(bin, "svcs", $"echo $$ > '{_root}/svcs.pid'; exec /bin/sleep 600");
         Tool(bin, "kstat", $"echo $$ > '{_root}/kstat.pid'; /bin/cat '{fixtures}/kstat-zones.txt'; exec /usr/bin/head -c 104857600 /dev/zero");
         Tool(bin, "vmadm", $"/bin/cat '{fixtures}/vmadm-list-p.txt'; kill -9 $$");
         var proc = Path.Combine(_root, "proc");
-        var recorded = Repo.File("examples", "triton-fs-local-stuck", "polls", "0001", "files", "proc");
+        var recorded = Repo.Path("examples", "triton-fs-local-stuck", "polls", "0001", "files", "proc");
         foreach (var dir in Directory.EnumerateDirectories(recorded))
         {
             var target = Directory.CreateDirectory(Path.Combine(proc, Path.GetFileName(dir))).FullName;
