@@ -35,8 +35,8 @@ public sealed class NearCapRule(NearCapSettings settings) : IRule
             var now = context.Now;
             var state = new State(
                 level,
-                level >= Severity.Warning ? prev?.WarnSince ?? now : null,
-                level >= Severity.Critical ? prev?.CritSince ?? now : null);
+                level >= Severity.Warning ? Held(prev?.WarnSince, now) : null,
+                level >= Severity.Critical ? Held(prev?.CritSince, now) : null);
             _state[zone.Id] = state;
 
             Severity? fire = null;
@@ -102,4 +102,16 @@ public sealed class NearCapRule(NearCapSettings settings) : IRule
     }
 
     private sealed record State(Severity Level, DateTimeOffset? WarnSince, DateTimeOffset? CritSince);
+
+    /// <summary>
+    /// When a level started holding. A start in the future means the wall clock jumped back (NTP step, VM
+    /// resume): the level has held at least for the time measured before the jump, so keep that much instead of
+    /// letting now - since go negative, which silently dropped (and so resolved) firing alerts.
+    /// </summary>
+    private DateTimeOffset Held(DateTimeOffset? since, DateTimeOffset now) => since switch
+    {
+        null => now,
+        { } s when s > now => now - settings.For,
+        { } s => s,
+    };
 }
