@@ -27,15 +27,19 @@ public sealed class EvidenceRecorder(EvidenceSettings settings, EvidenceGatherer
     public async Task<RuleOutcome> AttachAsync(RuleOutcome outcome, ImmutableArray<Snapshot> history, CancellationToken cancellationToken)
     {
         var live = new HashSet<string>(StringComparer.Ordinal);
-        var todo = new List<Finding>();
+        var candidates = new List<Finding>();
         foreach (var f in outcome.Findings)
         {
             live.Add(f.Fingerprint);
-            if (f.Severity == Severity.Critical && !_ids.ContainsKey(f.Fingerprint) && todo.Count < settings.MaxPerPoll)
+            if (f.Severity == Severity.Critical && !_ids.ContainsKey(f.Fingerprint))
             {
-                todo.Add(f);
+                candidates.Add(f);
             }
         }
+
+        // Root causes first: when more criticals fire than one poll may gather, the cap-starvation and stuck
+        // provision bundles are the ones that must exist before vmadm stops the zone; symptoms can wait a poll.
+        var todo = candidates.OrderBy(f => Priority(f.Rule)).Take(settings.MaxPerPoll).ToList();
 
         foreach (var gone in _ids.Keys.Where(k => !live.Contains(k)).ToList())
         {
@@ -187,6 +191,14 @@ public sealed class EvidenceRecorder(EvidenceSettings settings, EvidenceGatherer
 
         return ms.ToArray();
     }
+
+    private static int Priority(string rule) => rule switch
+    {
+        "cap-starvation" => 0,
+        "provision-stuck" => 1,
+        "service-stuck" => 2,
+        _ => 3,
+    };
 
     /// <summary>A service belongs to the zone if it runs in it or, for cgroups, below it.</summary>
     private static bool InZone(string serviceZone, string zone) =>

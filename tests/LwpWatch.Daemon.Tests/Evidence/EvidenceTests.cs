@@ -82,9 +82,10 @@ public sealed class EvidenceTests : IDisposable
     {
         var rec = Recorder(new EvidenceSettings { MaxPerPoll = 1 });
         var s = Snap(0);
-        var o1 = await rec.AttachAsync(Outcome(s, Crit("/a"), Crit("/b")), [s], CancellationToken.None);
-        Assert.Equal(1, o1.Findings.Count(f => f.EvidenceId is not null));
-        var o2 = await rec.AttachAsync(Outcome(Snap(15), Crit("/a"), Crit("/b")), [s], CancellationToken.None);
+        var o1 = await rec.AttachAsync(Outcome(s, Crit("/a", "near-cap"), Crit("/b")), [s], CancellationToken.None);
+        // The root cause goes first even though it is listed second.
+        Assert.NotNull(Assert.Single(o1.Findings, f => f.EvidenceId is not null && f.Rule == "cap-starvation").EvidenceId);
+        var o2 = await rec.AttachAsync(Outcome(Snap(15), Crit("/a", "near-cap"), Crit("/b")), [s], CancellationToken.None);
         Assert.Equal(2, o2.Findings.Count(f => f.EvidenceId is not null));
     }
 

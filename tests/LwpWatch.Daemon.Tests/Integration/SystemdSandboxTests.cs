@@ -99,7 +99,7 @@ public sealed class SystemdSandboxTests(ITestOutputHelper output) : IClassFixtur
 
         using (var daemon = new DaemonProcess(["--config", configPath]))
         {
-            var alerts = await daemon.WaitForAsync("/api/v1/alerts", TimeSpan.FromSeconds(30), b => b.Contains("\"evidenceId\"", StringComparison.Ordinal));
+            var alerts = await daemon.WaitForAsync("/api/v1/findings", TimeSpan.FromSeconds(30), b => b.Contains("\"evidenceId\"", StringComparison.Ordinal));
             var cs = JsonDocument.Parse(alerts).RootElement.GetProperty("findings").EnumerateArray().Single(x => x.GetProperty("rule").GetString() == "cap-starvation");
             var evidenceId = cs.GetProperty("evidence").GetProperty("evidenceId").GetString();
             var served = await daemon.WaitForAsync("/api/v1/evidence/" + evidenceId, TimeSpan.FromSeconds(5));
@@ -112,8 +112,10 @@ public sealed class SystemdSandboxTests(ITestOutputHelper output) : IClassFixtur
         var applied = await box.InContainerAsync(hint.Split(' '));
         Assert.True(applied.Succeeded, applied.Describe());
 
+        // The cgroup is read before the unit list in a poll, so wait for a poll that saw both the new threads and the state.
         var after = await PollUntil(pipeline, o => !o.Findings.Any(x => x.Rule == "cap-starvation")
-            && o.Snapshot.Services.Any(s => s.Name == "stuck-notify.service" && s.State == "active"), TimeSpan.FromSeconds(30));
+            && o.Snapshot.Services.Any(s => s.Name == "stuck-notify.service" && s.State == "active")
+            && o.Snapshot.Zones.Any(z => z.Id == unitZone && z.Lwps >= 51), TimeSpan.FromSeconds(30));
         Assert.DoesNotContain(after.Findings, x => x.Rule == "cap-starvation");
         var zone = Assert.Single(after.Snapshot.Zones, z => z.Id == unitZone);
         Assert.Equal(n, zone.LwpLimit);
