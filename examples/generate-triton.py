@@ -224,7 +224,8 @@ def poll(root, n):
 
     write_json(os.path.join(pdir, "commands.json"), [
         command(["zoneadm", "list", "-pc"], zoneadm, 14),
-        command(["kstat", "-p", "zones:::", "caps:::"], "\n".join(kstat) + "\n", 38),
+        command(["kstat", "-p", "zones:::"], "\n".join(l for l in kstat if l.startswith("zones:")) + "\n", 31),
+        command(["kstat", "-p", "caps:::"], "\n".join(l for l in kstat if l.startswith("caps:")) + "\n", 12),
         command(["vmadm", "list", "-p", "-o", "uuid,state,zone_state,max_lwps,zonepath,transition_expire,alias"], vmadm, 412),
         command(["svcs", "-Z", "-a", "-H", "-o", "zone,state,nstate,stime,fmri"], "\n".join(svcs) + "\n", 220 + 40 * n),
         command(["svcs", "-xv", "-z", SICK, "svc:/system/filesystem/local:default"], explain, 95),

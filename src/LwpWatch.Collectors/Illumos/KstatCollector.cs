@@ -9,27 +9,32 @@ namespace LwpWatch.Collectors.Illumos;
 
 /// <summary>
 /// Fork denials (forkfail_cap, cumulative since zone boot: rules take deltas), other fork failures and CPU
-/// wait from <c>zones:::</c>, and process counts/caps from <c>caps:::nprocs_zone_&lt;id&gt;</c>. Both modules come
-/// from one kstat run (one fork per tool per poll). A malformed caps section costs only the process figures.
+/// wait from <c>kstat -p zones:::</c>, and process counts/caps from <c>kstat -p caps:::</c> (nprocs_zone_&lt;id&gt;).
+/// Two runs with exactly the argv DESIGN.md lists, because capture bundles are replayed by exact argv and
+/// tools outside this repo record them that way. A failed or malformed caps run costs only the process figures.
 /// </summary>
 public sealed class KstatCollector(IHostSource io, IllumosSettings settings) : ICollector
 {
-    public static readonly ImmutableArray<string> Argv = ["kstat", "-p", "zones:::", "caps:::"];
+    public static readonly ImmutableArray<string> ZonesArgv = ["kstat", "-p", "zones:::"];
 
-    private static readonly string Input = string.Join(' ', Argv);
+    public static readonly ImmutableArray<string> CapsArgv = ["kstat", "-p", "caps:::"];
+
+    private static readonly string ZonesInput = string.Join(' ', ZonesArgv);
+
+    private static readonly string CapsInput = string.Join(' ', CapsArgv);
 
     public string Name => "illumos-kstat";
 
     public async Task<Contribution> CollectAsync(SnapshotDraft draft, CancellationToken cancellationToken)
     {
-        var (stdout, _) = await IllumosCommand.RunAsync(io, Argv, settings.CommandTimeout, cancellationToken).ConfigureAwait(false);
-        var values = KstatParser.Parse(stdout, Input);
-        var zoneStats = ZonesKstatParser.Parse(values, Input);
+        var (stdout, _) = await IllumosCommand.RunAsync(io, ZonesArgv, settings.CommandTimeout, cancellationToken).ConfigureAwait(false);
+        var zoneStats = ZonesKstatParser.Parse(KstatParser.Parse(stdout, ZonesInput), ZonesInput);
         var warnings = ImmutableArray.CreateBuilder<string>();
         var nprocs = new Dictionary<string, CapKstat>(StringComparer.Ordinal);
         try
         {
-            foreach (var cap in CapsKstatParser.Parse(values, Input))
+            var (caps, _) = await IllumosCommand.RunAsync(io, CapsArgv, settings.CommandTimeout, cancellationToken).ConfigureAwait(false);
+            foreach (var cap in CapsKstatParser.Parse(KstatParser.Parse(caps, CapsInput), CapsInput))
             {
                 if (string.Equals(cap.Resource, "nprocs", StringComparison.Ordinal))
                 {
@@ -37,7 +42,7 @@ public sealed class KstatCollector(IHostSource io, IllumosSettings settings) : I
                 }
             }
         }
-        catch (ParseException ex)
+        catch (Exception ex) when (ex is ParseException or IOException or InvalidOperationException)
         {
             warnings.Add(string.Create(CultureInfo.InvariantCulture, $"process counts unavailable: {ex.Message}"));
         }
