@@ -111,7 +111,8 @@ public sealed class DeliveryTests
         }
 
         var gaps = polls.Zip(polls.Skip(1), (a, b) => b - a).ToList();
-        Assert.True(gaps.Max() < interval + TimeSpan.FromSeconds(1), $"largest gap between polls {gaps.Max().TotalMilliseconds} ms");
+        // Blocked behind the 30 s send, a gap would be ~30 s; the bound only absorbs a loaded CI box.
+        Assert.True(gaps.Max() < TimeSpan.FromSeconds(5), $"largest gap between polls {gaps.Max().TotalMilliseconds} ms");
         Assert.True(hang.Requests.IsEmpty, "the hanging receiver never answered");
         await ok.WaitForAsync(r => r.Accepted.Count >= i, TimeSpan.FromSeconds(5), "the fast receiver got every alert while the slow one hung");
         Assert.Equal(0, h.Metrics.Get("slow", DeliveryMetrics.Delivered));
