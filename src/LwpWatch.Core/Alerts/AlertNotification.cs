@@ -21,5 +21,11 @@ public sealed record AlertNotification
 
     public required DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>
+    /// For reason "severity": the severity last notified. Severity is a label, and labels are an alert's
+    /// identity in Alertmanager, so the notifier also ends the alert under its old labels.
+    /// </summary>
+    public Model.Severity? PreviousSeverity { get; init; }
+
     public string IdempotencyKey => Alert.IdempotencyKey;
 }

@@ -154,7 +154,15 @@ public sealed class AlertTracker(AlertsSettings settings, AlertRouter router)
             }
 
             notified = notified.SetItem(r, now);
-            sink.Add(new AlertNotification { Receiver = r, Status = AlertNotification.Firing, Reason = reason, Alert = alert, CreatedAt = now });
+            sink.Add(new AlertNotification
+            {
+                Receiver = r,
+                Status = AlertNotification.Firing,
+                Reason = reason,
+                Alert = alert,
+                CreatedAt = now,
+                PreviousSeverity = reason == "severity" ? alert.NotifiedSeverity : null,
+            });
         }
 
         return alert with { Notified = notified, NotifiedSeverity = targets.IsEmpty ? alert.NotifiedSeverity : alert.Severity };

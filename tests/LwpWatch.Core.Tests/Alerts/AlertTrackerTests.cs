@@ -117,6 +117,7 @@ public sealed class AlertTrackerTests
         var u = t.Update([F(sev: Severity.Critical)], T0.AddSeconds(15));
         Assert.Equal(2, u.Notifications.Length);
         Assert.All(u.Notifications, n => Assert.Equal("severity", n.Reason));
+        Assert.All(u.Notifications, n => Assert.Equal(Severity.Warning, n.PreviousSeverity));
         Assert.All(u.Notifications, n => Assert.Equal(first.Alerts[0].IdempotencyKey, n.IdempotencyKey));
         Assert.Equal("critical", u.Alerts[0].Labels["severity"]);
     }

@@ -111,7 +111,8 @@ public sealed class DeliveryTests
         }
 
         var gaps = polls.Zip(polls.Skip(1), (a, b) => b - a).ToList();
-        Assert.True(gaps.Max() < interval + TimeSpan.FromSeconds(1), $"largest gap between polls {gaps.Max().TotalMilliseconds} ms");
+        // Blocked behind the 30 s send, a gap would be ~30 s; the bound only absorbs a loaded CI box.
+        Assert.True(gaps.Max() < TimeSpan.FromSeconds(5), $"largest gap between polls {gaps.Max().TotalMilliseconds} ms");
         Assert.True(hang.Requests.IsEmpty, "the hanging receiver never answered");
         await ok.WaitForAsync(r => r.Accepted.Count >= i, TimeSpan.FromSeconds(5), "the fast receiver got every alert while the slow one hung");
         Assert.Equal(0, h.Metrics.Get("slow", DeliveryMetrics.Delivered));
@@ -209,7 +210,9 @@ public sealed class DeliveryTests
         h.Poll([.. Enumerable.Range(0, 300).Select(i => Samples.Finding($"d{i:000}")), Samples.Finding("late") with { Rule = "fork-denied" }]);
         await h.StartAsync();
         await ok.WaitForAsync(r => r.Accepted.Count == 1, TimeSpan.FromSeconds(10), "the healthy receiver's one notification behind 300 dead ones");
-        Assert.Equal(300, h.Metrics.Depth);
+
+        // The row is removed just after the receiver answered; the dead receiver's 300 stay queued.
+        await h.WaitAsync(() => h.Metrics.Depth == 300, TimeSpan.FromSeconds(5), "only the dead receiver's rows to remain");
     }
 
     [Fact]

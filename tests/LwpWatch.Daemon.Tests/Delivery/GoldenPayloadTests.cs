@@ -69,6 +69,18 @@ public sealed class GoldenPayloadTests
     }
 
     [Fact]
+    public void Alertmanager_severity_change_ends_the_alert_under_its_old_severity_label()
+    {
+        var n = new AlertmanagerNotifier(new Uri("http://127.0.0.1:9093/"), TimeSpan.FromMinutes(1), "");
+        var escalated = Samples.Notification("am") with { Reason = "severity", PreviousSeverity = LwpWatch.Core.Model.Severity.Warning };
+        using var doc = JsonDocument.Parse(n.Render(escalated, Now).Body);
+        Assert.Equal(2, doc.RootElement.GetArrayLength());
+        Assert.Equal("critical", doc.RootElement[0].GetProperty("labels").GetProperty("severity").GetString());
+        Assert.Equal("warning", doc.RootElement[1].GetProperty("labels").GetProperty("severity").GetString());
+        Assert.Equal("2026-11-22T01:07:03.456Z", doc.RootElement[1].GetProperty("endsAt").GetString());
+    }
+
+    [Fact]
     public void Webhook_signature_is_hmac_sha256_of_the_exact_body()
     {
         var key = Encoding.UTF8.GetBytes("s3cret");

@@ -59,9 +59,10 @@ public sealed class HangingReceiverHostTests
             var window = polls.Where(t => t >= from).ToList();
             var gaps = window.Zip(window.Skip(1), (a, b) => b - a).ToList();
 
-            // 8 s at 250 ms is 32 polls; allow for a loaded CI box but not for a loop stuck behind a send.
-            Assert.True(window.Count >= 20, $"only {window.Count} polls in 8 s");
-            Assert.True(gaps.Max() < interval + TimeSpan.FromSeconds(1), $"largest gap between polls {gaps.Max().TotalMilliseconds:0} ms");
+            // 8 s at 250 ms is 32 polls. A loop stuck behind the 30 s send would show one poll and no gap
+            // under 30 s; the generous bounds only absorb a heavily loaded CI box.
+            Assert.True(window.Count >= 10, $"only {window.Count} polls in 8 s");
+            Assert.True(gaps.Max() < TimeSpan.FromSeconds(5), $"largest gap between polls {gaps.Max().TotalMilliseconds:0} ms");
             Assert.Equal(0, app.Services.GetRequiredService<DeliveryMetrics>().Get("slow", DeliveryMetrics.Delivered));
             Assert.True(app.Services.GetRequiredService<DeliveryMetrics>().Depth >= 5, "the slow receiver's notifications are still queued");
         }

@@ -33,6 +33,23 @@ public sealed class AlertmanagerNotifier(Uri baseUrl, TimeSpan repeatInterval, s
             }
 
             w.WriteEndObject();
+            if (n.PreviousSeverity is { } prev && prev != a.Severity && n.Status == AlertNotification.Firing)
+            {
+                // The same alert under its old severity label is a different alert to Alertmanager: end it
+                // now rather than leave it firing until its endsAt runs out.
+                w.WriteStartObject();
+                Json.Map(w, "labels", a.Labels.SetItem("severity", Alert.SeverityLabel(prev)));
+                Json.Map(w, "annotations", Json.Annotations(a));
+                w.WriteString("startsAt", Json.Time(a.StartsAt));
+                w.WriteString("endsAt", Json.Time(now));
+                if (generatorUrl.Length > 0)
+                {
+                    w.WriteString("generatorURL", generatorUrl);
+                }
+
+                w.WriteEndObject();
+            }
+
             w.WriteEndArray();
         });
         return new NotifierRequest(Url, body, [new("Idempotency-Key", $"{n.IdempotencyKey}#{n.Status}")]);
