@@ -177,8 +177,12 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
         runner.RunAsync(argv, timeout, cancellationToken);
 
     /// <summary>ENOENT/ESRCH-like outcomes: the entry went away between listing and reading.</summary>
+    // ENODEV: a cgroup file opened just before its cgroup was removed reads as "No such device" (found by the
+    // hardening churn test: rmdir between open and read of cgroup.procs failed the holders collector).
     private static bool IsGone(Exception ex) => ex is FileNotFoundException or DirectoryNotFoundException
-        || (ex is IOException io && (io.HResult == 3 /* ESRCH */ || io.Message.Contains("No such process", StringComparison.Ordinal)));
+        || (ex is IOException io && (io.HResult is 3 /* ESRCH */ or 19 /* ENODEV */
+            || io.Message.Contains("No such process", StringComparison.Ordinal)
+            || io.Message.Contains("No such device", StringComparison.Ordinal)));
 
     /// <summary>
     /// A directory opened once; its files are opened relative to it, and its entries are read once (getdents64) to
