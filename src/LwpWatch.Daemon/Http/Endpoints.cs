@@ -22,7 +22,7 @@ public static class Endpoints
             var m = state.Current?.Metrics ?? RenderedMetrics.Empty;
             var accept = ctx.Request.Headers.Accept.ToString();
             var om = accept.Contains("application/openmetrics-text", StringComparison.OrdinalIgnoreCase);
-            return Results.Text(om ? m.OpenMetrics : m.Text, PrometheusTextWriter.ContentType(om ? ExpositionFormat.OpenMetrics : ExpositionFormat.Text004));
+            return Results.Bytes(om ? m.OpenMetricsUtf8 : m.TextUtf8, PrometheusTextWriter.ContentType(om ? ExpositionFormat.OpenMetrics : ExpositionFormat.Text004));
         });
 
         app.MapGet("/healthz", () => state.IsHealthy(maxAge)

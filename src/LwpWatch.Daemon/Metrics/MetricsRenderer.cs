@@ -130,5 +130,11 @@ public sealed class MetricsRenderer(IEnumerable<IMetricsSource> sources)
 /// <summary>Both formats of one poll's exposition, ready to serve.</summary>
 public sealed record RenderedMetrics(string Text, string OpenMetrics)
 {
+    /// <summary>UTF-8 bytes of <see cref="Text"/>, encoded once per poll so a scrape copies bytes instead of re-encoding ~200 KB.</summary>
+    public byte[] TextUtf8 { get; } = System.Text.Encoding.UTF8.GetBytes(Text);
+
+    /// <summary>UTF-8 bytes of <see cref="OpenMetrics"/>.</summary>
+    public byte[] OpenMetricsUtf8 { get; } = System.Text.Encoding.UTF8.GetBytes(OpenMetrics);
+
     public static readonly RenderedMetrics Empty = new("", "# EOF\n");
 }
