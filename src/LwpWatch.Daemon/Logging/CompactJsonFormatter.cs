@@ -11,10 +11,14 @@ namespace LwpWatch.Daemon.Logging;
 /// </summary>
 public sealed class CompactJsonFormatter : ITextFormatter
 {
+    // Log lines are read by people and journald, not embedded in HTML: keep quotes and '+' readable
+    // ("linux", not \u0022linux\u0022). Control characters and invalid text are still escaped.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public void Format(LogEvent logEvent, TextWriter output)
     {
         using var ms = new MemoryStream(512);
-        using (var w = new Utf8JsonWriter(ms))
+        using (var w = new Utf8JsonWriter(ms, WriterOptions))
         {
             w.WriteStartObject();
             w.WriteString("@t", logEvent.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
