@@ -57,7 +57,7 @@ public sealed class ExhaustionForecastRule(ExhaustionForecastSettings settings) 
                 prevDenials = z.Denials ?? prevDenials;
             }
 
-            if (xs.Count < settings.MinSamples || Fit(xs, ys) is not var (a, b, r2) || b <= 0 || r2 < settings.MinR2)
+            if (xs.Count < settings.MinSamples || Fit(xs, ys) is not var (a, b, r2) || b <= 0 || r2 < settings.MinR2 || !SlopeIsSignificant(r2, xs.Count))
             {
                 continue;
             }
@@ -91,6 +91,38 @@ public sealed class ExhaustionForecastRule(ExhaustionForecastSettings settings) 
         }
 
         return findings;
+    }
+
+    // One-sided Student t critical values at alpha = 0.001 for 1..30 degrees of freedom (n - 2).
+    private static readonly double[] T001 =
+    [
+        318.31, 22.327, 10.215, 7.173, 5.893, 5.208, 4.785, 4.501, 4.297, 4.144,
+        4.025, 3.930, 3.852, 3.787, 3.733, 3.686, 3.646, 3.610, 3.579, 3.552,
+        3.527, 3.505, 3.485, 3.467, 3.450, 3.435, 3.421, 3.408, 3.396, 3.385,
+    ];
+
+    /// <summary>
+    /// Whether the fitted rise is more than noise: the slope's t statistic, t = r·sqrt((n-2)/(1-r²)), must pass a
+    /// one-sided test at alpha 0.001. A fixed R² bar alone let 97 of 1,000 zones jittering around a level get a
+    /// forecast within 20 polls, and this rule runs on every zone every poll; a real ramp (a zfs mount growing
+    /// its threads) has R² near 1 and passes at once.
+    /// </summary>
+    public static bool SlopeIsSignificant(double r2, int n)
+    {
+        if (n < 3)
+        {
+            return false;
+        }
+
+        if (r2 >= 1)
+        {
+            return true;
+        }
+
+        var df = n - 2;
+        var t2 = r2 * df / (1 - r2);
+        var crit = df <= T001.Length ? T001[df - 1] : 3.291; // the normal limit for large df
+        return t2 >= crit * crit;
     }
 
     /// <summary>Ordinary least squares: intercept, slope and R². Null when all x are equal.</summary>

@@ -80,3 +80,36 @@ public class ExhaustionForecastRuleTests
         Assert.Null(ExhaustionForecastRule.Fit([5, 5, 5], [1, 2, 3]));
     }
 }
+
+public sealed class ForecastSignificanceTests
+{
+    [Theory]
+    [InlineData(0.70, 5, false)] // passes the R² bar, but five jittery points prove no trend
+    [InlineData(0.95, 5, false)]
+    [InlineData(0.98, 5, true)]
+    [InlineData(0.70, 20, true)]
+    [InlineData(0.10, 40, false)]
+    [InlineData(1.00, 3, true)]
+    [InlineData(0.99, 2, false)]
+    public void Slope_must_be_significant_for_its_sample_size(double r2, int n, bool expected) =>
+        Assert.Equal(expected, LwpWatch.Core.Rules.ExhaustionForecastRule.SlopeIsSignificant(r2, n));
+
+    [Fact]
+    public void Jitter_around_a_level_on_many_zones_gives_almost_no_forecasts()
+    {
+        // 1,000 zones at ~85% of a 100 cap with +-3 jitter, 20 polls 15 s apart: the load test's pattern.
+        var rng = new Random(7);
+        var engine = new LwpWatch.Core.Rules.RuleEngine([new LwpWatch.Core.Rules.ExhaustionForecastRule(new LwpWatch.Core.Rules.ExhaustionForecastSettings())], TimeSpan.FromMinutes(30));
+        var fired = new HashSet<string>();
+        for (var poll = 0; poll < 20; poll++)
+        {
+            var zones = Enumerable.Range(0, 1000).Select(i => Z.Cg($"/z{i}", 85 + rng.Next(-3, 4), 100)).ToArray();
+            foreach (var f in engine.Evaluate(Z.Snap(poll * 15, zones)).Findings)
+            {
+                fired.Add(f.ZoneId);
+            }
+        }
+
+        Assert.True(fired.Count <= 10, $"{fired.Count} of 1000 jittering zones got a forecast");
+    }
+}
