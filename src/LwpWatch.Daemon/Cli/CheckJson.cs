@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using LwpWatch.Core.Model;
 using LwpWatch.Core.Rules;
+using LwpWatch.Daemon.Json;
 using LwpWatch.Daemon.Metrics;
 
 namespace LwpWatch.Daemon.Cli;
@@ -25,12 +26,10 @@ public static class CheckJson
             foreach (var z in outcome.Snapshot.Zones)
             {
                 w.WriteStartObject();
-                w.WriteString("id", z.Id);
-                w.WriteString("kind", z.Kind);
-                w.WriteString("name", z.Name);
-                WriteNumber(w, "lwps", z.Lwps);
-                WriteNumber(w, "lwpLimit", z.LwpLimit);
-                WriteNumber(w, "denials", z.Denials);
+                JsonFields.ZoneIdentity(w, z);
+                JsonFields.NumberOrNull(w, "lwps", z.Lwps);
+                JsonFields.NumberOrNull(w, "lwpLimit", z.LwpLimit);
+                JsonFields.NumberOrNull(w, "denials", z.Denials);
                 w.WriteEndObject();
             }
 
@@ -93,18 +92,6 @@ public static class CheckJson
     };
 
     public static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-
-    private static void WriteNumber(Utf8JsonWriter w, string name, long? v)
-    {
-        if (v is { } n)
-        {
-            w.WriteNumber(name, n);
-        }
-        else
-        {
-            w.WriteNull(name);
-        }
-    }
 
     /// <summary>Evidence values: scalars, records (as objects of their public properties) and sequences of those.</summary>
     internal static void WriteValue(Utf8JsonWriter w, object? v)

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using LwpWatch.Core.Model;
 using LwpWatch.Core.Rules;
+using LwpWatch.Daemon.Json;
 using LwpWatch.Daemon.Metrics;
 
 namespace LwpWatch.Daemon.Cli;
@@ -217,21 +218,19 @@ public sealed record ExplainReport(
     {
         var z = Zone;
         w.WriteStartObject();
-        w.WriteString("id", z.Id);
-        w.WriteString("kind", z.Kind);
-        w.WriteString("name", z.Name);
-        Num(w, "lwps", z.Lwps);
-        Num(w, "lwpLimit", z.LwpLimit);
-        Num(w, "peak", z.Peak);
-        Num(w, "denials", z.Denials);
+        JsonFields.ZoneIdentity(w, z);
+        JsonFields.NumberOrNull(w, "lwps", z.Lwps);
+        JsonFields.NumberOrNull(w, "lwpLimit", z.LwpLimit);
+        JsonFields.NumberOrNull(w, "peak", z.Peak);
+        JsonFields.NumberOrNull(w, "denials", z.Denials);
         w.WriteStartArray("usage");
         foreach (var (at, lwps, limit, den) in Usage)
         {
             w.WriteStartObject();
             w.WriteString("takenAt", CheckJson.Iso(at));
-            Num(w, "lwps", lwps);
-            Num(w, "lwpLimit", limit);
-            Num(w, "denials", den);
+            JsonFields.NumberOrNull(w, "lwps", lwps);
+            JsonFields.NumberOrNull(w, "lwpLimit", limit);
+            JsonFields.NumberOrNull(w, "denials", den);
             w.WriteEndObject();
         }
 
@@ -266,16 +265,4 @@ public sealed record ExplainReport(
         serviceZone == zone || (zone.StartsWith('/') && serviceZone.StartsWith(zone.TrimEnd('/') + "/", StringComparison.Ordinal));
 
     private static string N(long? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "?";
-
-    private static void Num(Utf8JsonWriter w, string name, long? v)
-    {
-        if (v is { } n)
-        {
-            w.WriteNumber(name, n);
-        }
-        else
-        {
-            w.WriteNull(name);
-        }
-    }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using LwpWatch.Core.Rules;
 using LwpWatch.Daemon.Cli;
+using LwpWatch.Daemon.Json;
 
 namespace LwpWatch.Daemon.Http;
 
@@ -22,24 +23,22 @@ public static class ApiJson
             foreach (var z in s.Zones)
             {
                 w.WriteStartObject();
-                w.WriteString("id", z.Id);
-                w.WriteString("kind", z.Kind);
-                w.WriteString("name", z.Name);
-                Num(w, "lwps", z.Lwps);
-                Num(w, "lwpLimit", z.LwpLimit);
-                Num(w, "denials", z.Denials);
-                Num(w, "processes", z.Processes);
-                Num(w, "processLimit", z.ProcessLimit);
-                Num(w, "peak", z.Peak);
+                JsonFields.ZoneIdentity(w, z);
+                JsonFields.NumberIfKnown(w, "lwps", z.Lwps);
+                JsonFields.NumberIfKnown(w, "lwpLimit", z.LwpLimit);
+                JsonFields.NumberIfKnown(w, "denials", z.Denials);
+                JsonFields.NumberIfKnown(w, "processes", z.Processes);
+                JsonFields.NumberIfKnown(w, "processLimit", z.ProcessLimit);
+                JsonFields.NumberIfKnown(w, "peak", z.Peak);
                 if (z.Ratio is { } r)
                 {
                     w.WriteNumber("ratio", Math.Round(r, 4));
                 }
 
-                Str(w, "unit", z.Unit);
-                Str(w, "container", z.Container);
-                Str(w, "pod", z.Pod);
-                Str(w, "cgroupPath", z.CgroupPath);
+                JsonFields.StringIfKnown(w, "unit", z.Unit);
+                JsonFields.StringIfKnown(w, "container", z.Container);
+                JsonFields.StringIfKnown(w, "pod", z.Pod);
+                JsonFields.StringIfKnown(w, "cgroupPath", z.CgroupPath);
                 w.WritePropertyName("topHolders");
                 CheckJson.WriteValue(w, s.HoldersOf(z.Id).ToList());
                 w.WritePropertyName("services");
@@ -52,21 +51,5 @@ public static class ApiJson
         }
 
         return Encoding.UTF8.GetString(ms.ToArray());
-    }
-
-    private static void Num(Utf8JsonWriter w, string name, long? v)
-    {
-        if (v is { } n)
-        {
-            w.WriteNumber(name, n);
-        }
-    }
-
-    private static void Str(Utf8JsonWriter w, string name, string? v)
-    {
-        if (v is not null)
-        {
-            w.WriteString(name, v);
-        }
     }
 }
