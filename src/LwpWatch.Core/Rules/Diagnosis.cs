@@ -61,7 +61,7 @@ public static class Diagnosis
                 return new Verdict(Verdict.Cpu, string.Create(CultureInfo.InvariantCulture, $"{headroom}; CPU starved: runnable threads waited {wait:0.##} CPU-s per second (nsec_waitrq)"), null, 0, false);
             }
 
-            if (Delta(zoneId, ctx, s.DenialWindow, z => z.Pressure?.MemoryFailures) is > 0 and var mem)
+            if (MemoryFailuresInWindow(zoneId, ctx, s.DenialWindow) is > 0 and var mem)
             {
                 return new Verdict(Verdict.Memory, string.Create(CultureInfo.InvariantCulture, $"{headroom}; memory: {mem} OOM/allocation failures in the last {Fmt(s.DenialWindow)}"), null, 0, false);
             }
@@ -97,18 +97,28 @@ public static class Diagnosis
             return null;
         }
 
-        var xs = new List<double>();
-        var ys = new List<double>();
-        foreach (var snap in ctx.History)
+        var samples = ctx.History.Of(zone.Id);
+        var cutoff = (ctx.Now - window).UtcTicks;
+        var from = samples.Length;
+        while (from > 0 && samples[from - 1].TicksUtc >= cutoff)
         {
-            if (snap.TakenAt >= ctx.Now - window && SnapshotIndex.Zone(snap, zone.Id)?.Lwps is { } u)
+            from--;
+        }
+
+        // At least two usage figures in the window, the last one still higher than the one before it.
+        long? last = null, beforeLast = null;
+        var n = 0;
+        foreach (var sample in samples[from..])
+        {
+            if (sample.Lwps is { } u)
             {
-                xs.Add((snap.TakenAt - ctx.Now).TotalSeconds);
-                ys.Add(u);
+                beforeLast = last;
+                last = u;
+                n++;
             }
         }
 
-        if (xs.Count < 2 || ys[^1] <= ys[^2] || ExhaustionForecastRule.Fit(xs, ys) is not var (a, b, _) || b <= 0)
+        if (n < 2 || last <= beforeLast || ExhaustionForecastRule.Fit(samples[from..], ctx.Now) is not var (a, b, _) || b <= 0)
         {
             return null;
         }
@@ -157,17 +167,19 @@ public static class Diagnosis
             return (0, false);
         }
 
-        var cutoff = ctx.Now - window;
+        var cutoff = (ctx.Now - window).UtcTicks;
+        var nowTicks = ctx.Now.UtcTicks;
         long? baseline = null;
         var prev = (long?)null;
-        foreach (var snap in ctx.History)
+        foreach (var sample in ctx.History.Of(zone.Id))
         {
-            if (snap.TakenAt < cutoff || ReferenceEquals(snap, ctx.Current))
+            // The current poll is `now` itself, not a baseline.
+            if (sample.TicksUtc < cutoff || sample.TicksUtc == nowTicks)
             {
                 continue;
             }
 
-            if (SnapshotIndex.Zone(snap, zone.Id)?.Denials is { } d)
+            if (sample.Denials is { } d)
             {
                 if (prev is { } p && d < p)
                 {
@@ -195,19 +207,21 @@ public static class Diagnosis
         return (now - baseline.Value, false);
     }
 
-    private static long? Delta(string zoneId, RuleContext ctx, TimeSpan window, Func<Zone, long?> counter)
+    /// <summary>Memory failures over the window (from the first sample in it to now; a counter that went down restarted: all of now).</summary>
+    private static long? MemoryFailuresInWindow(string zoneId, RuleContext ctx, TimeSpan window)
     {
-        var cutoff = ctx.Now - window;
+        var cutoff = (ctx.Now - window).UtcTicks;
         long? first = null;
-        foreach (var snap in ctx.History)
+        foreach (var sample in ctx.History.Of(zoneId))
         {
-            if (snap.TakenAt >= cutoff && SnapshotIndex.Zone(snap, zoneId) is { } z && counter(z) is { } v)
+            if (sample.TicksUtc >= cutoff && sample.MemoryFailures is { } v)
             {
-                first ??= v;
+                first = v;
+                break;
             }
         }
 
-        var cur = SnapshotIndex.Zone(ctx.Current, zoneId) is { } c ? counter(c) : null;
+        var cur = SnapshotIndex.Zone(ctx.Current, zoneId)?.Pressure?.MemoryFailures;
         return cur is { } n && first is { } f ? (n >= f ? n - f : n) : null;
     }
 

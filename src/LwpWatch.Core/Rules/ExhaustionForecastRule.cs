@@ -16,15 +16,13 @@ public sealed class ExhaustionForecastRule(ExhaustionForecastSettings settings) 
     public IEnumerable<Finding> Evaluate(RuleContext context)
     {
         var findings = new List<Finding>();
-        if (!settings.Enabled || context.History.Length < settings.MinSamples)
+        if (!settings.Enabled || context.History.Polls < settings.MinSamples)
         {
             return findings;
         }
 
         var now = context.Now;
-        var cutoff = now - settings.Window;
-        var xs = new List<double>();
-        var ys = new List<double>();
+        var cutoff = (now - settings.Window).UtcTicks;
         foreach (var zone in context.Current.Zones)
         {
             if (zone.LwpLimit is not { } cap || zone.Lwps is not { } used || used >= cap)
@@ -32,32 +30,14 @@ public sealed class ExhaustionForecastRule(ExhaustionForecastSettings settings) 
                 continue;
             }
 
-            xs.Clear();
-            ys.Clear();
-            long? prevUsage = null;
-            long? prevDenials = null;
-            foreach (var snap in context.History)
+            var samples = context.History.Of(zone.Id);
+            if (samples.Length < settings.MinSamples)
             {
-                if (snap.TakenAt < cutoff || SnapshotIndex.Zone(snap, zone.Id) is not { Lwps: { } u } z)
-                {
-                    continue;
-                }
-
-                var reset = (prevUsage is { } pu && u < pu * settings.ResetDrop)
-                    || (prevDenials is { } pd && z.Denials is { } d && d < pd);
-                if (reset)
-                {
-                    xs.Clear();
-                    ys.Clear();
-                }
-
-                xs.Add((snap.TakenAt - now).TotalSeconds);
-                ys.Add(u);
-                prevUsage = u;
-                prevDenials = z.Denials ?? prevDenials;
+                continue;
             }
 
-            if (xs.Count < settings.MinSamples || Fit(xs, ys) is not var (a, b, r2) || b <= 0 || r2 < settings.MinR2 || !SlopeIsSignificant(r2, xs.Count))
+            var (from, n) = Series(samples, cutoff, settings.ResetDrop);
+            if (n < settings.MinSamples || Fit(samples.Slice(from), now) is not var (a, b, r2) || b <= 0 || r2 < settings.MinR2 || !SlopeIsSignificant(r2, n))
             {
                 continue;
             }
@@ -85,7 +65,7 @@ public sealed class ExhaustionForecastRule(ExhaustionForecastSettings settings) 
                     ("slopePerMinute", Math.Round(perMinute, 3)),
                     ("secondsToCap", (long)seconds),
                     ("r2", Math.Round(r2, 3)),
-                    ("samples", xs.Count)),
+                    ("samples", n)),
                 Hints = Remediation.RaiseCapCommands(zone, Remediation.SuggestedLimit(zone, context, 1.5)),
             });
         }
@@ -125,6 +105,83 @@ public sealed class ExhaustionForecastRule(ExhaustionForecastSettings settings) 
         return t2 >= crit * crit;
     }
 
+    /// <summary>
+    /// Where the series to fit starts: the first sample in the window after the last reset (usage dropping below
+    /// resetDrop of the sample before, or the denial counter going down: a restart), and how many samples from
+    /// there on carry a usage figure.
+    /// </summary>
+    private static (int From, int Count) Series(ReadOnlySpan<ZoneSample> samples, long cutoffTicks, double resetDrop)
+    {
+        var from = 0;
+        while (from < samples.Length && samples[from].TicksUtc < cutoffTicks)
+        {
+            from++;
+        }
+
+        var start = from;
+        var n = 0;
+        long? prevUsage = null;
+        long? prevDenials = null;
+        for (var i = from; i < samples.Length; i++)
+        {
+            if (samples[i].Lwps is not { } u)
+            {
+                continue;
+            }
+
+            var d = samples[i].Denials;
+            if ((prevUsage is { } pu && u < pu * resetDrop) || (prevDenials is { } pd && d is { } dd && dd < pd))
+            {
+                start = i;
+                n = 0;
+            }
+
+            n++;
+            prevUsage = u;
+            prevDenials = d ?? prevDenials;
+        }
+
+        return (start, n);
+    }
+
+    /// <summary>Least squares of usage over seconds before now, for the samples that carry a usage figure.</summary>
+    public static (double A, double B, double R2)? Fit(ReadOnlySpan<ZoneSample> samples, DateTimeOffset now)
+    {
+        var nowTicks = now.UtcTicks;
+        double n = 0, mx = 0, my = 0;
+        foreach (var s in samples)
+        {
+            if (s.Lwps is { } u)
+            {
+                n++;
+                mx += (s.TicksUtc - nowTicks) / (double)TimeSpan.TicksPerSecond;
+                my += u;
+            }
+        }
+
+        if (n == 0)
+        {
+            return null;
+        }
+
+        mx /= n;
+        my /= n;
+        double sxx = 0, sxy = 0, syy = 0;
+        foreach (var s in samples)
+        {
+            if (s.Lwps is { } u)
+            {
+                var dx = ((s.TicksUtc - nowTicks) / (double)TimeSpan.TicksPerSecond) - mx;
+                var dy = u - my;
+                sxx += dx * dx;
+                sxy += dx * dy;
+                syy += dy * dy;
+            }
+        }
+
+        return Solve(mx, my, sxx, sxy, syy);
+    }
+
     /// <summary>Ordinary least squares: intercept, slope and R². Null when all x are equal.</summary>
     public static (double A, double B, double R2)? Fit(IReadOnlyList<double> xs, IReadOnlyList<double> ys)
     {
@@ -148,6 +205,11 @@ public sealed class ExhaustionForecastRule(ExhaustionForecastSettings settings) 
             syy += dy * dy;
         }
 
+        return Solve(mx, my, sxx, sxy, syy);
+    }
+
+    private static (double A, double B, double R2)? Solve(double mx, double my, double sxx, double sxy, double syy)
+    {
         if (sxx == 0)
         {
             return null;

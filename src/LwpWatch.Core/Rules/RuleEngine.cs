@@ -4,30 +4,39 @@ using LwpWatch.Core.Model;
 namespace LwpWatch.Core.Rules;
 
 /// <summary>
-/// Runs every rule on each new snapshot, keeps a bounded window of recent snapshots, and keeps each
+/// Runs every rule on each new snapshot, keeps a bounded window of recent polls (compactly, see
+/// <see cref="ZoneHistory"/>) and the previous snapshot whole, and keeps each
 /// finding's <see cref="Finding.Since"/> stable while it keeps firing. A rule that throws is reported as a
 /// rule error (never takes down the poll).
 /// </summary>
 public sealed class RuleEngine(IReadOnlyList<IRule> rules, TimeSpan historyWindow, int maxHistory = 256)
 {
     private readonly Dictionary<string, DateTimeOffset> _since = new(StringComparer.Ordinal);
-    private ImmutableArray<Snapshot> _history = [];
+    private readonly ZoneHistory _history = new(historyWindow, maxHistory);
+    private Snapshot? _previous;
 
     public IReadOnlyList<IRule> Rules => rules;
 
-    public ImmutableArray<Snapshot> History => _history;
+    /// <summary>The kept window; changes on every <see cref="Evaluate"/>.</summary>
+    public ZoneHistory History => _history;
+
+    /// <summary>What the rules saw in the last <see cref="Evaluate"/> (for explain: the same previous poll and window).</summary>
+    public RuleContext? LastContext { get; private set; }
 
     /// <summary>
     /// An engine with new rules (a config reload) that keeps what this one knew: the new rules are run over
-    /// the kept history in order, so their per-zone state (for-durations, counters) is what it would be had
-    /// they run all along, and findings already firing keep their original first-seen time.
+    /// the kept history in order (rebuilt from its compact form, the last poll as it was), so their per-zone
+    /// state (for-durations, counters) is what it would be had they run all along, and findings already firing
+    /// keep their original first-seen time.
     /// </summary>
     public RuleEngine Rebuild(IReadOnlyList<IRule> newRules, TimeSpan newHistoryWindow)
     {
         var next = new RuleEngine(newRules, newHistoryWindow, maxHistory);
-        foreach (var snapshot in _history)
+        var replay = _history.Replay().ToList();
+        for (var i = 0; i < replay.Count; i++)
         {
-            next.Evaluate(snapshot);
+            // The last kept poll is the previous snapshot itself: rules see it whole (holders, pressure) as they did.
+            next.Evaluate(i == replay.Count - 1 && _previous is { } last && last.TakenAt == replay[i].TakenAt ? last : replay[i]);
         }
 
         foreach (var (fingerprint, since) in _since)
@@ -43,26 +52,19 @@ public sealed class RuleEngine(IReadOnlyList<IRule> rules, TimeSpan historyWindo
 
     public RuleOutcome Evaluate(Snapshot current)
     {
-        var previous = _history.IsEmpty ? null : _history[^1];
+        var previous = _previous;
         if (previous is not null && current.TakenAt < previous.TakenAt)
         {
             // The wall clock jumped back: durations measured against older samples would be negative.
-            // Start the window again from this poll rather than mis-time every for-duration.
-            _history = [];
+            // The history starts again from this poll (ZoneHistory.Add) rather than mis-time every for-duration.
             previous = null;
         }
 
-        var cutoff = current.TakenAt - historyWindow;
-        var kept = _history.Where(s => s.TakenAt >= cutoff).ToList();
-        while (kept.Count >= maxHistory)
-        {
-            kept.RemoveAt(0);
-        }
-
-        kept.Add(current);
-        _history = [.. kept];
+        _history.Add(current);
+        _previous = current;
 
         var ctx = new RuleContext(current, previous, _history);
+        LastContext = ctx;
         var findings = ImmutableArray.CreateBuilder<Finding>();
         var errors = ImmutableArray.CreateBuilder<string>();
         foreach (var rule in rules)

@@ -24,7 +24,7 @@ public sealed record ExplainReport(
     ImmutableArray<string> Fix)
 {
     /// <summary>Zones the target names: a zone id, name/alias, unit or container id, or the zone of a unit/FMRI (and the ancestor whose cap binds it).</summary>
-    public static ImmutableArray<ExplainReport> Build(string target, RuleOutcome last, ImmutableArray<Snapshot> history, CapStarvationSettings diagnosis)
+    public static ImmutableArray<ExplainReport> Build(string target, RuleOutcome last, RuleContext ctx, CapStarvationSettings diagnosis)
     {
         var s = last.Snapshot;
         var ids = new List<string>();
@@ -61,7 +61,7 @@ public sealed record ExplainReport(
                 }
 
                 // The cap that binds may be an ancestor's: explain that zone too.
-                var binding = Diagnosis.Diagnose(sv.ZoneId, sv, new RuleContext(s, history.Length > 1 ? history[^2] : null, history), diagnosis);
+                var binding = Diagnosis.Diagnose(sv.ZoneId, sv, ctx, diagnosis);
                 if (binding.StarvedZone is { } starved)
                 {
                     Add(starved.Id);
@@ -69,18 +69,14 @@ public sealed record ExplainReport(
             }
         }
 
-        var ctx = new RuleContext(s, history.Length > 1 ? history[^2] : null, history);
         var reports = ImmutableArray.CreateBuilder<ExplainReport>();
         foreach (var id in ids)
         {
             var zone = SnapshotIndex.Zone(s, id)!;
             var usage = ImmutableArray.CreateBuilder<(DateTimeOffset, long?, long?, long?)>();
-            foreach (var snap in history)
+            foreach (var sample in ctx.History.Of(id))
             {
-                if (SnapshotIndex.Zone(snap, id) is { } z)
-                {
-                    usage.Add((snap.TakenAt, z.Lwps, z.LwpLimit, z.Denials));
-                }
+                usage.Add((sample.At, sample.Lwps, sample.LwpLimit, sample.Denials));
             }
 
             var stuck = ImmutableArray.CreateBuilder<(ServiceState, TimeSpan, Verdict)>();
@@ -89,7 +85,7 @@ public sealed record ExplainReport(
                 if (sv.InTransition && InZone(sv.ZoneId, id))
                 {
                     // Explain has no first-sight history of its own beyond these polls: the manager's stamp tells how long.
-                    var since = sv.StateSince is { } m && m <= s.TakenAt ? m : history[0].TakenAt;
+                    var since = sv.StateSince is { } m && m <= s.TakenAt ? m : ctx.History.FirstAt ?? s.TakenAt;
                     var verdict = Diagnosis.Diagnose(sv.ZoneId, sv, ctx, diagnosis);
                     // cap-starvation may already blame the cap by projection (a provision racing vmadm's deadline).
                     if (!verdict.IsCap && last.Findings.FirstOrDefault(f => f.Rule == "cap-starvation" && f.ZoneId == sv.ZoneId) is { } cs

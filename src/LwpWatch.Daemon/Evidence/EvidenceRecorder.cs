@@ -24,7 +24,7 @@ public sealed class EvidenceRecorder(EvidenceSettings settings, EvidenceGatherer
 
     public string? LastError { get; private set; }
 
-    public async Task<RuleOutcome> AttachAsync(RuleOutcome outcome, ImmutableArray<Snapshot> history, CancellationToken cancellationToken)
+    public async Task<RuleOutcome> AttachAsync(RuleOutcome outcome, ZoneHistory history, CancellationToken cancellationToken)
     {
         var live = new HashSet<string>(StringComparer.Ordinal);
         var candidates = new List<Finding>();
@@ -75,7 +75,7 @@ public sealed class EvidenceRecorder(EvidenceSettings settings, EvidenceGatherer
         return outcome with { Findings = [.. findings] };
     }
 
-    public static byte[] Write(string id, Finding f, Snapshot s, ImmutableArray<Snapshot> history, ImmutableArray<EvidenceItem> items)
+    public static byte[] Write(string id, Finding f, Snapshot s, ZoneHistory history, ImmutableArray<EvidenceItem> items)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -113,17 +113,14 @@ public sealed class EvidenceRecorder(EvidenceSettings settings, EvidenceGatherer
 
             // Usage over the rules' history window: how it got here.
             w.WriteStartArray("usage");
-            foreach (var snap in history)
+            foreach (var sample in history.Of(f.ZoneId))
             {
-                if (SnapshotIndex.Zone(snap, f.ZoneId) is { } z)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("takenAt", CheckJson.Iso(snap.TakenAt));
-                    Num(w, "lwps", z.Lwps);
-                    Num(w, "lwpLimit", z.LwpLimit);
-                    Num(w, "denials", z.Denials);
-                    w.WriteEndObject();
-                }
+                w.WriteStartObject();
+                w.WriteString("takenAt", CheckJson.Iso(sample.At));
+                Num(w, "lwps", sample.Lwps);
+                Num(w, "lwpLimit", sample.LwpLimit);
+                Num(w, "denials", sample.Denials);
+                w.WriteEndObject();
             }
 
             w.WriteEndArray();

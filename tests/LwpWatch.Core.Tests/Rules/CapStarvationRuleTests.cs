@@ -46,7 +46,7 @@ public class CapStarvationRuleTests
         Snapshot Stuck(double t) => Snap.At(t, [Snap.Cgroup(Svc, 20, 20, (long)t)], [Snap.Unit(Svc, "stuck-notify.service")]);
         Assert.Empty(Snap.Run(rule, Stuck(0), Stuck(15)));
         var started = Snap.At(60, [Snap.Cgroup(Svc, 51, 60, 90)], [Snap.Unit(Svc, "stuck-notify.service", "active", "running")]);
-        var ctx = new RuleContext(started, Stuck(15), [Stuck(0), Stuck(15), started]);
+        var ctx = RuleContext.Over([Stuck(0), Stuck(15), started]);
         Assert.Empty(rule.Evaluate(ctx));
     }
 

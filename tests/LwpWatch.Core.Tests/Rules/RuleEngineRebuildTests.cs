@@ -24,7 +24,7 @@ public sealed class RuleEngineRebuildTests
         var after = rebuilt.Evaluate(Z.Snap(90, Z.Cg("/a", 97, 100))).Findings.Single();
         Assert.Equal(firstSeen, after.Since);
         Assert.Equal(Z.Snap(0).TakenAt, after.Since);
-        Assert.Equal(7, rebuilt.History.Length);
+        Assert.Equal(7, rebuilt.History.Polls);
     }
 
     [Fact]
@@ -50,5 +50,22 @@ public sealed class RuleEngineRebuildTests
         engine.Evaluate(Z.Snap(0, Z.Cg("/a", 90, 100)));
         var rebuilt = engine.Rebuild([new NearCapRule(new NearCapSettings { Warning = 0.95, Critical = 0.99 })], Window);
         Assert.Empty(rebuilt.Evaluate(Z.Snap(15, Z.Cg("/a", 90, 100))).Findings);
+    }
+
+    [Fact]
+    public void A_service_stuck_before_the_reload_is_still_stuck_since_then()
+    {
+        // No manager timestamp: only the kept history says how long the unit has been activating.
+        var svc = Snap.Unit("/system.slice/x.service", "x.service");
+        var engine = new RuleEngine([new ServiceStuckRule(new ServiceStuckSettings(), new CapStarvationSettings())], Window);
+        for (var t = 0; t <= 240; t += 60)
+        {
+            Assert.Empty(engine.Evaluate(Snap.At(t, [Snap.Cgroup("/system.slice/x.service", 5, 100)], [svc])).Findings);
+        }
+
+        var rebuilt = engine.Rebuild([new ServiceStuckRule(new ServiceStuckSettings(), new CapStarvationSettings())], Window);
+        var f = rebuilt.Evaluate(Snap.At(300, [Snap.Cgroup("/system.slice/x.service", 5, 100)], [svc])).Findings.Single();
+        // Fires at 300 s only because the replay told the new rule the unit was first seen activating at 0 s.
+        Assert.Equal("service-stuck", f.Rule);
     }
 }

@@ -53,9 +53,9 @@ public sealed class RuleEngineTests
             engine.Evaluate(Z.Snap(i * 15));
         }
 
-        Assert.Equal(5, engine.History.Length); // 75..135 s: 60 s window + the current poll
+        Assert.Equal(5, engine.History.Polls); // 75..135 s: 60 s window + the current poll
         engine.Evaluate(Z.Snap(10));
-        Assert.Single(engine.History);
+        Assert.Equal(1, engine.History.Polls);
     }
 
     [Fact]

@@ -72,7 +72,7 @@ internal static class Snap
         List<Finding> last = [];
         for (var i = 0; i < polls.Length; i++)
         {
-            var ctx = new RuleContext(polls[i], i > 0 ? polls[i - 1] : null, [.. polls[..(i + 1)]]);
+            var ctx = RuleContext.Over(polls[..(i + 1)]);
             last = [.. rule.Evaluate(ctx)];
         }
 

@@ -18,6 +18,8 @@ public sealed class EvidenceTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    private static ZoneHistory H(params Snapshot[] polls) => ZoneHistory.Of(polls, TimeSpan.MaxValue);
+
     private static Snapshot Snap(double t, params Finding[] _) => new()
     {
         TakenAt = T0.AddSeconds(t),
@@ -51,7 +53,7 @@ public sealed class EvidenceTests : IDisposable
     {
         var rec = Recorder();
         var s1 = Snap(0);
-        var o1 = await rec.AttachAsync(Outcome(s1, Crit("/app.slice"), Crit("/app.slice", "near-cap") with { Severity = Severity.Warning }), [s1], CancellationToken.None);
+        var o1 = await rec.AttachAsync(Outcome(s1, Crit("/app.slice"), Crit("/app.slice", "near-cap") with { Severity = Severity.Warning }), H(s1), CancellationToken.None);
         var id = Assert.Single(o1.Findings, f => f.Rule == "cap-starvation").EvidenceId;
         Assert.NotNull(id);
         Assert.Null(Assert.Single(o1.Findings, f => f.Rule == "near-cap").EvidenceId); // warnings get none
@@ -65,14 +67,14 @@ public sealed class EvidenceTests : IDisposable
         Assert.Equal("process exited", json.GetProperty("items")[0].GetProperty("error").GetString());
 
         var s2 = Snap(15);
-        var o2 = await rec.AttachAsync(Outcome(s2, Crit("/app.slice")), [s1, s2], CancellationToken.None);
+        var o2 = await rec.AttachAsync(Outcome(s2, Crit("/app.slice")), H(s1, s2), CancellationToken.None);
         Assert.Equal(id, Assert.Single(o2.Findings).EvidenceId);
         Assert.Single(rec.Store.List());
         Assert.Equal(1, JsonDocument.Parse(rec.Store.TryRead(id!)!).RootElement.GetProperty("usage").GetArrayLength()); // written once, in the poll it fired
 
         // Resolved, then back: a new episode, a new bundle.
-        await rec.AttachAsync(Outcome(Snap(30)), [s1, s2], CancellationToken.None);
-        var o4 = await rec.AttachAsync(Outcome(Snap(45), Crit("/app.slice")), [s1, s2], CancellationToken.None);
+        await rec.AttachAsync(Outcome(Snap(30)), H(s1, s2), CancellationToken.None);
+        var o4 = await rec.AttachAsync(Outcome(Snap(45), Crit("/app.slice")), H(s1, s2), CancellationToken.None);
         Assert.NotEqual(id, Assert.Single(o4.Findings).EvidenceId);
         Assert.Equal(2, rec.Store.List().Count);
     }
@@ -82,10 +84,10 @@ public sealed class EvidenceTests : IDisposable
     {
         var rec = Recorder(new EvidenceSettings { MaxPerPoll = 1 });
         var s = Snap(0);
-        var o1 = await rec.AttachAsync(Outcome(s, Crit("/a", "near-cap"), Crit("/b")), [s], CancellationToken.None);
+        var o1 = await rec.AttachAsync(Outcome(s, Crit("/a", "near-cap"), Crit("/b")), H(s), CancellationToken.None);
         // The root cause goes first even though it is listed second.
         Assert.NotNull(Assert.Single(o1.Findings, f => f.EvidenceId is not null && f.Rule == "cap-starvation").EvidenceId);
-        var o2 = await rec.AttachAsync(Outcome(Snap(15), Crit("/a", "near-cap"), Crit("/b")), [s], CancellationToken.None);
+        var o2 = await rec.AttachAsync(Outcome(Snap(15), Crit("/a", "near-cap"), Crit("/b")), H(s), CancellationToken.None);
         Assert.Equal(2, o2.Findings.Count(f => f.EvidenceId is not null));
     }
 
@@ -96,7 +98,7 @@ public sealed class EvidenceTests : IDisposable
         await File.WriteAllTextAsync(file, "x");
         var rec = Recorder(dir: file);
         var s = Snap(0);
-        var o = await rec.AttachAsync(Outcome(s, Crit("/app.slice")), [s], CancellationToken.None);
+        var o = await rec.AttachAsync(Outcome(s, Crit("/app.slice")), H(s), CancellationToken.None);
         Assert.Null(Assert.Single(o.Findings).EvidenceId);
         Assert.Contains("not saved", rec.LastError, StringComparison.Ordinal);
     }
