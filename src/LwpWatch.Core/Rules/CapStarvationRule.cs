@@ -24,7 +24,7 @@ public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionS
 
     public IEnumerable<Finding> Evaluate(RuleContext context)
     {
-        var stuck = _tracker.Update(context.Current);
+        var stuck = _tracker.Update(context);
         var provisionsStuck = StuckProvisions(context);
         if (!settings.Enabled)
         {
@@ -90,6 +90,7 @@ public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionS
     /// <summary>Provisions vmadm is still working on whose marker is older than provisionStuck.minAge.</summary>
     private List<(Provision P, TimeSpan Age)> StuckProvisions(RuleContext ctx)
     {
+        ProvisionStuckRule.ShiftAll(_provisionSeen, ctx);
         var result = new List<(Provision, TimeSpan)>();
         var live = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in ctx.Current.Provisions)

@@ -32,7 +32,14 @@ public sealed class ForkDeniedRule(ForkDeniedSettings settings) : IRule
             }
 
             seen.Add(zone.Id);
-            var state = Advance(_state.GetValueOrDefault(zone.Id), count, now, zone);
+            var prev = _state.GetValueOrDefault(zone.Id);
+            if (prev is not null && context.ClockStep < TimeSpan.Zero)
+            {
+                // A last rise now in the future would hold the finding open until the clock caught up.
+                prev = prev with { LastRise = prev.LastRise is { } r ? context.Adjust(r) : null, EpisodeSince = prev.EpisodeSince is { } e ? context.Adjust(e) : null };
+            }
+
+            var state = Advance(prev, count, now, zone);
             _state[zone.Id] = state;
             if (state.LastRise is { } rise && now - rise < settings.Window)
             {

@@ -17,6 +17,7 @@ public sealed class ProvisionStuckRule(ProvisionStuckSettings settings) : IRule
     public IEnumerable<Finding> Evaluate(RuleContext context)
     {
         var now = context.Now;
+        ShiftAll(_firstSeen, context);
         var findings = new List<Finding>();
         var live = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in context.Current.Provisions)
@@ -73,5 +74,17 @@ public sealed class ProvisionStuckRule(ProvisionStuckSettings settings) : IRule
         }
 
         return findings;
+    }
+
+    /// <summary>Moves remembered first-sight times by a backward clock step (see <see cref="RuleContext.ClockStep"/>).</summary>
+    internal static void ShiftAll(Dictionary<string, DateTimeOffset> firstSeen, RuleContext context)
+    {
+        if (context.ClockStep < TimeSpan.Zero)
+        {
+            foreach (var (key, t) in firstSeen.ToList())
+            {
+                firstSeen[key] = context.Adjust(t);
+            }
+        }
     }
 }

@@ -53,17 +53,19 @@ public sealed class RuleEngine(IReadOnlyList<IRule> rules, TimeSpan historyWindo
     public RuleOutcome Evaluate(Snapshot current)
     {
         var previous = _previous;
+        var step = TimeSpan.Zero;
         if (previous is not null && current.TakenAt < previous.TakenAt)
         {
-            // The wall clock jumped back: durations measured against older samples would be negative.
-            // The history starts again from this poll (ZoneHistory.Add) rather than mis-time every for-duration.
+            // The wall clock jumped back: durations measured against older samples would be negative. The
+            // history starts again from this poll (ZoneHistory.Add); rules move their remembered times by the step.
+            step = current.TakenAt - previous.TakenAt;
             previous = null;
         }
 
         _history.Add(current);
         _previous = current;
 
-        var ctx = new RuleContext(current, previous, _history);
+        var ctx = new RuleContext(current, previous, _history) { ClockStep = step };
         LastContext = ctx;
         var findings = ImmutableArray.CreateBuilder<Finding>();
         var errors = ImmutableArray.CreateBuilder<string>();

@@ -18,7 +18,7 @@ public sealed class ServiceStuckRule(ServiceStuckSettings settings, CapStarvatio
 
     public IEnumerable<Finding> Evaluate(RuleContext context)
     {
-        var stuck = _tracker.Update(context.Current);
+        var stuck = _tracker.Update(context);
         var findings = new List<Finding>();
         if (!settings.Enabled)
         {

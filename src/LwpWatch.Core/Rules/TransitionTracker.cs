@@ -14,9 +14,18 @@ public sealed class TransitionTracker
     private readonly Dictionary<string, (string State, string? Next, DateTimeOffset FirstSeen)> _seen = new(StringComparer.Ordinal);
 
     /// <summary>Updates from one snapshot; returns every service in transition with its episode start.</summary>
-    public IReadOnlyList<(ServiceState Service, DateTimeOffset Since)> Update(Snapshot current)
+    public IReadOnlyList<(ServiceState Service, DateTimeOffset Since)> Update(RuleContext context)
     {
+        var current = context.Current;
         var now = current.TakenAt;
+        if (context.ClockStep < TimeSpan.Zero)
+        {
+            foreach (var (key, e) in _seen.ToList())
+            {
+                _seen[key] = e with { FirstSeen = context.Adjust(e.FirstSeen) };
+            }
+        }
+
         var result = new List<(ServiceState, DateTimeOffset)>();
         var live = new HashSet<string>(StringComparer.Ordinal);
         foreach (var s in current.Services)

@@ -3,6 +3,7 @@ using LwpWatch.Collectors.Process;
 using LwpWatch.Core.Alerts;
 using LwpWatch.Core.Model;
 using LwpWatch.Core.Options;
+using LwpWatch.Core.Rules;
 using LwpWatch.Daemon.Pipeline;
 using Xunit;
 
@@ -50,6 +51,102 @@ public sealed class ClockJumpTests
         Assert.Equal(CheckStatus.Critical, last.Outcome.Status);
         Assert.Empty(last.Outcome.RuleErrors);
     }
+
+    /// <summary>
+    /// The rules that remember times (fork-denied's last rise, service-stuck's and cap-starvation's first sight of
+    /// a transition, provision-stuck's first sight of a marker) across the same jumps: what fires keeps firing, with
+    /// no resolve and no re-fire, and nothing that had stopped is kept alive by a time now in the future.
+    /// </summary>
+    [Fact]
+    public void Every_stateful_rule_keeps_its_findings_across_clock_jumps()
+    {
+        var options = new LwpWatchOptions { Receivers = [new ReceiverSettings { Name = "hook", Type = ReceiverSettings.Webhook, Url = "http://127.0.0.1:9/hook" }] };
+        var engine = new RuleEngine(RuleFactory.Create(options.Rules), options.Poll.History);
+        var tracker = new AlertTracker(options.Alerts, new AlertRouter(options.Alerts, options.Receivers));
+        var now = new DateTimeOffset(2026, 11, 22, 1, 0, 0, TimeSpan.Zero);
+        var denials = 0L;
+        Snapshot Poll()
+        {
+            denials += 3; // still refusing every poll
+            return new Snapshot
+            {
+                TakenAt = now,
+                Host = "n1",
+                Platform = "linux",
+                Zones =
+                [
+                    Cgroup("/system.slice/deny.service", 20, 20, denials),
+                    Cgroup("/system.slice/slow.service", 5, 100, 0),
+                ],
+                Services = [new ServiceState { ZoneId = "/system.slice/slow.service", Name = "slow.service", State = "activating", NextState = "start", InTransition = true }],
+                Provisions = [new Provision { ZoneId = "6e8f3c2a-0000-4000-8000-000000000001", VmState = "provisioning", MarkerPresent = true }],
+            };
+        }
+
+        HashSet<string> Firing(RuleOutcome o) => [.. o.Findings.Select(f => $"{f.Rule} {f.ZoneId} {f.Severity}")];
+        List<AlertNotification> Step(int polls, List<HashSet<string>> seen)
+        {
+            var ns = new List<AlertNotification>();
+            for (var i = 0; i < polls; i++)
+            {
+                var o = engine.Evaluate(Poll());
+                Assert.Empty(o.RuleErrors);
+                seen.Add(Firing(o));
+                ns.AddRange(tracker.Update(o.Findings, now, o.Snapshot).Notifications);
+                now += TimeSpan.FromSeconds(15);
+            }
+
+            return ns;
+        }
+
+        var before = new List<HashSet<string>>();
+        Step(28, before); // 7 minutes: service-stuck (5 m) and provision-stuck are past their thresholds
+        var expected = before[^1];
+        Assert.Contains("fork-denied /system.slice/deny.service Critical", expected);
+        Assert.Contains("service-stuck /system.slice/slow.service Warning", expected);
+        Assert.Contains("provision-stuck 6e8f3c2a-0000-4000-8000-000000000001 Warning", expected);
+
+        now -= TimeSpan.FromHours(1);
+        var back = new List<HashSet<string>>();
+        var backNotes = Step(8, back);
+        now += TimeSpan.FromHours(2);
+        var forward = new List<HashSet<string>>();
+        var forwardNotes = Step(8, forward);
+
+        foreach (var (set, i) in back.Concat(forward).Select((s, i) => (s, i)))
+        {
+            Assert.True(set.SetEquals(expected), $"poll {i} after the jumps: [{string.Join(", ", set)}] vs [{string.Join(", ", expected)}]");
+        }
+
+        Assert.True(backNotes.Count == 0, "after the jump back: " + Describe(backNotes));
+        Assert.True(forwardNotes.Count == 0, "after the jump forward: " + Describe(forwardNotes));
+
+        // Refusals stop after a jump back: fork-denied must not be held open by a last rise now in the future.
+        var stopped = denials;
+        now -= TimeSpan.FromHours(1);
+        var last = new List<HashSet<string>>();
+        for (var i = 0; i < 30; i++)
+        {
+            denials = stopped - 3; // Poll() adds 3 back: the counter stays put
+            var o = engine.Evaluate(Poll());
+            last.Add(Firing(o));
+            now += TimeSpan.FromSeconds(15);
+        }
+
+        Assert.DoesNotContain("fork-denied /system.slice/deny.service Critical", last[^1]);
+    }
+
+    private static Zone Cgroup(string id, long used, long cap, long denials) => new()
+    {
+        Id = id,
+        Kind = ZoneKind.Cgroup,
+        Name = id[(id.LastIndexOf('/') + 1)..],
+        Unit = id[(id.LastIndexOf('/') + 1)..],
+        Lwps = used,
+        LwpLimit = cap,
+        Denials = denials,
+        CgroupPath = "/sys/fs/cgroup/pids" + id,
+    };
 
     private static string Describe(List<AlertNotification> ns) =>
         string.Join("; ", ns.Select(n => $"{n.Receiver} {n.Status} {n.Reason} {n.Alert.Rule} {n.Alert.ZoneId} {n.Alert.Severity} startsAt={n.Alert.StartsAt:O}"));
