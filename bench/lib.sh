@@ -151,7 +151,10 @@ start_daemon() {
   local cfg=$1; shift
   [ -f "$LWPWATCH_DLL" ] || die "daemon not built"
   DAEMON_URL=$(awk '/listen:/ {print $2}' "$cfg")
-  env "$@" dotnet "$LWPWATCH_DLL" run --config "$cfg" >"$BENCH_TMP/daemon.log" 2>&1 &
+  # The daemon runs with the shipped unit's Environment= (runtime knobs), then any the caller adds.
+  local unit_env
+  read -r -a unit_env <<<"$(sed -n 's/^Environment=//p' "$REPO/packaging/systemd/lwpwatch.service" | tr '\n' ' ')"
+  env "${unit_env[@]}" "$@" dotnet "$LWPWATCH_DLL" run --config "$cfg" >"$BENCH_TMP/daemon.log" 2>&1 &
   DAEMON_PID=$!
   BENCH_PROCS+=("$DAEMON_PID")
   for _ in $(seq 1 600); do

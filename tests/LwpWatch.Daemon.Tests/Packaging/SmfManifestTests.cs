@@ -81,6 +81,23 @@ public sealed class SmfManifestTests
         }
     }
 
+    [Fact]
+    public void Runtime_environment_matches_the_systemd_unit()
+    {
+        // Both service managers must run the runtime the way bench/footprint measured it (the unit's line).
+        var unit = File.ReadAllLines(Repo.Path("packaging", "systemd", "lwpwatch.service"))
+            .Where(l => l.StartsWith("Environment=", StringComparison.Ordinal))
+            .SelectMany(l => l["Environment=".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(kv => kv.StartsWith("DOTNET_", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal).ToList();
+        var smf = Method(Service(), "start").Descendants("envvar")
+            .Select(e => $"{(string?)e.Attribute("name")}={(string?)e.Attribute("value")}")
+            .Where(kv => kv.StartsWith("DOTNET_", StringComparison.Ordinal) && !kv.StartsWith("DOTNET_CLI_", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(["DOTNET_TieredCompilation=0", "DOTNET_gcServer=0"], unit);
+        Assert.Equal(unit, smf);
+    }
+
     private static XDocument Load()
     {
         // Parse the DOCTYPE but resolve nothing: no resolver means /usr/share/lib/xml/dtd/... (illumos only)
