@@ -34,25 +34,27 @@ public sealed record SnapshotDraft
 
     public SnapshotDraft With(Contribution c)
     {
-        var zones = Zones;
-        var order = ZoneOrder;
+        // Builders: a thousand zones added one by one to the immutable collections cost a path copy each
+        // (bench/collect: ~1 MB per poll); a builder mutates its own fresh nodes and freezes in O(1).
+        var zones = Zones.ToBuilder();
+        var order = ZoneOrder.ToBuilder();
         foreach (var z in c.Zones)
         {
             if (zones.TryGetValue(z.Id, out var existing))
             {
-                zones = zones.SetItem(z.Id, ZoneMerge.Merge(existing, z));
+                zones[z.Id] = ZoneMerge.Merge(existing, z);
             }
             else
             {
-                zones = zones.Add(z.Id, z);
-                order = order.Add(z.Id);
+                zones.Add(z.Id, z);
+                order.Add(z.Id);
             }
         }
 
         return this with
         {
-            Zones = zones,
-            ZoneOrder = order,
+            Zones = zones.ToImmutable(),
+            ZoneOrder = order.ToImmutable(),
             Services = Services.AddRange(c.Services),
             Holders = Holders.AddRange(c.Holders),
             Provisions = Provisions.AddRange(c.Provisions),
