@@ -116,7 +116,7 @@ public sealed class MetricsRenderer(IEnumerable<IMetricsSource> sources)
             source.Write(w);
         }
 
-        return new RenderedMetrics(w.Render(ExpositionFormat.Text004), w.Render(ExpositionFormat.OpenMetrics));
+        return new RenderedMetrics(w);
     }
 
     public static string SeverityName(Severity s) => s switch
@@ -127,14 +127,32 @@ public sealed class MetricsRenderer(IEnumerable<IMetricsSource> sources)
     };
 }
 
-/// <summary>Both formats of one poll's exposition, ready to serve.</summary>
-public sealed record RenderedMetrics(string Text, string OpenMetrics)
+/// <summary>
+/// One poll's exposition. The samples are gathered on the poll loop; each format is serialized to UTF-8 on its
+/// first request, at most once per poll, on the request's thread. Rendering both eagerly cost the poll loop
+/// two ~200 KB strings and two byte arrays at 1,000 zones, all on the large object heap, every poll, whether
+/// anyone scraped or not (Prometheus asks for one format).
+/// </summary>
+public sealed class RenderedMetrics
 {
-    /// <summary>UTF-8 bytes of <see cref="Text"/>, encoded once per poll so a scrape copies bytes instead of re-encoding ~200 KB.</summary>
-    public byte[] TextUtf8 { get; } = System.Text.Encoding.UTF8.GetBytes(Text);
+    private readonly Lazy<byte[]> _text;
+    private readonly Lazy<byte[]> _openMetrics;
 
-    /// <summary>UTF-8 bytes of <see cref="OpenMetrics"/>.</summary>
-    public byte[] OpenMetricsUtf8 { get; } = System.Text.Encoding.UTF8.GetBytes(OpenMetrics);
+    public RenderedMetrics(PrometheusTextWriter samples)
+    {
+        _text = new(() => System.Text.Encoding.UTF8.GetBytes(samples.Render(ExpositionFormat.Text004)));
+        _openMetrics = new(() => System.Text.Encoding.UTF8.GetBytes(samples.Render(ExpositionFormat.OpenMetrics)));
+    }
 
-    public static readonly RenderedMetrics Empty = new("", "# EOF\n");
+    public static readonly RenderedMetrics Empty = new(new PrometheusTextWriter());
+
+    /// <summary>Prometheus text format 0.0.4, UTF-8.</summary>
+    public byte[] TextUtf8 => _text.Value;
+
+    /// <summary>OpenMetrics 1.0.0, UTF-8.</summary>
+    public byte[] OpenMetricsUtf8 => _openMetrics.Value;
+
+    public string Text => System.Text.Encoding.UTF8.GetString(TextUtf8);
+
+    public string OpenMetrics => System.Text.Encoding.UTF8.GetString(OpenMetricsUtf8);
 }

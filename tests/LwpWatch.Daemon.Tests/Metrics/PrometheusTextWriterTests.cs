@@ -77,5 +77,10 @@ public sealed class PrometheusTextWriterTests
         Assert.Contains("lwpwatch_alerts{severity=\"critical\",rule=\"near-cap\"} 1", rendered.Text, StringComparison.Ordinal);
         Assert.Contains("lwpwatch_collector_success{collector=\"svcs\"} 0", rendered.Text, StringComparison.Ordinal);
         Assert.EndsWith("# EOF\n", rendered.OpenMetrics, StringComparison.Ordinal);
+        // Serialized once per poll, then the same bytes for every scrape.
+        Assert.Same(rendered.TextUtf8, rendered.TextUtf8);
+        Assert.Same(rendered.OpenMetricsUtf8, rendered.OpenMetricsUtf8);
+        Assert.Equal("", RenderedMetrics.Empty.Text);
+        Assert.Equal("# EOF\n", RenderedMetrics.Empty.OpenMetrics);
     }
 }
