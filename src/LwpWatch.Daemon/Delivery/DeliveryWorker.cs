@@ -21,6 +21,12 @@ public sealed class DeliveryWorker(
     TimeProvider clock,
     ILogger<DeliveryWorker> log) : BackgroundService
 {
+    /// <summary>
+    /// How long an idle worker (empty outbox, nothing in flight) sleeps unless signalled. New notifications
+    /// signal it at once; this only bounds how late expiry and store recovery checks can run.
+    /// </summary>
+    public static readonly TimeSpan IdleWake = TimeSpan.FromMinutes(1);
+
     private readonly Dictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _pausedUntil = new(StringComparer.Ordinal);
 
@@ -89,7 +95,8 @@ public sealed class DeliveryWorker(
 
             try
             {
-                await signal.WaitAsync(settings.Tick, stoppingToken).ConfigureAwait(false);
+                var idle = _inFlight.Count == 0 && outbox.Idle;
+                await signal.WaitAsync(idle ? IdleWake : settings.Tick, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

@@ -31,6 +31,7 @@ public sealed class Outbox : IDisposable
 
     private OutboxStore? _store;
     private DateTimeOffset _nextReopen;
+    private int _depth;
 
     public Outbox(string path, DeliverySettings settings, DeliveryMetrics metrics, ILogger logger, TimeProvider clock)
     {
@@ -50,6 +51,22 @@ public sealed class Outbox : IDisposable
             lock (_gate)
             {
                 return _store is not null && _memory.Count == 0 && _unsavedState is null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Nothing queued and nothing to repair: the worker may sleep until signalled instead of querying SQLite
+    /// every tick (an idle daemon spent most of its CPU on that).
+    /// </summary>
+    public bool Idle
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _depth == 0 && _store is not null && _memory.Count == 0 && _unsavedState is null
+                    && _deletedInStore.Count == 0 && _rescheduledInStore.Count == 0;
             }
         }
     }
@@ -440,6 +457,7 @@ public sealed class Outbox : IDisposable
             oldest = oldest is { } o ? Math.Min(o, r.CreatedMs) : r.CreatedMs;
         }
 
-        _metrics.SetQueue(Math.Max(depth, 0), oldest);
+        _depth = Math.Max(depth, 0);
+        _metrics.SetQueue(_depth, oldest);
     }
 }

@@ -42,6 +42,23 @@ public sealed class OutboxStoreTests : IDisposable
     }
 
     [Fact]
+    public void Idle_only_while_nothing_is_queued()
+    {
+        // The delivery worker sleeps until signalled while the outbox is idle, so idle must never hide a row.
+        using var o = new Outbox(Db, new DeliverySettings(), new DeliveryMetrics(), NullLogger.Instance, TimeProvider.System);
+        Assert.True(o.Idle);
+        o.Save([Samples.Notification("a"), Samples.Notification("a", AlertNotification.Resolved)], null);
+        Assert.False(o.Idle);
+        var due = o.Due("a", 10);
+        o.Delivered(due[0]);
+        Assert.False(o.Idle);
+        o.Failed(due[1], DateTimeOffset.UtcNow.AddHours(1), "HTTP 503");
+        Assert.False(o.Idle); // still queued, waiting for its retry
+        o.Delivered(due[1]);
+        Assert.True(o.Idle);
+    }
+
+    [Fact]
     public void Failed_row_waits_for_its_backoff_and_delivered_row_is_gone()
     {
         var metrics = new DeliveryMetrics();
