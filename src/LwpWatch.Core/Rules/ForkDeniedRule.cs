@@ -73,8 +73,9 @@ public sealed class ForkDeniedRule(ForkDeniedSettings settings) : IRule
 
         if (count > prev.Last)
         {
-            var episodeStart = prev.LastRise is { } r && now - r < settings.Window ? prev.EpisodeSince : now;
-            var windowStart = episodeStart == now ? prev.Last : prev.WindowStartCount;
+            var continues = prev.LastRise is { } r && now - r < settings.Window;
+            var episodeStart = continues ? prev.EpisodeSince : now;
+            var windowStart = continues ? prev.WindowStartCount : prev.Last;
             return new State(count, now, episodeStart, count - windowStart, false, false, windowStart);
         }
 

@@ -35,8 +35,8 @@ public sealed class NearCapRule(NearCapSettings settings) : IRule
             var now = context.Now;
             var state = new State(
                 level,
-                level >= Severity.Warning ? Held(prev?.WarnSince, now) : null,
-                level >= Severity.Critical ? Held(prev?.CritSince, now) : null);
+                level >= Severity.Warning ? Held(Shifted(prev?.WarnSince, context), now) : null,
+                level >= Severity.Critical ? Held(Shifted(prev?.CritSince, context), now) : null);
             _state[zone.Id] = state;
 
             Severity? fire = null;
@@ -108,6 +108,8 @@ public sealed class NearCapRule(NearCapSettings settings) : IRule
     /// resume): the level has held at least for the time measured before the jump, so keep that much instead of
     /// letting now - since go negative, which silently dropped (and so resolved) firing alerts.
     /// </summary>
+    private static DateTimeOffset? Shifted(DateTimeOffset? since, RuleContext context) => since is { } s ? context.Adjust(s) : null;
+
     private DateTimeOffset Held(DateTimeOffset? since, DateTimeOffset now) => since switch
     {
         null => now,

@@ -56,9 +56,17 @@ public sealed class RuleEngine(IReadOnlyList<IRule> rules, TimeSpan historyWindo
         var step = TimeSpan.Zero;
         if (previous is not null && current.TakenAt < previous.TakenAt)
         {
-            // The wall clock jumped back: durations measured against older samples would be negative. The
-            // history starts again from this poll (ZoneHistory.Add); rules move their remembered times by the step.
-            step = current.TakenAt - previous.TakenAt;
+            // The wall clock stepped back (NTP, VM resume): durations against remembered times would go negative.
+            // Everything remembered moves back by the step, less the time that really passed since the previous
+            // poll (estimated as the last interval), so windows, trends and first-seen times carry on. Rules move
+            // their own times through RuleContext.ClockStep. The previous poll is not a base for rates any more.
+            step = current.TakenAt - previous.TakenAt - _history.LastInterval;
+            _history.Shift(step);
+            foreach (var (fingerprint, since) in _since.ToList())
+            {
+                _since[fingerprint] = since + step;
+            }
+
             previous = null;
         }
 

@@ -89,6 +89,37 @@ public sealed class ZoneHistory(TimeSpan window, int maxPolls = 256)
         }
     }
 
+    /// <summary>
+    /// The time between the last two polls kept (at least a second): how much time really passed across a clock
+    /// step, as best the history can tell.
+    /// </summary>
+    public TimeSpan LastInterval
+    {
+        get
+        {
+            var d = _frames.Count >= 2 ? _frames[^1].TakenAt - _frames[^2].TakenAt : TimeSpan.Zero;
+            return d > TimeSpan.FromSeconds(1) ? d : TimeSpan.FromSeconds(1);
+        }
+    }
+
+    /// <summary>
+    /// Moves every kept poll and sample by <paramref name="step"/> (a backward clock step), so windows, trends and
+    /// counters carry on across it instead of starting again: clearing made exhaustion-forecast resolve and re-fire
+    /// and turned denials in a window into "since start".
+    /// </summary>
+    public void Shift(TimeSpan step)
+    {
+        for (var i = 0; i < _frames.Count; i++)
+        {
+            _frames[i] = _frames[i] with { TakenAt = _frames[i].TakenAt + step };
+        }
+
+        foreach (var track in _tracks.Values)
+        {
+            track.Shift(step.Ticks);
+        }
+    }
+
     public void Clear()
     {
         _frames.Clear();
@@ -125,6 +156,7 @@ public sealed class ZoneHistory(TimeSpan window, int maxPolls = 256)
                 if (j < samples.Length && samples[j].TicksUtc == ticks)
                 {
                     var s = samples[j];
+                    cursors[i].Next = j + 1; // two polls stamped alike each get their own sample
                     zones.Add(cursors[i].Track.Last! with
                     {
                         Lwps = s.Lwps,
@@ -190,6 +222,14 @@ public sealed class ZoneHistory(TimeSpan window, int maxPolls = 256)
 
             _items[_start + _count] = sample;
             _count++;
+        }
+
+        public void Shift(long ticks)
+        {
+            for (var i = _start; i < _start + _count; i++)
+            {
+                _items[i] = _items[i].Shifted(ticks);
+            }
         }
 
         /// <summary>Drops samples older than the given time; returns how many are left.</summary>

@@ -28,6 +28,15 @@ public readonly struct ZoneSample
         _memoryFailures = memoryFailures ?? Unknown;
     }
 
+    private ZoneSample(long ticksUtc, ZoneSample other)
+    {
+        _ticksUtc = ticksUtc;
+        _lwps = other._lwps;
+        _limit = other._limit;
+        _denials = other._denials;
+        _memoryFailures = other._memoryFailures;
+    }
+
     public DateTimeOffset At => new(_ticksUtc, TimeSpan.Zero);
 
     public long TicksUtc => _ticksUtc;
@@ -39,4 +48,7 @@ public readonly struct ZoneSample
     public long? Denials => _denials == Unknown ? null : _denials;
 
     public long? MemoryFailures => _memoryFailures == Unknown ? null : _memoryFailures;
+
+    /// <summary>The same sample moved in time (a clock step).</summary>
+    public ZoneSample Shifted(long ticks) => new(_ticksUtc + ticks, this);
 }

@@ -45,17 +45,30 @@ public sealed class RuleEngineTests
     }
 
     [Fact]
-    public void History_is_bounded_by_the_window_and_reset_when_the_clock_jumps_back()
+    public void History_is_bounded_by_the_window_and_carried_across_a_clock_step_back()
     {
         var engine = new RuleEngine([], TimeSpan.FromSeconds(60));
         for (var i = 0; i < 10; i++)
         {
-            engine.Evaluate(Z.Snap(i * 15));
+            engine.Evaluate(Z.Snap(i * 15, Z.Cg("/a", i, 100)));
         }
 
         Assert.Equal(5, engine.History.Polls); // 75..135 s: 60 s window + the current poll
-        engine.Evaluate(Z.Snap(10));
-        Assert.Equal(1, engine.History.Polls);
+        engine.Evaluate(Z.Snap(10, Z.Cg("/a", 10, 100)));
+
+        // The clock went back 125 s: the kept polls move back by that plus one interval (the time that passed), so
+        // the series reads on 15 s apart up to now instead of starting again.
+        var times = new List<double>();
+        var lwps = new List<long?>();
+        foreach (var s in engine.History.Of("/a"))
+        {
+            times.Add((s.At - Z.T0).TotalSeconds);
+            lwps.Add(s.Lwps);
+        }
+
+        Assert.Equal([-50.0, -35, -20, -5, 10], times);
+        Assert.Equal([6L, 7L, 8L, 9L, 10L], lwps);
+        Assert.Equal(5, engine.History.Polls);
     }
 
     [Fact]

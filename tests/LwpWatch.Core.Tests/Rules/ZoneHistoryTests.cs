@@ -108,6 +108,24 @@ public sealed class ZoneHistoryTests
     }
 
     [Fact]
+    public void Replay_gives_two_polls_stamped_alike_their_own_samples()
+    {
+        var h = ZoneHistory.Of([Z.Snap(0, Z.Cg("/a", 1, 10)), Z.Snap(0, Z.Cg("/a", 2, 10))], TimeSpan.MaxValue);
+        Assert.Equal([1L, 2L], h.Replay().Select(p => p.Zones.Single().Lwps!.Value));
+    }
+
+    [Fact]
+    public void Shift_moves_polls_and_samples_together()
+    {
+        var h = ZoneHistory.Of([Z.Snap(0, Z.Cg("/a", 1, 10)), Z.Snap(20, Z.Cg("/a", 2, 10))], TimeSpan.FromHours(1));
+        Assert.Equal(TimeSpan.FromSeconds(20), h.LastInterval);
+        h.Shift(TimeSpan.FromMinutes(-5));
+        Assert.Equal(Z.T0.AddMinutes(-5), h.FirstAt);
+        Assert.Equal(Z.T0.AddMinutes(-5).AddSeconds(20), h.Of("/a")[^1].At);
+        Assert.Equal(2, h.Of("/a")[^1].Lwps);
+    }
+
+    [Fact]
     public void Windows_longer_than_all_time_do_not_overflow()
     {
         var h = ZoneHistory.Of([Z.Snap(0, Z.Cg("/a", 1, 2)), Z.Snap(1, Z.Cg("/a", 2, 2))], TimeSpan.MaxValue);

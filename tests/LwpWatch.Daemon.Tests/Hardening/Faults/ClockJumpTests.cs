@@ -136,6 +136,55 @@ public sealed class ClockJumpTests
         Assert.DoesNotContain("fork-denied /system.slice/deny.service Critical", last[^1]);
     }
 
+    /// <summary>
+    /// Window rules across a step back of 6 minutes (shorter than the 7.5 minutes near-cap has held, longer than its
+    /// 2-minute for): a rising zone's exhaustion forecast and a near-cap with a for-duration keep firing, with the same first-seen times (the history moves with the step instead of
+    /// starting again, which resolved the forecast until it had its samples back).
+    /// </summary>
+    [Fact]
+    public void Forecast_and_near_cap_with_a_for_duration_carry_on_across_a_step_back()
+    {
+        var rules = new RulesSettings { NearCap = new NearCapSettings { For = TimeSpan.FromMinutes(2) } };
+        var engine = new RuleEngine(RuleFactory.Create(rules), TimeSpan.FromMinutes(30));
+        var now = new DateTimeOffset(2026, 11, 22, 1, 0, 0, TimeSpan.Zero);
+        var lwps = 260L;
+        RuleOutcome Poll()
+        {
+            lwps += 2; // 8 threads a minute towards a cap of 400, staying under near-cap's 85 % in the test
+            var o = engine.Evaluate(new Snapshot
+            {
+                TakenAt = now,
+                Host = "n1",
+                Platform = "linux",
+                Zones = [Cgroup("/system.slice/grow.service", lwps, 400, 0), Cgroup("/system.slice/full.service", 96, 100, 0)],
+            });
+            Assert.Empty(o.RuleErrors);
+            now += TimeSpan.FromSeconds(15);
+            return o;
+        }
+
+        for (var i = 0; i < 30; i++)
+        {
+            Poll();
+        }
+
+        var before = Poll().Findings.ToDictionary(f => $"{f.Rule} {f.ZoneId} {f.Severity}", f => f.Since);
+        Assert.Contains("exhaustion-forecast /system.slice/grow.service Warning", before.Keys);
+        Assert.Contains("near-cap /system.slice/full.service Critical", before.Keys);
+
+        now -= TimeSpan.FromMinutes(6);
+        for (var i = 0; i < 6; i++)
+        {
+            var after = Poll().Findings.ToDictionary(f => $"{f.Rule} {f.ZoneId} {f.Severity}", f => f.Since);
+            Assert.True(after.Keys.ToHashSet().SetEquals(before.Keys), $"poll {i} after the step: [{string.Join(", ", after.Keys)}]");
+            foreach (var (key, since) in before)
+            {
+                // First seen where it was, moved with the clock: 6 minutes back (the 15 s between the polls really passed).
+                Assert.Equal(since - TimeSpan.FromMinutes(6), after[key]);
+            }
+        }
+    }
+
     private static Zone Cgroup(string id, long used, long cap, long denials) => new()
     {
         Id = id,
