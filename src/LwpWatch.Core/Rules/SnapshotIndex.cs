@@ -4,8 +4,9 @@ using LwpWatch.Core.Model;
 namespace LwpWatch.Core.Rules;
 
 /// <summary>
-/// Zone lookup by id per snapshot, built once per snapshot and dropped with it, so rules that walk the
-/// history window (forecast, denials in a window) cost O(zones x polls), not O(zones^2 x polls).
+/// Zone lookup by id per snapshot, built once per snapshot and dropped with it, so rules and diagnosis that
+/// look zones up in the current poll (ancestors, starved zones, services' zones) cost O(1) per lookup, not a
+/// scan of every zone. The history window is <see cref="ZoneHistory"/>, which has its own per-zone index.
 /// </summary>
 public static class SnapshotIndex
 {
