@@ -13,7 +13,15 @@ public sealed class Poller(IReadOnlyList<ICollector> collectors, TimeProvider cl
 
     public async Task<Snapshot> PollAsync(CancellationToken cancellationToken)
     {
-        var draft = new SnapshotDraft { TakenAt = clock.GetUtcNow(), Host = host, Platform = platform };
+        // The monotonic reading lets the rules tell a wall-clock step from elapsed time; only the real clock has one
+        // that matches its wall time (a replay or test clock would look like a step every poll).
+        var draft = new SnapshotDraft
+        {
+            TakenAt = clock.GetUtcNow(),
+            Monotonic = ReferenceEquals(clock, TimeProvider.System) ? Stopwatch.GetElapsedTime(0) : null,
+            Host = host,
+            Platform = platform,
+        };
         foreach (var collector in collectors)
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -13,6 +13,9 @@ public sealed record SnapshotDraft
 
     public required string Host { get; init; }
 
+    /// <summary>See <see cref="Snapshot.Monotonic"/>.</summary>
+    public TimeSpan? Monotonic { get; init; }
+
     public required string Platform { get; init; }
 
     public ImmutableDictionary<string, Zone> Zones { get; init; } = ImmutableDictionary<string, Zone>.Empty.WithComparers(StringComparer.Ordinal);
@@ -68,6 +71,7 @@ public sealed record SnapshotDraft
     public Snapshot Freeze() => new()
     {
         TakenAt = TakenAt,
+        Monotonic = Monotonic,
         Host = Host,
         Platform = Platform,
         Zones = [.. ZoneOrder.Select(id => Zones[id])],

@@ -7,6 +7,12 @@ public sealed record Snapshot
 {
     public required DateTimeOffset TakenAt { get; init; }
 
+    /// <summary>
+    /// The monotonic clock (time since boot, not stepped by NTP) when <see cref="TakenAt"/> was read, for telling a
+    /// wall-clock step from time that really passed. Null when unknown: a replay, or a poller on a test clock.
+    /// </summary>
+    public TimeSpan? Monotonic { get; init; }
+
     public required string Host { get; init; }
 
     /// <summary>"linux" or "illumos".</summary>

@@ -33,7 +33,7 @@ public sealed class ForkDeniedRule(ForkDeniedSettings settings) : IRule
 
             seen.Add(zone.Id);
             var prev = _state.GetValueOrDefault(zone.Id);
-            if (prev is not null && context.ClockStep < TimeSpan.Zero)
+            if (prev is not null && context.ClockStep != TimeSpan.Zero)
             {
                 // A last rise now in the future would hold the finding open until the clock caught up.
                 prev = prev with { LastRise = prev.LastRise is { } r ? context.Adjust(r) : null, EpisodeSince = prev.EpisodeSince is { } e ? context.Adjust(e) : null };

@@ -79,7 +79,7 @@ public sealed class ProvisionStuckRule(ProvisionStuckSettings settings) : IRule
     /// <summary>Moves remembered first-sight times by a backward clock step (see <see cref="RuleContext.ClockStep"/>).</summary>
     internal static void ShiftAll(Dictionary<string, DateTimeOffset> firstSeen, RuleContext context)
     {
-        if (context.ClockStep < TimeSpan.Zero)
+        if (context.ClockStep != TimeSpan.Zero)
         {
             foreach (var (key, t) in firstSeen.ToList())
             {

@@ -8,15 +8,15 @@ public sealed record RuleContext(Snapshot Current, Snapshot? Previous, ZoneHisto
     public DateTimeOffset Now => Current.TakenAt;
 
     /// <summary>
-    /// How far the wall clock stepped back since the previous poll (negative; zero normally). Rules that keep
-    /// first-seen times move them by this much so a duration measured across an NTP step or VM resume neither
-    /// goes negative (which dropped, so resolved, firing alerts) nor holds a finding open until the clock catches
-    /// up. The interval between the two polls is lost, a few seconds at most.
+    /// How far the wall clock stepped since the previous poll beyond the time that really passed (zero normally;
+    /// negative for a step back). Rules that keep first-seen times move them by this much so a duration measured
+    /// across an NTP step neither goes negative (which dropped, so resolved, firing alerts), nor holds a finding
+    /// open until the clock catches up, nor jumps past a threshold because the clock went forward.
     /// </summary>
     public TimeSpan ClockStep { get; init; }
 
     /// <summary>A stored time moved by <see cref="ClockStep"/>.</summary>
-    public DateTimeOffset Adjust(DateTimeOffset t) => ClockStep < TimeSpan.Zero ? t + ClockStep : t;
+    public DateTimeOffset Adjust(DateTimeOffset t) => t + ClockStep;
 
     public static RuleContext Single(Snapshot current) => new(current, null, ZoneHistory.Of([current], TimeSpan.MaxValue));
 

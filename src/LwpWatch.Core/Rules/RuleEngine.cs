@@ -53,14 +53,12 @@ public sealed class RuleEngine(IReadOnlyList<IRule> rules, TimeSpan historyWindo
     public RuleOutcome Evaluate(Snapshot current)
     {
         var previous = _previous;
-        var step = TimeSpan.Zero;
-        if (previous is not null && current.TakenAt < previous.TakenAt)
+        var step = ClockStep(previous, current);
+        if (step != TimeSpan.Zero)
         {
-            // The wall clock stepped back (NTP, VM resume): durations against remembered times would go negative.
-            // Everything remembered moves back by the step, less the time that really passed since the previous
-            // poll (estimated as the last interval), so windows, trends and first-seen times carry on. Rules move
-            // their own times through RuleContext.ClockStep. The previous poll is not a base for rates any more.
-            step = current.TakenAt - previous.TakenAt - _history.LastInterval;
+            // The wall clock stepped (NTP, an operator, a VM restored): everything remembered moves by the step, so
+            // windows, trends, for-durations and first-seen times carry on as if the clock had been right. Rules
+            // move their own times through RuleContext.ClockStep. The previous poll is no base for rates any more.
             _history.Shift(step);
             foreach (var (fingerprint, since) in _since.ToList())
             {
@@ -91,6 +89,31 @@ public sealed class RuleEngine(IReadOnlyList<IRule> rules, TimeSpan historyWindo
 
         var stamped = Stamp(findings.ToImmutable(), current.TakenAt);
         return new RuleOutcome(current, stamped, errors.ToImmutable());
+    }
+
+    /// <summary>A wall-clock step this small is NTP slewing or jitter between reading the two clocks, not a step.</summary>
+    public static readonly TimeSpan StepThreshold = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How far the wall clock stepped between two polls beyond the time that passed. With monotonic readings on
+    /// both, exactly that, either way. Without (replay, test clocks) only a step back can be seen, and the time that
+    /// passed is estimated as the last interval.
+    /// </summary>
+    private TimeSpan ClockStep(Snapshot? previous, Snapshot current)
+    {
+        if (previous is null)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var wall = current.TakenAt - previous.TakenAt;
+        if (current.Monotonic is { } m1 && previous.Monotonic is { } m0)
+        {
+            var drift = wall - (m1 - m0);
+            return drift.Duration() > StepThreshold ? drift : TimeSpan.Zero;
+        }
+
+        return wall < TimeSpan.Zero ? wall - _history.LastInterval : TimeSpan.Zero;
     }
 
     private ImmutableArray<Finding> Stamp(ImmutableArray<Finding> findings, DateTimeOffset now)

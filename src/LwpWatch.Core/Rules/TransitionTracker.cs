@@ -18,7 +18,7 @@ public sealed class TransitionTracker
     {
         var current = context.Current;
         var now = current.TakenAt;
-        if (context.ClockStep < TimeSpan.Zero)
+        if (context.ClockStep != TimeSpan.Zero)
         {
             foreach (var (key, e) in _seen.ToList())
             {

@@ -80,4 +80,44 @@ public sealed class RuleEngineTests
         Assert.Equal(Severity.Warning, f.Severity);
         Assert.Contains("timed out", f.Summary, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void With_monotonic_readings_a_step_forward_is_not_time_that_passed()
+    {
+        // A unit activating for 4 minutes, then the wall clock steps 2 hours ahead while 15 s really pass: it has
+        // been stuck 4m15s, not 2 hours (service-stuck's threshold is 5 minutes).
+        var engine = new RuleEngine([new ServiceStuckRule(new ServiceStuckSettings(), new CapStarvationSettings())], TimeSpan.FromMinutes(30));
+        var svc = Snap.Unit("/system.slice/x.service", "x.service");
+        Snapshot Poll(double wall, double mono) => Snap.At(wall, [Snap.Cgroup("/system.slice/x.service", 5, 100)], [svc]) with { Monotonic = TimeSpan.FromSeconds(1000 + mono) };
+        for (var t = 0; t <= 240; t += 15)
+        {
+            Assert.Empty(engine.Evaluate(Poll(t, t)).Findings);
+        }
+
+        Assert.Empty(engine.Evaluate(Poll(7200 + 255, 255)).Findings);
+        Assert.Equal(TimeSpan.FromHours(2), engine.LastContext!.ClockStep);
+        var fired = engine.Evaluate(Poll(7200 + 300, 300)).Findings.Single();
+        Assert.Equal(300L, fired.Evidence["stuckSeconds"]);
+
+        // Without monotonic readings the same forward step is indistinguishable from two hours between polls.
+        var blind = new RuleEngine([new ServiceStuckRule(new ServiceStuckSettings(), new CapStarvationSettings())], TimeSpan.FromMinutes(30));
+        for (var t = 0; t <= 240; t += 15)
+        {
+            blind.Evaluate(Poll(t, t) with { Monotonic = null });
+        }
+
+        Assert.Single(blind.Evaluate(Poll(7200 + 255, 255) with { Monotonic = null }).Findings);
+    }
+
+    [Fact]
+    public void With_monotonic_readings_a_step_back_is_measured_exactly_and_jitter_is_no_step()
+    {
+        var engine = new RuleEngine([], TimeSpan.FromMinutes(30));
+        engine.Evaluate(Z.Snap(0, Z.Cg("/a", 1, 10)) with { Monotonic = TimeSpan.FromSeconds(50) });
+        engine.Evaluate(Z.Snap(15.4, Z.Cg("/a", 2, 10)) with { Monotonic = TimeSpan.FromSeconds(65) });
+        Assert.Equal(TimeSpan.Zero, engine.LastContext!.ClockStep); // 0.4 s apart: jitter, not a step
+        engine.Evaluate(Z.Snap(-570, Z.Cg("/a", 3, 10)) with { Monotonic = TimeSpan.FromSeconds(80) });
+        Assert.Equal(TimeSpan.FromSeconds(-600.4), engine.LastContext!.ClockStep);
+        Assert.Equal(TimeSpan.FromSeconds(15), engine.History.Of("/a")[^1].At - engine.History.Of("/a")[^2].At);
+    }
 }
