@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using LwpWatch.Daemon.Tests.Support;
 using Xunit;
 
 namespace LwpWatch.Daemon.Tests.Delivery;
@@ -19,14 +20,11 @@ public sealed class AlertmanagerTests
         await am.WaitReadyAsync(http);
 
         var state = Directory.CreateTempSubdirectory("lwpw-test-state-").FullName;
-        var listen = $"http://127.0.0.1:{TestReceiver.FreePort()}";
         var config = Path.Combine(state, "lwpwatch.yaml");
         await File.WriteAllTextAsync(config, string.Create(CultureInfo.InvariantCulture, $"""
             poll:
               interval: 500ms
               platform: linux
-            http:
-              listen: {listen}
             linux:
               cgroupRoot: {zones.Root}
             logging:
@@ -42,7 +40,7 @@ public sealed class AlertmanagerTests
             """));
         try
         {
-            using var daemon = new DaemonProcess(config);
+            using var daemon = new DaemonProcess(["--config", config]);
             JsonElement alert = default;
             await KillRestartTests.WaitAsync(
                 async () =>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http;
 using System.Text.Json;
+using LwpWatch.Daemon.Tests.Support;
 using Xunit;
 
 namespace LwpWatch.Daemon.Tests.Delivery;
@@ -18,14 +19,11 @@ public sealed class KillRestartTests
         using var zones = new CgroupZones(20);
         var state = Directory.CreateTempSubdirectory("lwpw-test-state-").FullName;
         await using var rx = new TestReceiver();
-        var listen = $"http://127.0.0.1:{TestReceiver.FreePort()}";
         var config = Path.Combine(state, "lwpwatch.yaml");
         await File.WriteAllTextAsync(config, string.Create(CultureInfo.InvariantCulture, $"""
             poll:
               interval: 500ms
               platform: linux
-            http:
-              listen: {listen}
             linux:
               cgroupRoot: {zones.Root}
             logging:
@@ -44,20 +42,20 @@ public sealed class KillRestartTests
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         try
         {
-            using (var daemon = new DaemonProcess(config))
+            using (var daemon = new DaemonProcess(["--config", config]))
             {
                 // The receiver is down: all 20 alerts queue up.
-                await WaitAsync(async () => await Gauge(http, listen, "lwpwatch_outbox_depth") == 20, TimeSpan.FromSeconds(60), "20 queued notifications", daemon);
-                await WaitAsync(async () => await Gauge(http, listen, "lwpwatch_notifications_total{receiver=\"hook\",result=\"retry\"}") >= 1, TimeSpan.FromSeconds(20), "a failed attempt", daemon);
+                await WaitAsync(async () => await Gauge(http, daemon.BaseUrl, "lwpwatch_outbox_depth") == 20, TimeSpan.FromSeconds(60), "20 queued notifications", daemon);
+                await WaitAsync(async () => await Gauge(http, daemon.BaseUrl, "lwpwatch_notifications_total{receiver=\"hook\",result=\"retry\"}") >= 1, TimeSpan.FromSeconds(20), "a failed attempt", daemon);
                 daemon.Kill();
             }
 
             Assert.Empty(rx.Requests);
             await rx.StartAsync();
-            using (var daemon = new DaemonProcess(config))
+            using (var daemon = new DaemonProcess(["--config", config]))
             {
                 await rx.WaitForAsync(r => r.Accepted.Count >= 20, TimeSpan.FromSeconds(60), "20 deliveries after the restart");
-                await WaitAsync(async () => await Gauge(http, listen, "lwpwatch_outbox_depth") == 0, TimeSpan.FromSeconds(20), "empty outbox", daemon);
+                await WaitAsync(async () => await Gauge(http, daemon.BaseUrl, "lwpwatch_outbox_depth") == 0, TimeSpan.FromSeconds(20), "empty outbox", daemon);
 
                 // Every zone arrived once: the restarted tracker did not re-notify what was already queued.
                 var zonesSeen = rx.Accepted.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("commonLabels").GetProperty("zone").GetString()).ToList();
@@ -65,7 +63,7 @@ public sealed class KillRestartTests
                 Assert.Equal(20, rx.Accepted.Select(r => r.Key).Distinct().Count());
 
                 // And /api/v1/alerts lists them as firing, restored from the saved state.
-                using var doc = JsonDocument.Parse(await http.GetStringAsync(listen + "/api/v1/alerts"));
+                using var doc = JsonDocument.Parse(await http.GetStringAsync(daemon.BaseUrl + "/api/v1/alerts"));
                 var firing = doc.RootElement.GetProperty("alerts").EnumerateArray().Count(a => a.GetProperty("state").GetString() == "firing");
                 Assert.Equal(20, firing);
             }
@@ -76,11 +74,11 @@ public sealed class KillRestartTests
         }
     }
 
-    internal static async Task<double?> Gauge(HttpClient http, string listen, string series)
+    internal static async Task<double?> Gauge(HttpClient http, string baseUrl, string series)
     {
         try
         {
-            var text = await http.GetStringAsync(listen + "/metrics");
+            var text = await http.GetStringAsync(baseUrl + "/metrics");
             foreach (var line in text.Split('\n'))
             {
                 if (line.StartsWith(series + " ", StringComparison.Ordinal))
