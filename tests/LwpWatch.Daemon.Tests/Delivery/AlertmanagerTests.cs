@@ -21,16 +21,7 @@ public sealed class AlertmanagerTests
 
         var state = Directory.CreateTempSubdirectory("lwpw-test-state-").FullName;
         var config = Path.Combine(state, "lwpwatch.yaml");
-        await File.WriteAllTextAsync(config, string.Create(CultureInfo.InvariantCulture, $"""
-            poll:
-              interval: 500ms
-              platform: linux
-            linux:
-              cgroupRoot: {zones.Root}
-            logging:
-              format: text
-            state:
-              dir: {state}
+        await File.WriteAllTextAsync(config, zones.DaemonConfig(state) + string.Create(CultureInfo.InvariantCulture, $"""
             alerts:
               runbookUrl: https://runbooks.example.org/lwpwatch#{"{rule}"}
             receivers:

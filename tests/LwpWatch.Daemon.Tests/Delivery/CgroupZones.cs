@@ -41,6 +41,23 @@ public sealed class CgroupZones : IDisposable
     /// <summary>The daemon's linux.cgroupRoot.</summary>
     public string Root { get; }
 
+    /// <summary>
+    /// The start of a daemon config over these zones (500 ms polls, text logs, state in <paramref name="stateDir"/>);
+    /// tests append their alerts/receivers/delivery sections.
+    /// </summary>
+    public string DaemonConfig(string stateDir) => $"""
+        poll:
+          interval: 500ms
+          platform: linux
+        linux:
+          cgroupRoot: {Root}
+        logging:
+          format: text
+        state:
+          dir: {stateDir}
+
+        """;
+
     public string Parent { get; }
 
     public IEnumerable<string> ZoneIds => _holders.Keys.Select(n => "/" + n);

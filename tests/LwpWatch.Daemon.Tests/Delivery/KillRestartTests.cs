@@ -20,16 +20,7 @@ public sealed class KillRestartTests
         var state = Directory.CreateTempSubdirectory("lwpw-test-state-").FullName;
         await using var rx = new TestReceiver();
         var config = Path.Combine(state, "lwpwatch.yaml");
-        await File.WriteAllTextAsync(config, string.Create(CultureInfo.InvariantCulture, $"""
-            poll:
-              interval: 500ms
-              platform: linux
-            linux:
-              cgroupRoot: {zones.Root}
-            logging:
-              format: text
-            state:
-              dir: {state}
+        await File.WriteAllTextAsync(config, zones.DaemonConfig(state) + string.Create(CultureInfo.InvariantCulture, $"""
             receivers:
               - name: hook
                 type: webhook
