@@ -79,7 +79,9 @@ public sealed class CgroupChurnTests(ITestOutputHelper output) : IDisposable
         using var stop = new CancellationTokenSource();
         var created = 0;
         var removed = 0;
-        var churner = Task.Run(() =>
+        // A thread of its own: on the thread pool, a busy start of the test run could starve it and leave too
+        // little churn to prove anything (seen once in CI).
+        var churner = Task.Factory.StartNew(() =>
         {
             var n = 0;
             while (!stop.IsCancellationRequested)
@@ -96,7 +98,12 @@ public sealed class CgroupChurnTests(ITestOutputHelper output) : IDisposable
                     created++;
                 }
             }
-        });
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        for (var wait = 0; wait < 100 && Volatile.Read(ref created) == 0; wait++)
+        {
+            await Task.Delay(100);
+        }
 
         var options = new LwpWatchOptions
         {
