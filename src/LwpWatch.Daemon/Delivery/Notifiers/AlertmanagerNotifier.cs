@@ -21,33 +21,28 @@ public sealed class AlertmanagerNotifier(Uri baseUrl, TimeSpan repeatInterval, s
             : now + (repeatInterval * 4);
         var body = Json.Write(w =>
         {
-            w.WriteStartArray();
-            w.WriteStartObject();
-            Json.Map(w, "labels", a.Labels);
-            Json.Map(w, "annotations", Json.Annotations(a));
-            w.WriteString("startsAt", Json.Time(a.StartsAt));
-            w.WriteString("endsAt", Json.Time(endsAt));
-            if (generatorUrl.Length > 0)
+            void Post(System.Collections.Immutable.ImmutableSortedDictionary<string, string> labels, DateTimeOffset ends)
             {
-                w.WriteString("generatorURL", generatorUrl);
-            }
-
-            w.WriteEndObject();
-            if (n.PreviousSeverity is { } prev && prev != a.Severity && n.Status == AlertNotification.Firing)
-            {
-                // The same alert under its old severity label is a different alert to Alertmanager: end it
-                // now rather than leave it firing until its endsAt runs out.
                 w.WriteStartObject();
-                Json.Map(w, "labels", a.Labels.SetItem("severity", Alert.SeverityLabel(prev)));
+                Json.Map(w, "labels", labels);
                 Json.Map(w, "annotations", Json.Annotations(a));
                 w.WriteString("startsAt", Json.Time(a.StartsAt));
-                w.WriteString("endsAt", Json.Time(now));
+                w.WriteString("endsAt", Json.Time(ends));
                 if (generatorUrl.Length > 0)
                 {
                     w.WriteString("generatorURL", generatorUrl);
                 }
 
                 w.WriteEndObject();
+            }
+
+            w.WriteStartArray();
+            Post(a.Labels, endsAt);
+            if (n.PreviousSeverity is { } prev && prev != a.Severity && n.Status == AlertNotification.Firing)
+            {
+                // The same alert under its old severity label is a different alert to Alertmanager: end it
+                // now rather than leave it firing until its endsAt runs out.
+                Post(a.Labels.SetItem("severity", Alert.SeverityLabel(prev)), now);
             }
 
             w.WriteEndArray();
