@@ -8,6 +8,7 @@ using LwpWatch.Daemon.Configuration;
 using LwpWatch.Daemon.Hosting;
 using LwpWatch.Daemon.Logging;
 using LwpWatch.Daemon.Pipeline;
+using LwpWatch.Core.Text;
 
 namespace LwpWatch.Daemon;
 
@@ -33,7 +34,7 @@ public static class Program
         var (cli, error) = CliArgs.Parse(args, Verbs.All);
         if (cli is null)
         {
-            await Console.Error.WriteLineAsync($"lwpwatch: {error}\n\n{Help()}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"lwpwatch: {TerminalText.Escape(error)}\n\n{Help()}").ConfigureAwait(false);
             return UsageError;
         }
 
@@ -105,14 +106,14 @@ public static class Program
         var source = result.Source ?? "(built-in defaults)";
         if (result.IsValid)
         {
-            stdout.WriteLine($"{source}: OK");
+            stdout.WriteLine($"{TerminalText.Escape(source)}: OK");
             return 0;
         }
 
-        stderr.WriteLine($"{source}: {result.Errors.Count} problem{(result.Errors.Count == 1 ? "" : "s")}:");
+        stderr.WriteLine($"{TerminalText.Escape(source)}: {result.Errors.Count} problem{(result.Errors.Count == 1 ? "" : "s")}:");
         foreach (var e in result.Errors)
         {
-            stderr.WriteLine($"  {e}");
+            stderr.WriteLine($"  {TerminalText.Escape(e)}");
         }
 
         return 1;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using LwpWatch.Collectors.Capture;
 using LwpWatch.Daemon.Pipeline;
+using LwpWatch.Core.Text;
 
 namespace LwpWatch.Daemon.Cli;
 
@@ -25,7 +26,7 @@ public static class CaptureCommand
         var polls = 1;
         if (cli.Flag("polls") is { } p && (!int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out polls) || polls < 1 || polls > MaxPolls))
         {
-            await stderr.WriteLineAsync($"lwpwatch capture: --polls must be in [1, {MaxPolls}], got '{p}'").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"lwpwatch capture: --polls must be in [1, {MaxPolls}], got '{TerminalText.Escape(p)}'").ConfigureAwait(false);
             return Program.UsageError;
         }
 
@@ -35,7 +36,7 @@ public static class CaptureCommand
             await stderr.WriteLineAsync($"lwpwatch capture: invalid configuration ({config.Source ?? "defaults"}):").ConfigureAwait(false);
             foreach (var e in config.Errors)
             {
-                await stderr.WriteLineAsync($"  {e}").ConfigureAwait(false);
+                await stderr.WriteLineAsync($"  {TerminalText.Escape(e)}").ConfigureAwait(false);
             }
 
             return 1;
@@ -51,7 +52,7 @@ public static class CaptureCommand
         }
         catch (BundleException ex)
         {
-            await stderr.WriteLineAsync($"lwpwatch capture: {ex.Message}").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"lwpwatch capture: {TerminalText.Escape(ex.Message)}").ConfigureAwait(false);
             return 1;
         }
 
@@ -68,10 +69,10 @@ public static class CaptureCommand
             var result = await pipeline.RunOnceAsync(cts.Token).ConfigureAwait(false);
             var recording = recorder.TakeRecording();
             writer.WritePoll(result.Outcome.Snapshot.TakenAt, recording);
-            await stderr.WriteLineAsync(Describe(i, polls, result, recording)).ConfigureAwait(false);
+            await stderr.WriteLineAsync(TerminalText.Escape(Describe(i, polls, result, recording))).ConfigureAwait(false);
         }
 
-        await stdout.WriteLineAsync($"wrote {writer.Root} ({writer.Polls} poll{(writer.Polls == 1 ? "" : "s")}, platform {pipeline.Platform})").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"wrote {TerminalText.Escape(writer.Root)} ({writer.Polls} poll{(writer.Polls == 1 ? "" : "s")}, platform {pipeline.Platform})").ConfigureAwait(false);
         return 0;
     }
 

@@ -1,5 +1,6 @@
 using LwpWatch.Core.Model;
 using LwpWatch.Daemon.Pipeline;
+using LwpWatch.Core.Text;
 
 namespace LwpWatch.Daemon.Cli;
 
@@ -11,7 +12,7 @@ public static class CheckCommand
         var format = cli.Flag("format") ?? "table";
         if (format is not ("table" or "json"))
         {
-            await stderr.WriteLineAsync($"lwpwatch check: --format must be table or json, got '{format}'").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"lwpwatch check: --format must be table or json, got '{TerminalText.Escape(format)}'").ConfigureAwait(false);
             return (int)CheckStatus.Unknown;
         }
 
@@ -21,7 +22,7 @@ public static class CheckCommand
             await stderr.WriteLineAsync($"lwpwatch check: invalid configuration ({config.Source}):").ConfigureAwait(false);
             foreach (var e in config.Errors)
             {
-                await stderr.WriteLineAsync($"  {e}").ConfigureAwait(false);
+                await stderr.WriteLineAsync($"  {TerminalText.Escape(e)}").ConfigureAwait(false);
             }
 
             return (int)CheckStatus.Unknown;
@@ -39,7 +40,7 @@ public static class CheckCommand
             var replay = ReplayCli.Prepare(bundle, cli.Flag("until"), config.Options);
             if (replay.Error is not null)
             {
-                await stderr.WriteLineAsync($"lwpwatch check: {replay.Error}").ConfigureAwait(false);
+                await stderr.WriteLineAsync($"lwpwatch check: {TerminalText.Escape(replay.Error)}").ConfigureAwait(false);
                 return (int)CheckStatus.Unknown;
             }
 

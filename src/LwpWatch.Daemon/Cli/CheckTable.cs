@@ -2,11 +2,15 @@ using System.Globalization;
 using System.Text;
 using LwpWatch.Core.Model;
 using LwpWatch.Core.Rules;
+using LwpWatch.Core.Text;
 using LwpWatch.Daemon.Metrics;
 
 namespace LwpWatch.Daemon.Cli;
 
-/// <summary>`check` for humans: zones with a cap (fullest first), then findings with their fix commands.</summary>
+/// <summary>
+/// `check` for humans: zones with a cap (fullest first), then findings with their fix commands. Every value that
+/// can come from a tenant (names, summaries, hints, errors) goes through <see cref="TerminalText"/>.
+/// </summary>
 public static class CheckTable
 {
     public static string Write(RuleOutcome outcome, bool all)
@@ -23,9 +27,9 @@ public static class CheckTable
         {
             rows.Add(
             [
-                z.Id,
-                z.Kind,
-                z.Name,
+                TerminalText.Escape(z.Id),
+                TerminalText.Escape(z.Kind),
+                TerminalText.Escape(z.Name),
                 Num(z.Lwps),
                 z.LwpLimit is { } l ? l.ToString(CultureInfo.InvariantCulture) : "-",
                 z.Ratio is { } r ? (r * 100).ToString("0.0", CultureInfo.InvariantCulture) : "-",
@@ -42,17 +46,17 @@ public static class CheckTable
 
         foreach (var c in s.Collectors.Where(c => !c.Success))
         {
-            sb.Append(CultureInfo.InvariantCulture, $"collector {c.Name} FAILED: {c.Error}\n");
+            sb.AppendEscaped($"collector {c.Name} FAILED: {c.Error}\n");
         }
 
         foreach (var w in s.Warnings)
         {
-            sb.Append("warning: ").Append(w).Append('\n');
+            sb.Append("warning: ").AppendEscaped(w).Append('\n');
         }
 
         foreach (var e in outcome.RuleErrors)
         {
-            sb.Append("error: ").Append(e).Append('\n');
+            sb.Append("error: ").AppendEscaped(e).Append('\n');
         }
 
         sb.Append('\n');
@@ -63,11 +67,11 @@ public static class CheckTable
 
         foreach (var f in outcome.Findings)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"{MetricsRenderer.SeverityName(f.Severity).ToUpperInvariant(),-8} {f.Rule,-20} {f.Summary}\n");
-            sb.Append(CultureInfo.InvariantCulture, $"         since {CheckJson.Iso(f.Since)}{(f.Service is null ? "" : $", service {f.Service}")}\n");
+            sb.AppendEscaped($"{MetricsRenderer.SeverityName(f.Severity).ToUpperInvariant(),-8} {f.Rule,-20} {f.Summary}\n");
+            sb.AppendEscaped($"         since {CheckJson.Iso(f.Since)}{(f.Service is null ? "" : $", service {f.Service}")}\n");
             foreach (var h in f.Hints)
             {
-                sb.Append("         fix: ").Append(h).Append('\n');
+                sb.Append("         fix: ").AppendEscaped(h).Append('\n');
             }
         }
 

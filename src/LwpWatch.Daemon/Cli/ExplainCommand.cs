@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using LwpWatch.Core.Model;
 using LwpWatch.Core.Options;
+using LwpWatch.Core.Text;
 
 namespace LwpWatch.Daemon.Cli;
 
@@ -34,7 +35,7 @@ public static class ExplainCommand
         var config = Program.LoadConfig(cli with { Flags = cli.Flags.Where(f => f.Key == "config").ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal) });
         if (!config.IsValid)
         {
-            await stderr.WriteLineAsync($"lwpwatch explain: invalid configuration ({config.Source}):\n  " + string.Join("\n  ", config.Errors)).ConfigureAwait(false);
+            await stderr.WriteLineAsync($"lwpwatch explain: invalid configuration ({config.Source}):\n  " + string.Join("\n  ", config.Errors.Select(TerminalText.Escape))).ConfigureAwait(false);
             return (int)CheckStatus.Unknown;
         }
 
@@ -47,7 +48,7 @@ public static class ExplainCommand
             var replay = ReplayCli.Prepare(bundle, cli.Flag("until"), options);
             if (replay.Error is not null)
             {
-                await stderr.WriteLineAsync($"lwpwatch explain: {replay.Error}").ConfigureAwait(false);
+                await stderr.WriteLineAsync($"lwpwatch explain: {TerminalText.Escape(replay.Error)}").ConfigureAwait(false);
                 return (int)CheckStatus.Unknown;
             }
 
@@ -74,7 +75,7 @@ public static class ExplainCommand
         if (reports.IsEmpty)
         {
             var s = last.Outcome.Snapshot;
-            await stderr.WriteLineAsync($"lwpwatch explain: no zone, unit or FMRI named '{target}' ({s.Zones.Length} zones, {s.Services.Length} services seen)").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"lwpwatch explain: no zone, unit or FMRI named '{TerminalText.Escape(target)}' ({s.Zones.Length} zones, {s.Services.Length} services seen)").ConfigureAwait(false);
             return (int)CheckStatus.Unknown;
         }
 

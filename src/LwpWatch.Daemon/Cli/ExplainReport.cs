@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using LwpWatch.Core.Model;
 using LwpWatch.Core.Rules;
+using LwpWatch.Core.Text;
 using LwpWatch.Daemon.Json;
 using LwpWatch.Daemon.Metrics;
 
@@ -123,35 +124,36 @@ public sealed record ExplainReport(
 
     public Severity? Worst => Findings.IsEmpty ? null : Findings.Max(f => f.Severity);
 
+    /// <summary>The report for a terminal: every hole goes through <see cref="TerminalText"/> (a holder's argv with a newline must not forge a line).</summary>
     public string Text()
     {
         var z = Zone;
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"Zone {z.Id} ({z.Kind}){(z.Name != z.Id ? " " + z.Name : "")}\n");
+        sb.AppendEscaped($"Zone {z.Id} ({z.Kind}){(z.Name != z.Id ? " " + z.Name : "")}\n");
         if (z.CgroupPath is { } cg)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"  cgroup:  {cg}\n");
+            sb.AppendEscaped($"  cgroup:  {cg}\n");
         }
 
         if (z.ZonePath is { } zp)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"  zonepath: {zp}{(z.State is { } st ? $"  state: {st}" : "")}\n");
+            sb.AppendEscaped($"  zonepath: {zp}{(z.State is { } st ? $"  state: {st}" : "")}\n");
         }
 
         var cap = z.LwpLimit?.ToString(CultureInfo.InvariantCulture) ?? "unlimited";
         var pct = z.Ratio is { } r ? string.Create(CultureInfo.InvariantCulture, $" ({r * 100:0.#}%)") : "";
-        sb.Append(CultureInfo.InvariantCulture, $"  cap:     {cap}   usage: {N(z.Lwps)}{pct}   peak: {N(z.Peak)}   processes: {N(z.Processes)}{(z.ProcessLimit is { } pl ? "/" + pl.ToString(CultureInfo.InvariantCulture) : "")}\n");
+        sb.AppendEscaped($"  cap:     {cap}   usage: {N(z.Lwps)}{pct}   peak: {N(z.Peak)}   processes: {N(z.Processes)}{(z.ProcessLimit is { } pl ? "/" + pl.ToString(CultureInfo.InvariantCulture) : "")}\n");
         var rise = Usage.Length > 1 && Usage[0].Denials is { } d0 && Usage[^1].Denials is { } d1 && d1 >= d0 ? string.Create(CultureInfo.InvariantCulture, $", +{d1 - d0} over these {Usage.Length} polls") : "";
-        sb.Append(CultureInfo.InvariantCulture, $"  denials: {N(z.Denials)} since the zone/cgroup started{rise}\n");
+        sb.AppendEscaped($"  denials: {N(z.Denials)} since the zone/cgroup started{rise}\n");
         if (z.Pressure is { } p)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"  pressure: cpu some avg10 {(p.CpuPressureAvg10 is { } c ? c.ToString("0.##", CultureInfo.InvariantCulture) + "%" : "?")}, memory failures {N(p.MemoryFailures)}\n");
+            sb.AppendEscaped($"  pressure: cpu some avg10 {(p.CpuPressureAvg10 is { } c ? c.ToString("0.##", CultureInfo.InvariantCulture) + "%" : "?")}, memory failures {N(p.MemoryFailures)}\n");
         }
 
         sb.Append("\nUsage over the last polls:\n");
         foreach (var (at, lwps, limit, den) in Usage)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"  {CheckJson.Iso(at)}  {N(lwps),6} / {limit?.ToString(CultureInfo.InvariantCulture) ?? "-",-8} denials {N(den)}\n");
+            sb.AppendEscaped($"  {CheckJson.Iso(at)}  {N(lwps),6} / {limit?.ToString(CultureInfo.InvariantCulture) ?? "-",-8} denials {N(den)}\n");
         }
 
         sb.Append("\nTop thread holders:\n");
@@ -162,7 +164,7 @@ public sealed record ExplainReport(
 
         foreach (var h in Holders)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"  pid {h.Pid,-8} {h.Lwps,6} LWPs  {h.Command}: {h.Args}\n");
+            sb.AppendEscaped($"  pid {h.Pid,-8} {h.Lwps,6} LWPs  {h.Command}: {h.Args}\n");
         }
 
         sb.Append("\nServices in transition:\n");
@@ -173,8 +175,8 @@ public sealed record ExplainReport(
 
         foreach (var (sv, dur, v) in Stuck)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"  {sv.Name}  {sv.State}{(sv.NextState is { } nx && nx != "-" ? "->" + nx : "")}  for {Diagnosis.Fmt(dur)}{(sv.Tasks is { } t ? $"  tasks {t}/{sv.TasksLimit?.ToString(CultureInfo.InvariantCulture) ?? "unlimited"}" : "")}\n");
-            sb.Append(CultureInfo.InvariantCulture, $"    verdict: {v.Cause}: {v.Detail}\n");
+            sb.AppendEscaped($"  {sv.Name}  {sv.State}{(sv.NextState is { } nx && nx != "-" ? "->" + nx : "")}  for {Diagnosis.Fmt(dur)}{(sv.Tasks is { } t ? $"  tasks {t}/{sv.TasksLimit?.ToString(CultureInfo.InvariantCulture) ?? "unlimited"}" : "")}\n");
+            sb.AppendEscaped($"    verdict: {v.Cause}: {v.Detail}\n");
         }
 
         sb.Append("\nFindings:\n");
@@ -185,10 +187,10 @@ public sealed record ExplainReport(
 
         foreach (var f in Findings)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"  {MetricsRenderer.SeverityName(f.Severity).ToUpperInvariant()} {f.Rule}: {f.Summary}\n");
+            sb.AppendEscaped($"  {MetricsRenderer.SeverityName(f.Severity).ToUpperInvariant()} {f.Rule}: {f.Summary}\n");
             if (f.EvidenceId is { } eid)
             {
-                sb.Append(CultureInfo.InvariantCulture, $"    evidence: /api/v1/evidence/{eid}\n");
+                sb.AppendEscaped($"    evidence: /api/v1/evidence/{eid}\n");
             }
         }
 
@@ -197,14 +199,14 @@ public sealed record ExplainReport(
             sb.Append("\nFix:\n");
             foreach (var h in Fix)
             {
-                sb.Append("  ").Append(h).Append('\n');
+                sb.Append("  ").AppendEscaped(h).Append('\n');
             }
         }
 
         var notes = Findings.Where(f => f.Evidence.ContainsKey("notes")).SelectMany(f => (IEnumerable<string>)f.Evidence["notes"]).Distinct(StringComparer.Ordinal).ToList();
         foreach (var n in notes)
         {
-            sb.Append("  note: ").Append(n).Append('\n');
+            sb.Append("  note: ").AppendEscaped(n).Append('\n');
         }
 
         return sb.ToString();

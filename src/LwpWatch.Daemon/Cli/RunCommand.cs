@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serilog;
+using LwpWatch.Core.Text;
 
 namespace LwpWatch.Daemon.Cli;
 
@@ -26,7 +27,7 @@ public static class RunCommand
             await Console.Error.WriteLineAsync($"lwpwatch run: invalid configuration ({config.Source ?? "defaults"}), not starting:").ConfigureAwait(false);
             foreach (var e in config.Errors)
             {
-                await Console.Error.WriteLineAsync($"  {e}").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"  {TerminalText.Escape(e)}").ConfigureAwait(false);
             }
 
             return 1;
@@ -43,7 +44,7 @@ public static class RunCommand
         }
         catch (InvalidOperationException ex)
         {
-            await Console.Error.WriteLineAsync($"lwpwatch run: {ex.Message}, not starting").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"lwpwatch run: {TerminalText.Escape(ex.Message)}, not starting").ConfigureAwait(false);
             return 1;
         }
 
@@ -60,7 +61,7 @@ public static class RunCommand
             var replay = ReplayCli.Prepare(bundle, cli.Flag("until"), options);
             if (replay.Error is not null)
             {
-                await Console.Error.WriteLineAsync($"lwpwatch run: {replay.Error}").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"lwpwatch run: {TerminalText.Escape(replay.Error)}").ConfigureAwait(false);
                 return 1;
             }
 

@@ -43,10 +43,8 @@ public sealed class LoggingSetup : IAsyncLogEventSinkMonitor, IMetricsSource
                     }
                     else
                     {
-                        a.Console(
-                            outputTemplate: "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}",
-                            standardErrorFromLevel: stderrFrom,
-                            formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+                        // Tenant-chosen names reach log properties: the text line escapes control characters.
+                        a.Console(new TextLogFormatter(), standardErrorFromLevel: stderrFrom);
                     }
                 },
                 bufferSize: settings.BufferSize,

@@ -1,6 +1,7 @@
 using System.Text;
 using LwpWatch.Core.Alerts;
 using LwpWatch.Core.Model;
+using LwpWatch.Core.Text;
 
 namespace LwpWatch.Daemon.Delivery.Notifiers;
 
@@ -72,7 +73,13 @@ public sealed class SlackNotifier(Uri url) : INotifier
         return new NotifierRequest(url, body, []);
     }
 
-    /// <summary>Slack's three control characters; everything else is shown as typed.</summary>
-    private static string Escape(string s) =>
-        s.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
+    /// <summary>
+    /// Control characters as on a terminal (<see cref="TerminalText"/>: a tenant's newline must not forge a line of
+    /// the message), then the three characters Slack reserves for links, mentions and commands (&amp;, &lt;, &gt;)
+    /// as the HTML entities Slack's formatting reference asks for, "and only three" (api.slack.com/docs/message-formatting).
+    /// With &lt; escaped no tenant text can form a link, a user or channel mention or &lt;!channel&gt;. The
+    /// emphasis marks (* _ ~ `) have no escape in mrkdwn: a name holding them can change emphasis, nothing more.
+    /// </summary>
+    internal static string Escape(string s) =>
+        TerminalText.Escape(s).Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
 }
