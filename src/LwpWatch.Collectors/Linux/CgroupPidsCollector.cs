@@ -43,7 +43,7 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
         var buffer = new byte[SlotBytes * Slots];
         var previousOwners = Volatile.Read(ref owners);
         var nextOwners = new Dictionary<string, CgroupOwner>(previousOwners.Count, StringComparer.Ordinal);
-        foreach (var root in hierarchies)
+        foreach (var (root, unified) in hierarchies)
         {
             var nodes = new List<Node>();
             foreach (var child in io.ListDirectories(root))
@@ -51,7 +51,7 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
                 Walk(root, "/" + child, parent: -1, nodes, warnings, buffer, cancellationToken);
             }
 
-            AddZones(nodes, zones, previousOwners, nextOwners);
+            AddZones(nodes, Semantics(unified, nodes, warnings), zones, previousOwners, nextOwners);
         }
 
         Volatile.Write(ref owners, nextOwners);
@@ -63,7 +63,7 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
     /// Pure v2 mounts have cgroup.controllers at the root; hybrid hosts (like this CI machine) mount v2 at
     /// /unified and each v1 controller under its own name.
     /// </summary>
-    private List<string> FindHierarchies()
+    private List<(string Path, bool Unified)> FindHierarchies()
     {
         var root = settings.CgroupRoot.TrimEnd('/');
         if (root.Length == 0)
@@ -71,25 +71,63 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
             root = "/";
         }
 
-        var found = new List<string>();
+        var found = new List<(string, bool)>();
         if (HasPidsV2(root))
         {
-            found.Add(root);
+            found.Add((root, true));
             return found;
         }
 
         if (HasPidsV2(root + "/unified"))
         {
-            found.Add(root + "/unified");
+            found.Add((root + "/unified", true));
         }
 
         var v1 = root + "/pids";
         if (io.DirectoryExists(v1) && !io.FileExists(v1 + "/cgroup.controllers"))
         {
-            found.Add(v1);
+            found.Add((v1, false));
         }
 
         return found;
+    }
+
+    /// <summary>
+    /// Where this hierarchy's kernel counts a refused fork (kernel/cgroup/pids.c pids_event, __pids_events_show).
+    /// v1, v2 on kernels before the counters became hierarchical (no pids.events.local; "cgroup/pids: Make event
+    /// counters hierarchical", v6.12), and v2 mounted with pids_localevents: in the cgroup of the task that forked.
+    /// v2 without that option on a kernel that has pids.events.local: at the cgroup whose limit refused it
+    /// (pids.events.local) and, in pids.events, at each of its ancestors. The mount option decides, not the file:
+    /// pids.events.local exists under both v2 semantics (measured on 6.12).
+    /// </summary>
+    private PidsEventsSemantics Semantics(bool unified, List<Node> nodes, ImmutableArray<string>.Builder warnings)
+    {
+        if (!unified || !nodes.Exists(n => n.LocalEvents is not null))
+        {
+            return PidsEventsSemantics.ForkingCgroup;
+        }
+
+        var path = settings.ProcRoot.TrimEnd('/') + "/self/mountinfo";
+        var text = io.ReadText(path);
+        Cgroup2Mounts? mounts = null;
+        try
+        {
+            mounts = text is null ? null : MountInfoParser.ParseCgroup2(text, path);
+        }
+        catch (ParseException ex)
+        {
+            warnings.Add(ex.Message);
+        }
+
+        if (mounts is not { Count: > 0 })
+        {
+            // The kernel's default for this mount; said out loud because a pids_localevents mount would put the
+            // refusals in the forking child instead of at the capped cgroup.
+            warnings.Add($"{path}: no cgroup2 mount found, so its pids_localevents option is unknown: counting fork denials at the cgroup whose limit refused them (the kernel's default)");
+            return PidsEventsSemantics.LimitingCgroup;
+        }
+
+        return mounts.PidsLocalEvents ? PidsEventsSemantics.ForkingCgroup : PidsEventsSemantics.LimitingCgroup;
     }
 
     private bool HasPidsV2(string dir)
@@ -152,8 +190,9 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
             var peakBytes = slots.Slice(3 * SlotBytes, SlotBytes);
             var peakLen = Read(d, "pids.peak", peakBytes);
 
-            // Only its existence matters (it marks a kernel whose pids.events is already hierarchical).
-            var localLen = Read(d, "pids.events.local", slots.Slice(4 * SlotBytes, SlotBytes));
+            // Present on v2 kernels with hierarchical pids.events (6.12+); v1 never has it.
+            var localBytes = slots.Slice(4 * SlotBytes, SlotBytes);
+            var localLen = Read(d, "pids.events.local", localBytes);
 
             // Arguments run in this order (max, current, peak, events), so the first bad file named stays the same.
             node = new Node(
@@ -163,8 +202,8 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
                 ParseMax(dir, maxBytes, maxLen),
                 ParseCount(dir, "pids.current", currentBytes, currentLen),
                 peakLen < 0 ? null : ParseCount(dir, "pids.peak", peakBytes, peakLen),
-                ParseEvents(dir, eventsBytes, eventsLen),
-                Hierarchical: localLen >= 0);
+                ParseEvents(dir, "pids.events", eventsBytes, eventsLen),
+                localLen < 0 ? null : ParseEvents(dir, "pids.events.local", localBytes, localLen));
         }
         catch (ParseException ex)
         {
@@ -195,17 +234,17 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
         : CgroupFileParser.TryParseCountFast(slot[..len], out var v) ? v
         : CgroupFileParser.ParseCount(slot[..len], dir + "/" + file);
 
-    private long ParseEvents(string dir, Span<byte> slot, int len) =>
-        len == Long ? CgroupFileParser.ParseEventsMax(ReadWhole(dir, "pids.events"), dir + "/pids.events")
+    private long ParseEvents(string dir, string file, Span<byte> slot, int len) =>
+        len == Long ? CgroupFileParser.ParseEventsMax(ReadWhole(dir, file), dir + "/" + file)
         : CgroupFileParser.TryParseEventsMaxFast(slot[..len], out var v) ? v
-        : CgroupFileParser.ParseEventsMax(slot[..len], dir + "/pids.events");
+        : CgroupFileParser.ParseEventsMax(slot[..len], dir + "/" + file);
 
     /// <summary>A file too big for its slot (never a real pids.* file): read it whole, as text. Gone by now = empty.</summary>
     private string ReadWhole(string dir, string file) => io.ReadText(dir + "/" + file) ?? string.Empty;
 
-    private void AddZones(List<Node> nodes, ImmutableArray<Zone>.Builder zones, Dictionary<string, CgroupOwner> previousOwners, Dictionary<string, CgroupOwner> nextOwners)
+    private void AddZones(List<Node> nodes, PidsEventsSemantics semantics, ImmutableArray<Zone>.Builder zones, Dictionary<string, CgroupOwner> previousOwners, Dictionary<string, CgroupOwner> nextOwners)
     {
-        var denials = AttributeDenials(nodes);
+        var denials = AttributeDenials(nodes, semantics);
         for (var i = 0; i < nodes.Count; i++)
         {
             var n = nodes[i];
@@ -238,14 +277,15 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
     }
 
     /// <summary>
-    /// Which zone's cap refused a fork. v1 (and v2 mounted with pids_localevents) counts a refusal in the cgroup
-    /// of the task that forked, not in the ancestor whose limit refused it: each refusal is attributed to the
-    /// nearest capped cgroup at or above where it was counted, and an unlimited cgroup reports its whole
-    /// subtree (it refused nothing itself). Newer v2 kernels (they expose pids.events.local) count pids.events
-    /// hierarchically at the cgroup whose limit was hit and its ancestors: there a capped cgroup's own hits are
-    /// its value minus its children's.
+    /// Which zone's cap refused a fork, given where the kernel counted it (see <see cref="Semantics"/>).
+    /// Counted in the forking task's cgroup: each refusal goes to the nearest capped cgroup at or above where it was
+    /// counted (the one whose cap most likely refused it; when a capped child sits below a capped parent, the
+    /// kernel's count cannot tell which of the two caps refused), and an unlimited cgroup reports its whole subtree
+    /// (it refused nothing itself). Counted at the limiting cgroup: a capped cgroup's own refusals are its
+    /// pids.events.local (or, if that one is missing, its hierarchical pids.events minus its children's), and an
+    /// unlimited cgroup reports its hierarchical pids.events, the refusals of every cap below it.
     /// </summary>
-    internal static long[] AttributeDenials(IReadOnlyList<Node> nodes)
+    internal static long[] AttributeDenials(IReadOnlyList<Node> nodes, PidsEventsSemantics semantics)
     {
         var result = new long[nodes.Count];
         var subtree = new long[nodes.Count];
@@ -254,12 +294,12 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
         for (var i = nodes.Count - 1; i >= 0; i--)
         {
             var n = nodes[i];
-            subtree[i] += n.OwnEvents;
-            attributed[i] += n.OwnEvents;
+            subtree[i] += n.Events;
+            attributed[i] += n.Events;
             if (n.Parent >= 0)
             {
                 subtree[n.Parent] += subtree[i];
-                childrenEvents[n.Parent] += n.OwnEvents;
+                childrenEvents[n.Parent] += n.Events;
                 if (n.Max is null)
                 {
                     attributed[n.Parent] += attributed[i];
@@ -270,8 +310,8 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
         for (var i = 0; i < nodes.Count; i++)
         {
             var n = nodes[i];
-            result[i] = n.Hierarchical
-                ? (n.Max is null ? n.OwnEvents : Math.Max(0, n.OwnEvents - childrenEvents[i]))
+            result[i] = semantics == PidsEventsSemantics.LimitingCgroup
+                ? (n.Max is null ? n.Events : n.LocalEvents ?? Math.Max(0, n.Events - childrenEvents[i]))
                 : (n.Max is null ? subtree[i] : attributed[i]);
         }
 
@@ -279,5 +319,15 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
     }
 
     // Children always come after their parent in `nodes` (pre-order), which the reverse pass above relies on.
-    internal sealed record Node(string Rel, string Dir, int Parent, long? Max, long Current, long? Peak, long OwnEvents, bool Hierarchical);
+    internal sealed record Node(string Rel, string Dir, int Parent, long? Max, long Current, long? Peak, long Events, long? LocalEvents);
+}
+
+/// <summary>Where a hierarchy's pids.events counts a refused fork.</summary>
+internal enum PidsEventsSemantics
+{
+    /// <summary>In the cgroup of the task that forked (v1, v2 before 6.12, v2 mounted with pids_localevents).</summary>
+    ForkingCgroup,
+
+    /// <summary>At the cgroup whose limit refused it, and hierarchically at its ancestors (v2 on 6.12+ by default).</summary>
+    LimitingCgroup,
 }

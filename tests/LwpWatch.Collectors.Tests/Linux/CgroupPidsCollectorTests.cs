@@ -99,23 +99,30 @@ public sealed class CgroupPidsCollectorTests
         Assert.Contains("no cgroup pids hierarchy under /nonexistent-root", ex.Message, StringComparison.Ordinal);
     }
 
-    private static CgroupPidsCollector.Node N(int parent, long? max, long events, bool hier = false) =>
-        new("/x", "/x", parent, max, 0, null, events, hier);
+    private static CgroupPidsCollector.Node N(int parent, long? max, long events, long? local = null) =>
+        new("/x", "/x", parent, max, 0, null, events, local);
 
     [Fact]
-    public void V1_refusals_belong_to_the_nearest_capped_cgroup_and_unlimited_ones_report_their_subtree()
+    public void Forking_cgroup_refusals_belong_to_the_nearest_capped_cgroup_and_unlimited_ones_report_their_subtree()
     {
         // 0 root-slice (unlimited) > 1 service (cap 20) > 2 child (unlimited, where the task forked: 41)
         //                           > 3 other (cap 10, own 5)
-        var d = CgroupPidsCollector.AttributeDenials([N(-1, null, 0), N(0, 20, 0), N(1, null, 41), N(0, 10, 5)]);
+        var d = CgroupPidsCollector.AttributeDenials([N(-1, null, 0), N(0, 20, 0), N(1, null, 41), N(0, 10, 5)], PidsEventsSemantics.ForkingCgroup);
         Assert.Equal([46L, 41L, 41L, 5L], d);
     }
 
     [Fact]
-    public void V2_hierarchical_events_count_a_capped_cgroups_own_hits_as_value_minus_children()
+    public void Limiting_cgroup_refusals_are_each_capped_cgroups_own_local_count()
     {
-        // pods: pod (cap 100) hierarchical 7 = own 3 + container (cap 10) 4
-        var d = CgroupPidsCollector.AttributeDenials([N(-1, 100, 7, true), N(0, 10, 4, true), N(0, null, 0, true)]);
+        // pod (cap 100): hierarchical 7 = own 3 + container (cap 10) 4; an unlimited sidecar reports its subtree (0)
+        var d = CgroupPidsCollector.AttributeDenials([N(-1, 100, 7, 3), N(0, 10, 4, 4), N(0, null, 0, 0)], PidsEventsSemantics.LimitingCgroup);
+        Assert.Equal([3L, 4L, 0L], d);
+    }
+
+    [Fact]
+    public void Limiting_cgroup_without_a_local_file_falls_back_to_value_minus_children()
+    {
+        var d = CgroupPidsCollector.AttributeDenials([N(-1, 100, 7), N(0, 10, 4), N(0, null, 0)], PidsEventsSemantics.LimitingCgroup);
         Assert.Equal([3L, 4L, 0L], d);
     }
 }
