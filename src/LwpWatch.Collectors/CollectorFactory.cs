@@ -37,7 +37,7 @@ public static class CollectorFactory
         [
             new ZoneadmCollector(io, options.Illumos),
             new KstatCollector(io, options.Illumos),
-            new ZoneCapsCollector(io, options.Illumos),
+            new ZoneConfigCollector(io, options.Illumos),
             new PsinfoCollector(io, options.Illumos),
             new SvcsCollector(io, options.Illumos),
         ],

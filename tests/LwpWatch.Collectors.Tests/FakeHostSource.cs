@@ -11,8 +11,12 @@ internal sealed class FakeHostSource : IHostSource
     private readonly Dictionary<string, byte[]> _files = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _mtimes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CommandResult> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ulong> _inodes = new(StringComparer.Ordinal);
 
     public List<IReadOnlyList<string>> Runs { get; } = [];
+
+    /// <summary>Every path whose content was read (ReadText, ReadBytes, ReadTailBeneath), in order.</summary>
+    public List<string> Reads { get; } = [];
 
     public FakeHostSource File(string path, string text) => File(path, Encoding.UTF8.GetBytes(text));
 
@@ -28,6 +32,23 @@ internal sealed class FakeHostSource : IHostSource
         return this;
     }
 
+    public FakeHostSource Inode(string path, ulong inode)
+    {
+        _inodes[path] = inode;
+        return this;
+    }
+
+    /// <summary>A file with its mtime (what a collector that stats before reading needs).</summary>
+    public FakeHostSource File(string path, byte[] bytes, DateTimeOffset mtime) => File(path, bytes).Mtime(path, mtime);
+
+    public FakeHostSource Remove(string path)
+    {
+        _files.Remove(path);
+        _mtimes.Remove(path);
+        _inodes.Remove(path);
+        return this;
+    }
+
     public FakeHostSource Command(IReadOnlyList<string> argv, string stdout, string stderr = "", int exitCode = 0, bool truncated = false) =>
         Command(argv, new CommandResult { Argv = [.. argv], ExitCode = exitCode, Stdout = stdout, Stderr = stderr, Truncated = truncated });
 
@@ -39,9 +60,19 @@ internal sealed class FakeHostSource : IHostSource
 
     public int RunCount(string tool) => Runs.Count(r => r[0] == tool);
 
-    public string? ReadText(string path) => _files.TryGetValue(path, out var b) ? Encoding.UTF8.GetString(b) : null;
+    public string? ReadText(string path)
+    {
+        Reads.Add(path);
+        return _files.TryGetValue(path, out var b) ? Encoding.UTF8.GetString(b) : null;
+    }
 
-    public byte[]? ReadBytes(string path, int maxBytes) => _files.TryGetValue(path, out var b) ? b.Length > maxBytes ? b[..maxBytes] : b : null;
+    public byte[]? ReadBytes(string path, int maxBytes)
+    {
+        Reads.Add(path);
+        return _files.TryGetValue(path, out var b) ? b.Length > maxBytes ? b[..maxBytes] : b : null;
+    }
+
+    public ulong? GetInode(string path) => _inodes.TryGetValue(path, out var i) ? i : null;
 
     public IReadOnlyList<string> ListDirectories(string path)
     {

@@ -174,6 +174,18 @@ public sealed class RecordingHostSource(IHostSource inner, long maxBytesPerPoll 
         return mtime;
     }
 
+    /// <summary>Passed through, not recorded: bundles keep mtimes only (a replay keys on those).</summary>
+    public ulong? GetInode(string path) => inner.GetInode(path);
+
+    /// <summary>Recorded like any read: the bytes the live read returned, under root/relativePath.</summary>
+    public byte[]? ReadTailBeneath(string root, string relativePath, int maxBytes)
+    {
+        var key = BundlePaths.Normalize(root.TrimEnd('/') + "/" + relativePath);
+        var bytes = inner.ReadTailBeneath(root, relativePath, maxBytes);
+        Record(key, bytes);
+        return bytes;
+    }
+
     public async Task<CommandResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var result = await inner.RunAsync(argv, timeout, cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
+using LwpWatch.Collectors.Capture;
+using LwpWatch.Collectors.Illumos;
 using LwpWatch.Collectors.Io;
 using LwpWatch.Collectors.Process;
 using LwpWatch.Core.Model;
@@ -32,8 +34,9 @@ public sealed record EvidenceItem
 }
 
 /// <summary>
-/// Gathers what proves a finding beyond the snapshot: the service manager's own account (svcs -xv, or systemd's
-/// unit properties and status), the service log tail, and full command lines of the top holders. Every command
+/// Gathers what proves a finding beyond the snapshot: the service manager's own account (svcs -xv with its
+/// dependency chains, or systemd's unit properties and status), the service log tail, and full command lines of
+/// the top holders. Every command
 /// goes through <see cref="IHostSource"/> (so captures record it), runs in parallel with the others and is
 /// killed when the caller's budget ends: gathering never holds the poll longer than that.
 /// </summary>
@@ -50,7 +53,7 @@ public sealed class EvidenceGatherer(IHostSource io, LwpWatchOptions options)
         var tasks = new List<Task<ImmutableArray<EvidenceItem>>>();
         if (illumos)
         {
-            tasks.Add(SvcsAsync(finding.ZoneId, service is not null && service.StartsWith("svc:/", StringComparison.Ordinal) ? service : null, budget, cts.Token));
+            tasks.Add(SvcsAsync(snapshot, finding.ZoneId, service is not null && service.StartsWith("svc:/", StringComparison.Ordinal) ? service : null, budget, cts.Token));
         }
         else if (service is not null && service.Contains('.', StringComparison.Ordinal))
         {
@@ -74,24 +77,130 @@ public sealed class EvidenceGatherer(IHostSource io, LwpWatchOptions options)
         return items.ToImmutable();
     }
 
-    private async Task<ImmutableArray<EvidenceItem>> SvcsAsync(string zone, string? fmri, TimeSpan budget, CancellationToken ct)
+    /// <summary>Distinct service logs read per finding at most (svcs -xv without an FMRI can name one per cause).</summary>
+    private const int MaxLogs = 3;
+
+    private async Task<ImmutableArray<EvidenceItem>> SvcsAsync(Snapshot snapshot, string zone, string? fmri, TimeSpan budget, CancellationToken ct)
     {
         var items = ImmutableArray.CreateBuilder<EvidenceItem>();
         string[] argv = fmri is null ? ["svcs", "-xv", "-z", zone] : ["svcs", "-xv", "-z", zone, fmri];
         var svcs = await Run("svcs -xv", argv, budget, ct).ConfigureAwait(false);
         items.Add(svcs);
-        // svcs -xv names the service log ("See: /zones/<uuid>/root/var/svc/log/....log"): its tail says what the start method is doing.
-        foreach (var line in svcs.Text.Split('\n'))
+        ImmutableArray<SvcsExplanation> explained;
+        try
         {
-            var t = line.Trim();
-            if (t.StartsWith("See: /", StringComparison.Ordinal) && t.EndsWith(".log", StringComparison.Ordinal) && _settings.LogLines > 0)
+            explained = SvcsExplainParser.Parse(svcs.Text, string.Join(' ', argv));
+        }
+        catch (ParseException ex)
+        {
+            items.Add(new EvidenceItem { Title = "dependency chain", Error = ex.Message });
+            return items.ToImmutable();
+        }
+
+        if (DependencyChains(snapshot, zone, explained) is { } chains)
+        {
+            items.Add(chains);
+        }
+
+        // svcs -xv names the service log ("See: /zones/<uuid>/root/var/svc/log/....log"): its tail says what the
+        // start method is doing. The path comes from the zone's own SMF repository, so it is only a hint of which
+        // file: it is read only when it is <zonepath>/root/var/svc/log/<name>.log, and then resolved beneath the
+        // zone root without following any symlink, in process, with a byte cap. Never a tool run as root on a
+        // path the tenant chose.
+        if (_settings.LogLines > 0)
+        {
+            var logs = explained.SelectMany(x => x.See).Where(p => p.StartsWith('/') && p.EndsWith(".log", StringComparison.Ordinal)).Distinct(StringComparer.Ordinal).Take(MaxLogs);
+            foreach (var log in logs)
             {
-                var log = t[5..];
-                items.Add(await Run("service log tail", ["tail", "-n", _settings.LogLines.ToString(CultureInfo.InvariantCulture), log], budget, ct).ConfigureAwait(false) with { Path = log });
+                items.Add(LogTail(snapshot, zone, log));
             }
         }
 
         return items.ToImmutable();
+    }
+
+    /// <summary>The service log a <c>svcs -xv</c> See line names, if it is the zone's own SMF log: read confined and capped.</summary>
+    private EvidenceItem LogTail(Snapshot snapshot, string zoneId, string log)
+    {
+        const string Title = "service log tail";
+        var zonePath = string.Equals(zoneId, "global", StringComparison.Ordinal) ? "" : snapshot.FindZone(zoneId)?.ZonePath?.TrimEnd('/');
+        if (zonePath is null)
+        {
+            return new EvidenceItem { Title = Title, Path = log, Error = $"refused: the zonepath of {zoneId} is unknown, so {log} cannot be checked to be its service log" };
+        }
+
+        // svcs prepends zone_get_rootpath() ("<zonepath>/root", "/" for the global zone) to the logfile property.
+        var root = zonePath + "/root";
+        string? name = null;
+        foreach (var prefix in string.IsNullOrEmpty(zonePath) ? new[] { "/var/svc/log/", "//var/svc/log/" } : [root + "/var/svc/log/"])
+        {
+            if (log.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                name = log[prefix.Length..];
+            }
+        }
+
+        if (string.IsNullOrEmpty(zonePath))
+        {
+            root = "/";
+        }
+
+        if (name is null || name.Length == 0 || name.Contains('/', StringComparison.Ordinal) || name is "." or ".." || name.Contains('\0', StringComparison.Ordinal))
+        {
+            return new EvidenceItem { Title = Title, Path = log, Error = $"refused: {log} is not a file in {(root == "/" ? "" : root)}/var/svc/log" };
+        }
+
+        try
+        {
+            var bytes = io.ReadTailBeneath(IllumosCommand.UnderZonesRoot(options.Illumos.ZonesRoot, root), "var/svc/log/" + name, _settings.MaxOutputBytes);
+            if (bytes is null)
+            {
+                return new EvidenceItem { Title = Title, Path = log, Error = "the log does not exist" };
+            }
+
+            var text = Encoding.UTF8.GetString(bytes);
+            var lines = text.Split('\n');
+            var keep = text.EndsWith('\n') ? lines[..^1] : lines;
+            var cut = keep.Length > _settings.LogLines;
+            return new EvidenceItem
+            {
+                Title = Title,
+                Path = log,
+                Text = string.Join('\n', cut ? keep[^_settings.LogLines..] : keep) + (keep.Length > 0 ? "\n" : ""),
+                Truncated = cut || bytes.Length >= _settings.MaxOutputBytes,
+            };
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or BundleException)
+        {
+            return new EvidenceItem { Title = Title, Path = log, Error = ex.Message };
+        }
+    }
+
+    /// <summary>
+    /// The dependency verdict of <c>svcs -xv</c>: each "Path:" chain from a service to the one that keeps it offline,
+    /// with every hop's state as this poll saw it in the same zone (an FMRI names a service in every zone).
+    /// </summary>
+    private static EvidenceItem? DependencyChains(Snapshot snapshot, string zone, ImmutableArray<SvcsExplanation> explained)
+    {
+        var lines = new List<string>();
+        foreach (var x in explained)
+        {
+            foreach (var path in x.Paths)
+            {
+                var hops = path.Select(fmri =>
+                {
+                    var s = snapshot.Services.FirstOrDefault(v => v.ZoneId == zone && v.Name == fmri);
+                    return s is null ? fmri : $"{fmri} ({s.State}{(s.InTransition ? "->" + s.NextState : "")})";
+                });
+                lines.Add(string.Join(" needs ", hops));
+            }
+        }
+
+        return lines.Count == 0 ? null : new EvidenceItem
+        {
+            Title = "dependency chain",
+            Text = string.Join('\n', lines) + "\n",
+        };
     }
 
     private async Task<ImmutableArray<EvidenceItem>> SystemdAsync(string unit, TimeSpan budget, CancellationToken ct)

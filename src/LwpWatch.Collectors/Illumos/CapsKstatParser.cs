@@ -13,10 +13,15 @@ public sealed record CapKstat(string Resource, int ZoneId, string ZoneName, long
     public bool IsUnlimited => Value >= (string.Equals(Resource, "nprocs", StringComparison.Ordinal) ? CapsKstatParser.Unlimited : long.MaxValue);
 }
 
+/// <summary>The zone caps of one <c>kstat -p caps:::</c> run, and a warning for each cap kstat that could not be read.</summary>
+public sealed record CapsKstats(ImmutableArray<CapKstat> Caps, ImmutableArray<string> Warnings);
+
 /// <summary>
 /// Zone caps from the <c>caps</c> module of <c>kstat -p</c>. Only kstats named &lt;resource&gt;_zone_&lt;id&gt;
 /// are zone caps (project caps live in the same module). Joined on the <c>zonename</c> statistic; the
-/// instance and the name's suffix are both the numeric zone id and must agree.
+/// instance and the name's suffix are both the numeric zone id and must agree. illumos-gate zone.c fills
+/// nprocs_zone_&lt;id&gt; from zone_nprocs (usage) and zone_nprocs_ctl (value: zone.max-processes as enforced now).
+/// A kstat that cannot be read is a warning naming it and costs only that cap.
 /// </summary>
 public static class CapsKstatParser
 {
@@ -27,7 +32,7 @@ public static class CapsKstatParser
 
     private const string ZoneInfix = "_zone_";
 
-    public static ImmutableArray<CapKstat> Parse(IReadOnlyList<KstatValue> values, string input)
+    public static CapsKstats Parse(IReadOnlyList<KstatValue> values, string input)
     {
         var groups = new Dictionary<(int, string), Dictionary<string, string>>();
         var order = new List<(int, string)>();
@@ -49,28 +54,40 @@ public static class CapsKstatParser
         }
 
         var result = ImmutableArray.CreateBuilder<CapKstat>(order.Count);
+        var warnings = ImmutableArray.CreateBuilder<string>();
         foreach (var key in order)
         {
             var (instance, name) = key;
-            var stats = groups[key];
-            var label = string.Create(CultureInfo.InvariantCulture, $"caps:{instance}:{name}");
-            var at = name.LastIndexOf(ZoneInfix, StringComparison.Ordinal);
-            var resource = name[..at];
-            var suffix = name[(at + ZoneInfix.Length)..];
-            if (resource.Length == 0 || IllumosText.Int(suffix, input, $"{label}: zone id in the kstat name") != instance)
+            var label = string.Create(CultureInfo.InvariantCulture, $"caps:{instance}:{IllumosNames.Printable(name)}");
+            try
             {
-                throw new ParseException(input, $"{label}: name does not end in _zone_{instance.ToString(CultureInfo.InvariantCulture)}");
+                result.Add(Read(instance, name, groups[key], input, label));
             }
-
-            if (!stats.TryGetValue("zonename", out var zonename) || zonename.Length == 0)
+            catch (ParseException ex)
             {
-                throw new ParseException(input, $"{label}: no zonename statistic");
+                warnings.Add(ex.Message + "; that cap is unknown this poll");
             }
-
-            result.Add(new CapKstat(resource, instance, zonename, Required(stats, "usage", input, label), Required(stats, "value", input, label)));
         }
 
-        return result.ToImmutable();
+        return new CapsKstats(result.ToImmutable(), warnings.ToImmutable());
+    }
+
+    private static CapKstat Read(int instance, string name, Dictionary<string, string> stats, string input, string label)
+    {
+        var at = name.LastIndexOf(ZoneInfix, StringComparison.Ordinal);
+        var resource = name[..at];
+        var suffix = name[(at + ZoneInfix.Length)..];
+        if (resource.Length == 0 || IllumosText.Int(suffix, input, $"{label}: zone id in the kstat name") != instance)
+        {
+            throw new ParseException(input, $"{label}: name does not end in _zone_{instance.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        if (!stats.TryGetValue("zonename", out var zonename) || zonename.Length == 0)
+        {
+            throw new ParseException(input, $"{label}: no zonename statistic");
+        }
+
+        return new CapKstat(resource, instance, zonename, Required(stats, "usage", input, label), Required(stats, "value", input, label));
     }
 
     private static long Required(Dictionary<string, string> stats, string name, string input, string label)

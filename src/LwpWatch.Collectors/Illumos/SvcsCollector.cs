@@ -9,7 +9,10 @@ namespace LwpWatch.Collectors.Illumos;
 /// <summary>
 /// SMF state of every service instance in every zone: one <c>svcs -Z -a -H -o zone,state,nstate,stime,fmri</c>.
 /// In transition = nstate is not '-'. svcs -Z silently skips zones whose repository is not up and still exits
-/// 0; its stderr lines become poll warnings so a skipped zone is never mistaken for a healthy one.
+/// 0; its stderr lines become poll warnings so a skipped zone is never mistaken for a healthy one. A line
+/// that cannot be read costs that one instance (with a warning naming its zone), never every zone's services.
+/// No detail query runs here: SMF prints a dependency Path only for an instance that is offline with no next
+/// state (explain.c print_reasons), never for one in transition, so <c>svcs -xv</c> runs only as evidence.
 /// </summary>
 public sealed class SvcsCollector(IHostSource io, IllumosSettings settings) : ICollector
 {
@@ -20,9 +23,9 @@ public sealed class SvcsCollector(IHostSource io, IllumosSettings settings) : IC
     public async Task<Contribution> CollectAsync(SnapshotDraft draft, CancellationToken cancellationToken)
     {
         var (stdout, stderr) = await IllumosCommand.RunAsync(io, Argv, settings.CommandTimeout, cancellationToken).ConfigureAwait(false);
-        var entries = SvcsParser.Parse(stdout, draft.TakenAt);
-        var services = ImmutableArray.CreateBuilder<ServiceState>(entries.Length);
-        foreach (var e in entries)
+        var listing = SvcsParser.Parse(stdout, draft.TakenAt);
+        var services = ImmutableArray.CreateBuilder<ServiceState>(listing.Entries.Length);
+        foreach (var e in listing.Entries)
         {
             services.Add(new ServiceState
             {
@@ -36,6 +39,7 @@ public sealed class SvcsCollector(IHostSource io, IllumosSettings settings) : IC
         }
 
         var warnings = ImmutableArray.CreateBuilder<string>();
+        warnings.AddRange(listing.Warnings);
         foreach (var w in SvcsParser.Warnings(stderr))
         {
             warnings.Add("svcs -Z: " + w);

@@ -5,6 +5,7 @@ using System.Globalization;
 namespace LwpWatch.Collectors.Illumos;
 
 /// <summary>One service instance from <c>svcs -Z -a -H -o zone,state,nstate,stime,fmri</c>.</summary>
+/// <param name="State">An SMF state, or '-' while the instance has no recorded state yet.</param>
 /// <param name="NextState">'-' when the instance is not in transition.</param>
 /// <param name="Stime">STIME as printed (' 9:04:51', 'Sep_08', '2024' or '-').</param>
 /// <param name="StateSince">STIME resolved against the poll time; null when svcs printed only a year or '-'.</param>
@@ -13,55 +14,83 @@ public sealed record SvcsEntry(string Zone, string State, string NextState, stri
     public bool InTransition => !string.Equals(NextState, "-", StringComparison.Ordinal);
 }
 
+/// <summary>Every instance the listing printed, and a warning (naming the zone) for each line it could not read.</summary>
+public sealed record SvcsListing(ImmutableArray<SvcsEntry> Entries, ImmutableArray<string> Warnings);
+
 /// <summary>
 /// Parses the fixed-column svcs listing by splitting on runs of whitespace (never by column position). svcs
 /// prints times in the node's local time zone; SmartOS global zones run in UTC, so STIME is read as UTC.
+/// illumos-gate svcs.c prints '-' for a STATE the instance has not recorded yet and for an unset NSTATE
+/// (sprint_state, sprint_nstate: "Don't print blank fields, to ease parsing"). A line that cannot be read is a
+/// warning naming its zone; only that instance is lost, never the rest of the listing.
 /// </summary>
 public static class SvcsParser
 {
     public const string Command = "svcs -Z -a -H -o zone,state,nstate,stime,fmri";
 
+    /// <summary>libscf's SCF_STATE_STRING_* values.</summary>
     private static readonly FrozenSet<string> States = FrozenSet.Create(
         StringComparer.Ordinal, "uninitialized", "offline", "online", "degraded", "maintenance", "disabled", "legacy_run");
 
     private static readonly string[] Months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-    public static ImmutableArray<SvcsEntry> Parse(string text, DateTimeOffset now, string input = Command)
+    public static SvcsListing Parse(string text, DateTimeOffset now, string input = Command)
     {
         var result = ImmutableArray.CreateBuilder<SvcsEntry>();
+        var warnings = ImmutableArray.CreateBuilder<string>();
+        var lines = 0;
         foreach (var (number, line) in IllumosText.Lines(text))
         {
+            lines++;
             var where = IllumosText.Line(number);
             var f = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
-            if (f.Length != 5)
+            try
             {
-                throw new ParseException(input, $"{where}: expected 5 fields (zone state nstate stime fmri), got {f.Length}");
+                result.Add(ParseLine(f, now, input, where));
             }
-
-            if (!States.Contains(f[1]))
+            catch (ParseException ex)
             {
-                throw new ParseException(input, $"{where}: unknown state '{f[1]}'");
+                var zone = f.Length > 0 ? "zone " + IllumosNames.Printable(f[0]) : "a zone";
+                warnings.Add($"{ex.Message} ({zone}: that instance is left out this poll)");
             }
-
-            if (f[2] != "-" && !States.Contains(f[2]))
-            {
-                throw new ParseException(input, $"{where}: unknown next state '{f[2]}'");
-            }
-
-            if (!f[4].StartsWith("svc:/", StringComparison.Ordinal) && !f[4].StartsWith("lrc:/", StringComparison.Ordinal))
-            {
-                throw new ParseException(input, $"{where}: '{f[4]}' is not a service FMRI");
-            }
-
-            result.Add(new SvcsEntry(f[0], f[1], f[2], f[3], ResolveStime(f[3], now, input, where), f[4]));
         }
 
-        if (result.Count == 0)
+        if (lines == 0)
         {
             throw new ParseException(input, "empty output (the global zone always has services)");
         }
 
-        return result.ToImmutable();
+        if (result.Count == 0)
+        {
+            throw new ParseException(input, $"no line could be read; first: {warnings[0]}");
+        }
+
+        return new SvcsListing(result.ToImmutable(), warnings.ToImmutable());
+    }
+
+    private static SvcsEntry ParseLine(string[] f, DateTimeOffset now, string input, string where)
+    {
+        if (f.Length != 5)
+        {
+            throw new ParseException(input, $"{where}: expected 5 fields (zone state nstate stime fmri), got {f.Length}");
+        }
+
+        if (f[1] != "-" && !States.Contains(f[1]))
+        {
+            throw new ParseException(input, $"{where}: unknown state '{IllumosNames.Printable(f[1])}'");
+        }
+
+        if (f[2] != "-" && !States.Contains(f[2]))
+        {
+            throw new ParseException(input, $"{where}: unknown next state '{IllumosNames.Printable(f[2])}'");
+        }
+
+        if (!f[4].StartsWith("svc:/", StringComparison.Ordinal) && !f[4].StartsWith("lrc:/", StringComparison.Ordinal))
+        {
+            throw new ParseException(input, $"{where}: '{IllumosNames.Printable(f[4])}' is not a service FMRI");
+        }
+
+        return new SvcsEntry(f[0], f[1], f[2], f[3], ResolveStime(f[3], now, input, where), f[4]);
     }
 
     /// <summary>

@@ -6,7 +6,10 @@ using LwpWatch.Core.Options;
 
 namespace LwpWatch.Collectors.Illumos;
 
-/// <summary>Every configured zone, its state, zonepath and (when running) numeric id: one <c>zoneadm list -pc</c> per poll.</summary>
+/// <summary>
+/// Every configured zone, its state, zonepath and (when running) numeric id: one <c>zoneadm list -pc</c> per poll.
+/// A line it cannot read is a warning naming that zone; the other zones are collected as usual.
+/// </summary>
 public sealed class ZoneadmCollector(IHostSource io, IllumosSettings settings) : ICollector
 {
     public static readonly ImmutableArray<string> Argv = ["zoneadm", "list", "-pc"];
@@ -16,9 +19,9 @@ public sealed class ZoneadmCollector(IHostSource io, IllumosSettings settings) :
     public async Task<Contribution> CollectAsync(SnapshotDraft draft, CancellationToken cancellationToken)
     {
         var (stdout, _) = await IllumosCommand.RunAsync(io, Argv, settings.CommandTimeout, cancellationToken).ConfigureAwait(false);
-        var entries = ZoneadmParser.Parse(stdout);
-        var zones = ImmutableArray.CreateBuilder<Zone>(entries.Length);
-        foreach (var e in entries)
+        var listing = ZoneadmParser.Parse(stdout);
+        var zones = ImmutableArray.CreateBuilder<Zone>(listing.Zones.Length);
+        foreach (var e in listing.Zones)
         {
             zones.Add(new Zone
             {
@@ -31,6 +34,6 @@ public sealed class ZoneadmCollector(IHostSource io, IllumosSettings settings) :
             });
         }
 
-        return new Contribution { Zones = zones.MoveToImmutable() };
+        return new Contribution { Zones = zones.MoveToImmutable(), Warnings = listing.Warnings };
     }
 }

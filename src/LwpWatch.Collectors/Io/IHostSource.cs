@@ -60,5 +60,34 @@ public interface IHostSource
     /// <summary>Last modification time, or null when the path does not exist.</summary>
     DateTimeOffset? GetModifiedTime(string path);
 
+    /// <summary>
+    /// The file's inode number where the source can tell (the live source on Linux and illumos), else null.
+    /// Together with the mtime it says whether a file replaced by rename (libzonecfg saves /etc/zones/*.xml by
+    /// mkstemp + rename) is a new version. Not recorded in bundles: a replay keys on the recorded mtime alone.
+    /// </summary>
+    ulong? GetInode(string path) => null;
+
+    /// <summary>
+    /// Up to the last <paramref name="maxBytes"/> bytes of the regular file <paramref name="root"/>/<paramref name="relativePath"/>,
+    /// resolved one component at a time beneath <paramref name="root"/> without following a symlink in any of
+    /// them (the live source opens each with openat and O_NOFOLLOW), so a tenant who controls the tree below
+    /// root cannot point the read anywhere else; null when it does not exist. A symlink, a non-regular file or
+    /// a '..' component is an <see cref="IOException"/>. Sources without a file system of their own (replay,
+    /// test fakes) serve what was recorded: the recorder stores exactly the bytes the live read returned.
+    /// </summary>
+    byte[]? ReadTailBeneath(string root, string relativePath, int maxBytes)
+    {
+        foreach (var part in relativePath.Split('/'))
+        {
+            if (part is "" or "." or "..")
+            {
+                throw new IOException($"refused '{relativePath}': only plain names below {root}");
+            }
+        }
+
+        var bytes = ReadBytes(root.TrimEnd('/') + "/" + relativePath, int.MaxValue);
+        return bytes is null || bytes.Length <= maxBytes ? bytes : bytes[^maxBytes..];
+    }
+
     Task<CommandResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken);
 }

@@ -173,6 +173,10 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
         return dir.Exists ? new DateTimeOffset(dir.LastWriteTimeUtc, TimeSpan.Zero) : null;
     }
 
+    public ulong? GetInode(string path) => ConfinedFiles.Inode(path);
+
+    public byte[]? ReadTailBeneath(string root, string relativePath, int maxBytes) => ConfinedFiles.ReadTailBeneath(root, relativePath, maxBytes);
+
     public Task<CommandResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken) =>
         runner.RunAsync(argv, timeout, cancellationToken);
 

@@ -18,10 +18,10 @@ public sealed class TritonExampleTests : IDisposable
 
     public void Dispose() => Directory.Delete(_tmp, recursive: true);
 
-    private static async Task<List<Snapshot>> ReplayAsync(string bundle)
+    private static async Task<List<Snapshot>> ReplayAsync(string bundle, Func<LwpWatch.Collectors.Io.IHostSource, LwpWatch.Collectors.Io.IHostSource>? wrap = null)
     {
         var replay = new BundleReplay(BundleReader.Open(bundle));
-        var collectors = CollectorFactory.Create(replay.Reader.Platform, new LwpWatchOptions(), replay.Source);
+        var collectors = CollectorFactory.Create(replay.Reader.Platform, new LwpWatchOptions(), wrap is null ? replay.Source : wrap(replay.Source));
         var poller = new Poller(collectors, replay.Clock, replay.Reader.Host, replay.Reader.Platform, TimeSpan.FromSeconds(30));
         var snapshots = new List<Snapshot>();
         foreach (var p in replay.Reader.Polls)
@@ -67,6 +67,7 @@ public sealed class TritonExampleTests : IDisposable
         Assert.Equal(400, sick.LwpLimit);
         Assert.Equal(1734, sick.Denials);
         Assert.Equal(7, sick.Processes);
+        Assert.Equal(400, sick.ProcessLimit); // the boot-time cap, as the kernel enforces it
         Assert.Equal("web-frontend-1", last.FindZone(Web)!.Name);
         Assert.Equal(2000, last.FindZone(Web)!.LwpLimit);
         Assert.Null(last.FindZone("global")!.LwpLimit);
@@ -85,6 +86,105 @@ public sealed class TritonExampleTests : IDisposable
         Assert.Equal(("offline", "online"), (fsLocal.State, fsLocal.NextState));
         Assert.True(last.TakenAt - fsLocal.StateSince >= TimeSpan.FromMinutes(3));
         Assert.DoesNotContain(last.Services, x => x.ZoneId != Sick && x.InTransition);
+    }
+
+    [Fact]
+    public async Task EveryPollForksZoneadmTwoKstatsAndSvcsNothingElse()
+    {
+        var runs = new List<List<string>>();
+        await ReplayAsync(Repo.TritonExample, inner => new Counting(inner, runs));
+        var reader = BundleReader.Open(Repo.TritonExample);
+        // Counting is cumulative: every poll adds exactly the same four argv.
+        Assert.Equal(reader.Polls.Length * 4, runs.Count);
+        for (var i = 0; i < runs.Count; i += 4)
+        {
+            string[][] expected = [["zoneadm", "list", "-pc"], ["kstat", "-p", "zones:::"], ["kstat", "-p", "caps:::"], ["svcs", "-Z", "-a", "-H", "-o", "zone,state,nstate,stime,fmri"]];
+            Assert.Equal(expected, runs.Skip(i).Take(4).Select(r => r.ToArray()).ToArray());
+        }
+    }
+
+    [Fact]
+    public void TheBundleHoldsNoVmadmOrPrctlRunAndTheZoneXmlOfEveryVm()
+    {
+        foreach (var poll in Directory.EnumerateDirectories(Path.Combine(Repo.TritonExample, "polls")))
+        {
+            var argv0 = JsonNode.Parse(File.ReadAllText(Path.Combine(poll, "commands.json")))!.AsArray().Select(c => (string)c!["argv"]![0]!).ToList();
+            Assert.DoesNotContain(argv0, a => a is "vmadm" or "prctl" or "tail");
+            Assert.True(File.Exists(Path.Combine(poll, "files", "etc", "zones", Sick + ".xml")));
+            Assert.True(File.Exists(Path.Combine(poll, "files", "etc", "zones", Web + ".xml")));
+        }
+    }
+
+    [Fact]
+    public async Task ABundleWhereVmadmWouldFailStillHasCapsForEveryZone()
+    {
+        // What a real node answers to the argv the old design ran: every poll records it failing. Nothing asks.
+        var copy = Path.Combine(_tmp, "vmadm-fails");
+        Repo.Copy(Repo.TritonExample, copy);
+        foreach (var poll in Directory.EnumerateDirectories(Path.Combine(copy, "polls")))
+        {
+            var file = Path.Combine(poll, "commands.json");
+            var array = JsonNode.Parse(File.ReadAllText(file))!.AsArray();
+            array.Add(JsonNode.Parse("""{"argv":["vmadm","list","-p","-o","uuid,state,zone_state,max_lwps,zonepath,transition_expire,alias"],"exitCode":1,"stdout":"","stderr":"invalid order field: transition_expire\n","durationMs":900}"""));
+            File.WriteAllText(file, array.ToJsonString());
+        }
+
+        var last = (await ReplayAsync(copy))[^1];
+        Assert.All(last.Collectors, c => Assert.True(c.Success, c.Name + ": " + c.Error));
+        Assert.Equal(400, last.FindZone(Sick)!.LwpLimit);
+        Assert.Equal(2000, last.FindZone(Web)!.LwpLimit);
+        Assert.Equal("delegate-test-7", last.FindZone(Sick)!.Name);
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1757322592000), Assert.Single(last.Provisions).Deadline);
+    }
+
+    [Fact]
+    public async Task AnOlderBundleWithoutZoneXmlReplaysWithEachZonesCapUnknownAndSaysWhy()
+    {
+        // Bundles recorded before the collector read /etc/zones (they hold a vmadm run instead).
+        var copy = Path.Combine(_tmp, "no-xml");
+        Repo.Copy(Repo.TritonExample, copy);
+        foreach (var poll in Directory.EnumerateDirectories(Path.Combine(copy, "polls")))
+        {
+            Directory.Delete(Path.Combine(poll, "files", "etc"), recursive: true);
+            var index = Path.Combine(poll, "files.json");
+            var array = JsonNode.Parse(File.ReadAllText(index))!.AsArray();
+            foreach (var e in array.Where(e => ((string)e!["path"]!).StartsWith("/etc/zones/", StringComparison.Ordinal)).ToList())
+            {
+                array.Remove(e);
+            }
+
+            File.WriteAllText(index, array.ToJsonString());
+        }
+
+        var last = (await ReplayAsync(copy))[^1];
+        Assert.True(last.Collectors.Single(c => c.Name == "illumos-caps").Success);
+        Assert.Null(last.FindZone(Sick)!.LwpLimit);
+        Assert.Equal(398, last.FindZone(Sick)!.Lwps);
+        Assert.Contains(last.Warnings, w => w.StartsWith($"zone {Sick}: /etc/zones/{Sick}.xml: ", StringComparison.Ordinal) && w.Contains("was not recorded", StringComparison.Ordinal));
+        Assert.Contains(last.Warnings, w => w.StartsWith($"zone {Web}: ", StringComparison.Ordinal));
+    }
+
+    private sealed class Counting(LwpWatch.Collectors.Io.IHostSource inner, List<List<string>> runs) : LwpWatch.Collectors.Io.IHostSource
+    {
+        public string? ReadText(string path) => inner.ReadText(path);
+
+        public byte[]? ReadBytes(string path, int maxBytes) => inner.ReadBytes(path, maxBytes);
+
+        public IReadOnlyList<string> ListDirectories(string path) => inner.ListDirectories(path);
+
+        public IReadOnlyList<string> ListEntries(string path) => inner.ListEntries(path);
+
+        public bool FileExists(string path) => inner.FileExists(path);
+
+        public bool DirectoryExists(string path) => inner.DirectoryExists(path);
+
+        public DateTimeOffset? GetModifiedTime(string path) => inner.GetModifiedTime(path);
+
+        public Task<LwpWatch.Collectors.Process.CommandResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            runs.Add([.. argv]);
+            return inner.RunAsync(argv, timeout, cancellationToken);
+        }
     }
 
     [Fact]
@@ -112,6 +212,7 @@ public sealed class TritonExampleTests : IDisposable
         var log = Assert.Single(items, i => i.Title == "service log tail");
         Assert.Equal(explained.See[1], log.Path);
         Assert.Contains("Resource temporarily unavailable", log.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(items, i => i.Argv.Length > 0 && i.Argv[0] == "tail");
     }
 
     [Fact]

@@ -44,14 +44,15 @@ public sealed class HangingToolTests : IDisposable
         var pidFile = Path.Combine(_root, "svcs.pid");
         Tool(tools, "zoneadm", $"exec /bin/cat '{Fixture.PathOf("illumos/zoneadm-list-pc.txt")}'");
         Tool(tools, "kstat", $"exec /bin/cat '{Fixture.PathOf("illumos/kstat-zones.txt")}' '{Fixture.PathOf("illumos/kstat-caps.txt")}'");
-        Tool(tools, "vmadm", $"exec /bin/cat '{Fixture.PathOf("illumos/vmadm-list-p.txt")}'");
+        var etc = Directory.CreateDirectory(Path.Combine(_root, "etc", "zones")).FullName;
+        File.WriteAllBytes(Path.Combine(etc, Sick + ".xml"), IllumosCollectorsTests.SickXml());
         Tool(tools, "svcs", $"echo $$ > '{pidFile}'; exec /bin/sleep 600");
         var proc = Path.Combine(_root, "proc");
         Psinfo(proc, 1, 0, 30);
         Psinfo(proc, 20990, 12, 200);
         Psinfo(proc, 20991, 12, 198);
 
-        var settings = new IllumosSettings { ProcRoot = proc, ZonesRoot = _root, CommandTimeout = TimeSpan.FromSeconds(1) };
+        var settings = new IllumosSettings { ProcRoot = proc, ZonesRoot = _root, ZoneConfigDir = etc, CommandTimeout = TimeSpan.FromSeconds(1) };
         var io = new LiveHostSource(new CommandRunner(searchPath: tools));
         var poller = new Poller(CollectorFactory.Create(CollectorFactory.Illumos, new LwpWatchOptions { Illumos = settings }, io), TimeProvider.System, "test", "illumos", TimeSpan.FromSeconds(60));
 

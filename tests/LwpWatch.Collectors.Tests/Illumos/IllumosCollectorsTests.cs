@@ -15,6 +15,16 @@ public sealed class IllumosCollectorsTests
 
     private static SnapshotDraft Draft() => new() { TakenAt = Now, Host = "cn", Platform = "illumos" };
 
+    /// <summary>
+    /// /etc/zones/&lt;web&gt;.xml: the real smartos-live joyent zone file with its name, zonepath and alias made this
+    /// node's healthy VM (max-lwps 2000 as in the original).
+    /// </summary>
+    public static byte[] WebXml() => System.Text.Encoding.UTF8.GetBytes(Fixture.Text("illumos/zones-xml/c673ec7c-aca9-4a4c-a4be-52fa82b2f0cd.xml")
+        .Replace("c673ec7c-aca9-4a4c-a4be-52fa82b2f0cd", Web, StringComparison.Ordinal)
+        .Replace("YWJjLWRlZmdoMS1zbGF2ZS1pamtMLTA=", Convert.ToBase64String("web-frontend-1"u8), StringComparison.Ordinal));
+
+    public static byte[] SickXml() => File.ReadAllBytes(Fixture.PathOf("illumos/zones-xml/" + Sick + ".xml"));
+
     /// <summary>A node as the fixtures describe it, with /proc holding a few processes per zone.</summary>
     private static FakeHostSource Node()
     {
@@ -24,8 +34,10 @@ public sealed class IllumosCollectorsTests
             .Command(ZoneadmCollector.Argv, Fixture.Text("illumos/zoneadm-list-pc.txt"))
             .Command(KstatCollector.ZonesArgv, kstatZones)
             .Command(KstatCollector.CapsArgv, kstatCaps)
-            .Command(ZoneCapsCollector.VmadmArgv, Fixture.Text("illumos/vmadm-list-p.txt"))
             .Command(SvcsCollector.Argv, Fixture.Text("illumos/svcs-Z-o.txt"))
+            .File($"/etc/zones/{Sick}.xml", SickXml(), Now.AddMinutes(-6))
+            .File($"/etc/zones/{Web}.xml", WebXml(), Now.AddDays(-6))
+            .File("/etc/zones/5e2a7b44-0c1d-4f3e-9a8b-7c6d5e4f3a2b.xml", File.ReadAllBytes(Fixture.PathOf("illumos/zones-xml/minimal-joyent.xml")), Now.AddDays(-1))
             .File("/proc/1/psinfo", PsinfoParserTests.Build(1, 0, 1, "init", "/sbin/init"))
             .File("/proc/10/psinfo", PsinfoParserTests.Build(10, 0, 40, "svc.configd", "/lib/svc/bin/svc.configd"))
             .File("/proc/20958/psinfo", PsinfoParserTests.Build(20958, 12, 1, "init", "/sbin/init"))
@@ -56,7 +68,7 @@ public sealed class IllumosCollectorsTests
         Assert.Equal(400, sick.LwpLimit);
         Assert.Equal(1734, sick.Denials);
         Assert.Equal(37, sick.Processes);
-        Assert.Null(sick.ProcessLimit); // INT32_MAX = no cap
+        Assert.Equal(400, sick.ProcessLimit); // max-processes inferred from max-lwps at boot (SmartOS)
         Assert.Equal(12, sick.ZoneNumericId);
         Assert.Equal("running", sick.State);
         Assert.Equal(120000000, sick.Pressure!.CpuWaitNanos);
@@ -71,6 +83,8 @@ public sealed class IllumosCollectorsTests
         var holders = s.HoldersOf(Sick).ToList();
         Assert.Equal([20990, 20991], holders.Select(h => h.Pid));
         Assert.Equal(new ThreadHolder(Sick, 20990, "zfs", "/usr/sbin/zfs mount -a", 199), holders[0]);
+        Assert.Equal(2000, s.FindZone(Web)!.LwpLimit);
+        Assert.Null(s.FindZone("global")!.LwpLimit);
 
         var p = Assert.Single(s.Provisions);
         Assert.Equal(Sick, p.ZoneId);
@@ -88,36 +102,111 @@ public sealed class IllumosCollectorsTests
     }
 
     [Fact]
-    public async Task EveryToolForksOncePerPollNeverPerZone()
+    public async Task APollForksZoneadmTwoKstatsAndSvcsAndNothingElse()
     {
         var io = Node();
         await PollAsync(io);
-        Assert.Equal(1, io.RunCount("zoneadm"));
-        Assert.Equal(2, io.RunCount("kstat")); // zones::: and caps:::, the exact argv DESIGN.md lists
-        Assert.Equal(1, io.RunCount("vmadm"));
-        Assert.Equal(1, io.RunCount("svcs"));
-        Assert.Equal(0, io.RunCount("prctl")); // vmadm answered
-        Assert.Equal(5, io.Runs.Count);
+        Assert.Equal(
+            [ZoneadmCollector.Argv.ToArray(), KstatCollector.ZonesArgv.ToArray(), KstatCollector.CapsArgv.ToArray(), SvcsCollector.Argv.ToArray()],
+            io.Runs.Select(r => r.ToArray()));
+        Assert.DoesNotContain(io.Runs, r => r[0] is "vmadm" or "prctl");
     }
 
     [Fact]
-    public async Task WithoutVmadmOnePrctlCoversAllRunningZonesAndAnAtCapZoneIsAWarning()
+    public async Task ZoneXmlIsParsedAgainOnlyWhenItsMtimeOrInodeChanges()
     {
-        var io = Node();
-        io.Command(ZoneCapsCollector.VmadmArgv, new LwpWatch.Collectors.Process.CommandResult { Argv = [.. ZoneCapsCollector.VmadmArgv], ExitCode = -1, StartError = "No such file or directory" });
-        string[] prctl = [.. ZoneCapsCollector.PrctlPrefix, Web, Sick];
-        io.Command(prctl, "zone: 1: " + Web + "\nzone.max-lwps usage 12 - - -\nzone.max-lwps privileged 2000 - deny -\nzone.max-lwps system 2147483647 max deny -\n",
-            Fixture.Text("illumos/prctl-at-cap-stderr.txt"), exitCode: 1);
+        var io = Node().Inode($"/etc/zones/{Sick}.xml", 100);
+        var options = new LwpWatchOptions { Illumos = Settings };
+        var poller = new Poller(CollectorFactory.Create(CollectorFactory.Illumos, options, io), new FixedClock(Now), "cn", "illumos", TimeSpan.FromSeconds(30));
+        int XmlReads() => io.Reads.Count(p => p == $"/etc/zones/{Sick}.xml");
 
+        await poller.PollAsync(CancellationToken.None);
+        Assert.Equal(1, XmlReads());
+        await poller.PollAsync(CancellationToken.None);
+        Assert.Equal(1, XmlReads()); // unchanged: one stat, no read
+
+        // vmadm update max_lwps=800: zonecfg writes a new file and renames it over the old one (new inode, same mtime here).
+        var raised = System.Text.Encoding.UTF8.GetBytes(System.Text.Encoding.UTF8.GetString(SickXml()).Replace("limit=\"400\"", "limit=\"800\"", StringComparison.Ordinal));
+        io.File($"/etc/zones/{Sick}.xml", raised).Inode($"/etc/zones/{Sick}.xml", 101);
+        var s = await poller.PollAsync(CancellationToken.None);
+        Assert.Equal(2, XmlReads());
+        Assert.Equal(800, s.FindZone(Sick)!.LwpLimit);
+
+        io.File($"/etc/zones/{Sick}.xml", SickXml(), Now.AddSeconds(-1));
+        s = await poller.PollAsync(CancellationToken.None);
+        Assert.Equal(3, XmlReads()); // new mtime
+        Assert.Equal(400, s.FindZone(Sick)!.LwpLimit);
+    }
+
+    [Fact]
+    public async Task EveryPerZoneConfigProblemIsAWarningNamingThatZoneAndTheOthersAreRead()
+    {
+        var io = Node()
+            .Remove($"/etc/zones/{Web}.xml")
+            .File("/etc/zones/5e2a7b44-0c1d-4f3e-9a8b-7c6d5e4f3a2b.xml", "<zone name=")
+            .Mtime("/etc/zones/5e2a7b44-0c1d-4f3e-9a8b-7c6d5e4f3a2b.xml", Now);
         var s = await PollAsync(io);
 
         Assert.True(s.Collectors.Single(c => c.Name == "illumos-caps").Success);
-        Assert.Equal(1, io.RunCount("prctl"));
-        Assert.Equal(2000, s.FindZone(Web)!.LwpLimit);
-        Assert.Null(s.FindZone(Sick)!.LwpLimit);
-        Assert.Contains(s.Warnings, w => w.Contains(Sick, StringComparison.Ordinal) && w.Contains("exactly at its LWP cap", StringComparison.Ordinal));
-        Assert.Empty(s.Provisions); // no vmadm, no provisioning state
-        Assert.Equal(398, s.FindZone(Sick)!.Lwps); // usage still comes from psinfo
+        Assert.Equal(400, s.FindZone(Sick)!.LwpLimit);
+        Assert.Equal("delegate-test-7", s.FindZone(Sick)!.Name);
+        Assert.Null(s.FindZone(Web)!.LwpLimit);
+        Assert.Contains(s.Warnings, w => w.StartsWith($"zone {Web}: /etc/zones/{Web}.xml does not exist", StringComparison.Ordinal));
+        Assert.Contains(s.Warnings, w => w.StartsWith("zone 5e2a7b44-0c1d-4f3e-9a8b-7c6d5e4f3a2b: /etc/zones/5e2a7b44-0c1d-4f3e-9a8b-7c6d5e4f3a2b.xml: not well-formed XML", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnAliasWithANewlineIsAWarningAndTheZoneIsShownByItsUuid()
+    {
+        var xml = System.Text.Encoding.UTF8.GetString(SickXml()).Replace("ZGVsZWdhdGUtdGVzdC03", Convert.ToBase64String("evil\nFIRING: all clear"u8), StringComparison.Ordinal);
+        var io = Node().File($"/etc/zones/{Sick}.xml", System.Text.Encoding.UTF8.GetBytes(xml), Now);
+        var s = await PollAsync(io);
+        var sick = s.FindZone(Sick)!;
+        Assert.Equal(Sick, sick.Name);
+        Assert.Equal(400, sick.LwpLimit);
+        Assert.Contains(s.Warnings, w => w.StartsWith($"zone {Sick}: /etc/zones/{Sick}.xml: alias contains the control character U+000A", StringComparison.Ordinal));
+        Assert.DoesNotContain(s.Warnings, w => w.Contains('\n', StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ProvisioningStateFollowsVmadmsRules()
+    {
+        // The deadline comes from the transition attr; once vmadm gives up it removes it and sets failed="provisioning".
+        var failed = System.Text.Encoding.UTF8.GetString(SickXml())
+            .Replace("  <attr name=\"transition\" type=\"string\" value=\"provisioning:running:1757322592000\"/>\n", "  <attr name=\"failed\" type=\"string\" value=\"provisioning\"/>\n", StringComparison.Ordinal);
+        Assert.DoesNotContain("transition", failed, StringComparison.Ordinal);
+        var io = Node().File($"/etc/zones/{Sick}.xml", System.Text.Encoding.UTF8.GetBytes(failed), Now);
+        var p = Assert.Single((await PollAsync(io)).Provisions);
+        Assert.Equal(("failed", true, (DateTimeOffset?)null), (p.VmState, p.MarkerPresent, p.Deadline));
+
+        // While provisioning: vmadm's state is the transition's.
+        p = Assert.Single((await PollAsync(Node())).Provisions);
+        Assert.Equal(("provisioning", DateTimeOffset.FromUnixTimeMilliseconds(1757322592000)), (p.VmState, p.Deadline!.Value));
+
+        // A transition that is not a provision (stopping:stopped) is no provisioning deadline, and without the
+        // marker nothing is provisioning at all.
+        var stopping = System.Text.Encoding.UTF8.GetString(SickXml()).Replace("provisioning:running:", "stopping:stopped:", StringComparison.Ordinal);
+        io = Node().File($"/etc/zones/{Sick}.xml", System.Text.Encoding.UTF8.GetBytes(stopping), Now);
+        io.Remove($"/zones/{Sick}/root/var/svc/provisioning");
+        Assert.Empty((await PollAsync(io)).Provisions);
+    }
+
+    [Fact]
+    public async Task PlainIllumosZonesHaveCapsAndNoProvisions()
+    {
+        var xml = "<?xml version=\"1.0\"?>\n<zone name=\"db\" zonepath=\"/zones/db\" brand=\"ipkg\">\n  <rctl name=\"zone.max-lwps\"><rctl-value priv=\"privileged\" limit=\"3000\" action=\"deny\"/></rctl>\n</zone>\n";
+        var io = new FakeHostSource()
+            .Command(ZoneadmCollector.Argv, "0:global:running:/::ipkg:shared:0\n4:db:running:/zones/db:6b6c2a1e-7d0c-4c2b-a3c5-0f1f2e3d4c5b:ipkg:excl:4\n")
+            .Command(KstatCollector.ZonesArgv, "zones:0:global:zonename\tglobal\nzones:0:global:forkfail_cap\t0\nzones:4:db:zonename\tdb\nzones:4:db:forkfail_cap\t0\n")
+            .Command(KstatCollector.CapsArgv, "caps:4:nprocs_zone_4:zonename\tdb\ncaps:4:nprocs_zone_4:usage\t20\ncaps:4:nprocs_zone_4:value\t2147483647\n")
+            .Command(SvcsCollector.Argv, "db online - 9:04:51 svc:/milestone/multi-user:default\n")
+            .File("/etc/zones/db.xml", System.Text.Encoding.UTF8.GetBytes(xml), Now.AddDays(-30))
+            .File("/proc/9/psinfo", PsinfoParserTests.Build(9, 4, 30, "postgres", "postgres"));
+        var s = await PollAsync(io);
+        Assert.All(s.Collectors, c => Assert.True(c.Success, c.Name + ": " + c.Error));
+        var db = s.FindZone("db")!;
+        Assert.Equal(("db", 3000L, 30L), (db.Name, db.LwpLimit!.Value, db.Lwps!.Value));
+        Assert.Empty(s.Provisions);
     }
 
     [Fact]
@@ -144,7 +233,7 @@ public sealed class IllumosCollectorsTests
         Assert.Contains("permission denied", kstat.Error, StringComparison.Ordinal);
         var svcs = s.Collectors.Single(c => c.Name == "illumos-svcs");
         Assert.False(svcs.Success);
-        Assert.Contains("svcs -Z -a -H -o zone,state,nstate,stime,fmri: line 1: expected 5 fields", svcs.Error, StringComparison.Ordinal);
+        Assert.Contains("svcs -Z -a -H -o zone,state,nstate,stime,fmri: no line could be read; first: svcs -Z -a -H -o zone,state,nstate,stime,fmri: line 1: expected 5 fields", svcs.Error, StringComparison.Ordinal);
 
         Assert.Equal(398, s.FindZone(Sick)!.Lwps);
         Assert.Null(s.FindZone(Sick)!.Denials);
@@ -171,6 +260,11 @@ public sealed class IllumosCollectorsTests
         var s = await PollAsync(io);
         Assert.Equal(1734, s.FindZone(Sick)!.Denials);
         Assert.Null(s.FindZone(Sick)!.Processes);
+        Assert.Contains(s.Warnings, w => w.StartsWith("kstat -p caps:::: caps:12:nprocs_zone_12: no zonename statistic; that cap is unknown this poll", StringComparison.Ordinal));
+
+        io.Command(KstatCollector.CapsArgv, "caps:12:nprocs_zone_12:usage many\n"); // nothing readable at all
+        s = await PollAsync(io);
+        Assert.Equal(1734, s.FindZone(Sick)!.Denials);
         Assert.Contains(s.Warnings, w => w.StartsWith("process counts unavailable", StringComparison.Ordinal));
     }
 
@@ -208,6 +302,40 @@ public sealed class IllumosCollectorsTests
         var ps = s.Collectors.Single(c => c.Name == "illumos-psinfo");
         Assert.False(ps.Success);
         Assert.Contains("no readable psinfo under /proc", ps.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AZoneMissingFromKstatIsAWarningNamingIt()
+    {
+        var io = Node();
+        io.Command(ZoneadmCollector.Argv, Fixture.Text("illumos/zoneadm-list-pc.txt") + "5:empty:running:/zones/empty:empty:joyent:excl:5\n");
+        var s = await PollAsync(io);
+        Assert.Contains("zone empty: running but missing from 'kstat -p zones:::'; its denials are unknown this poll", s.Warnings);
+        Assert.Null(s.FindZone("empty")!.Denials);
+        Assert.Contains(s.Warnings, w => w.StartsWith("zone empty: /etc/zones/empty.xml does not exist", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ABadKstatCostsOnlyItsZone()
+    {
+        var io = Node();
+        io.Command(KstatCollector.ZonesArgv, Fixture.Text("illumos/kstat-zones.txt").Replace("zones:0:global:forkfail_cap\t0\n", "", StringComparison.Ordinal));
+        var s = await PollAsync(io);
+        Assert.True(s.Collectors.Single(c => c.Name == "illumos-kstat").Success);
+        Assert.Equal(1734, s.FindZone(Sick)!.Denials);
+        Assert.Null(s.FindZone("global")!.Denials);
+        Assert.Contains(s.Warnings, w => w.Contains("zones:0:global: no forkfail_cap statistic", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ASvcsLineThatCannotBeReadCostsOnlyThatInstance()
+    {
+        var io = Node();
+        io.Command(SvcsCollector.Argv, Fixture.Text("illumos/svcs-Z-o.txt") + Web + " running - 9:04:51 svc:/x:default\n");
+        var s = await PollAsync(io);
+        Assert.True(s.Collectors.Single(c => c.Name == "illumos-svcs").Success);
+        Assert.Equal(7, s.Services.Length);
+        Assert.Contains(s.Warnings, w => w.Contains("unknown state 'running'", StringComparison.Ordinal) && w.Contains("zone " + Web, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -36,6 +36,38 @@ public sealed class SvcsExplainParserTests
     }
 
     [Fact]
+    public void SeveralCausesGiveOneReasonAndOnePathEachAndTheImpactListStaysItsOwn()
+    {
+        // explain.c print_dependency_reasons(): per cause a Reason (wrapped onto an 8-space line past 80 columns),
+        // its See, and with -v "  Path: <this>" then one hop per line, indented 2 more each time.
+        var text = """
+            svc:/milestone/multi-user:default (multi-user milestone)
+              Zone: 9a3f0c1e-5b7d-4c21-8e44-0f6d2b1a7c90
+             Alias: delegate-test-7
+             State: offline since Mon Sep 08 09:04:49 2025
+            Reason: Service svc:/system/filesystem/local:default
+                    is starting.
+               See: http://illumos.org/msg/SMF-8000-GE
+              Path: svc:/milestone/multi-user:default
+                      svc:/system/filesystem/local:default
+            Reason: Service svc:/network/physical:default is running.
+               See: http://illumos.org/msg/SMF-8000-FJ
+              Path: svc:/milestone/multi-user:default
+                      svc:/milestone/network:default
+                        svc:/network/physical:default
+            Impact: 1 dependent service is not running:
+                    svc:/smartdc/zoneinit:default
+            """;
+        var x = Assert.Single(SvcsExplainParser.Parse(text, Input));
+        Assert.Equal("delegate-test-7", x.Alias);
+        Assert.Equal(["Service svc:/system/filesystem/local:default is starting.", "Service svc:/network/physical:default is running."], x.Reasons.ToArray());
+        Assert.Equal(2, x.Paths.Length);
+        Assert.Equal(["svc:/system/filesystem/local:default", "svc:/milestone/network:default", "svc:/network/physical:default"], x.Dependencies.ToArray());
+        Assert.Equal(["http://illumos.org/msg/SMF-8000-GE", "http://illumos.org/msg/SMF-8000-FJ"], x.See.ToArray());
+        Assert.Equal(["svc:/smartdc/zoneinit:default"], x.Impacted.ToArray());
+    }
+
+    [Fact]
     public void EmptyOutputMeansNothingIsWrong() => Assert.Empty(SvcsExplainParser.Parse("", Input));
 
     [Theory]
@@ -45,6 +77,7 @@ public sealed class SvcsExplainParserTests
     [InlineData("svc:/a:default (x)\n State: offline since yesterday\n", "State time")]
     [InlineData("svc:/a:default (x)\n State: online\nGarbage here\n", "expected 'Key: value'")]
     [InlineData("svc:/a:default (x)\n        svc:/orphan:default\n", "expected 'Key: value'")]
+    [InlineData("svc:/a:default (x)\n State: offline\n  Path: svc:/a:default\n          see the manual\n", "one service FMRI per line")]
     public void MalformedBlocksAreNamedParseErrors(string text, string problem)
     {
         var ex = Assert.Throws<ParseException>(() => SvcsExplainParser.Parse(text, Input));

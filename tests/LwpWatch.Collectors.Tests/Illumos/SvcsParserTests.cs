@@ -10,7 +10,9 @@ public sealed class SvcsParserTests
     [Fact]
     public void ParsesTheFixture()
     {
-        var s = SvcsParser.Parse(Fixture.Text("illumos/svcs-Z-o.txt"), Now);
+        var listing = SvcsParser.Parse(Fixture.Text("illumos/svcs-Z-o.txt"), Now);
+        var s = listing.Entries;
+        Assert.Empty(listing.Warnings);
         Assert.Equal(7, s.Length);
         var local = s[2];
         Assert.Equal("9a3f0c1e-5b7d-4c21-8e44-0f6d2b1a7c90", local.Zone);
@@ -24,6 +26,18 @@ public sealed class SvcsParserTests
         Assert.Equal("global", s[4].Zone);
         Assert.Null(s[5].StateSince); // "2024": too coarse
         Assert.Equal("maintenance", s[6].State);
+    }
+
+    [Fact]
+    public void AStateNotRecordedYetIsADashNotAnError()
+    {
+        // svcs.c sprint_state(): "Don't print blank fields, to ease parsing" - an instance whose restarter has not
+        // recorded a state yet is listed with STATE '-' (and STIME '-' when it has no state timestamp either).
+        var listing = SvcsParser.Parse(Fixture.Text("illumos/svcs-Z-o.txt") + "9a3f0c1e-5b7d-4c21-8e44-0f6d2b1a7c90 -              -             -        svc:/site/new:default\n", Now);
+        Assert.Empty(listing.Warnings);
+        var e = listing.Entries[^1];
+        Assert.Equal(("-", "-", false, (DateTimeOffset?)null), (e.State, e.NextState, e.InTransition, e.StateSince));
+        Assert.Equal(8, listing.Entries.Length);
     }
 
     [Fact]
@@ -49,6 +63,7 @@ public sealed class SvcsParserTests
         // svcs -Z without -o prints a header and 4 columns ("offline*"): not what the collector runs.
         var ex = Assert.Throws<ParseException>(() => SvcsParser.Parse(Fixture.Text("illumos/svcs-Z.txt"), Now));
         Assert.Equal(SvcsParser.Command, ex.Input);
+        Assert.Contains("no line could be read", ex.Problem, StringComparison.Ordinal);
         Assert.Contains("expected 5 fields", ex.Problem, StringComparison.Ordinal);
     }
 
@@ -61,19 +76,31 @@ public sealed class SvcsParserTests
     }
 
     [Theory]
+    [InlineData("web online - 9:04:51", "got 4")]
+    [InlineData("web online - 9:04:51 svc:/a:default extra", "got 6")]
+    [InlineData("web running - 9:04:51 svc:/a:default", "unknown state")]
+    [InlineData("web online soon 9:04:51 svc:/a:default", "unknown next state")]
+    [InlineData("web online - 9:04:51 /a:default", "not a service FMRI")]
+    [InlineData("web online - 25:04:51 svc:/a:default", "not H:MM:SS")]
+    [InlineData("web online - 9:4:51 svc:/a:default", "not H:MM:SS")]
+    [InlineData("web online - Foo_08 svc:/a:default", "not Mon_DD")]
+    [InlineData("web online - Feb_30 svc:/a:default", "not a date")]
+    [InlineData("web online - yesterday svc:/a:default", "neither")]
+    [InlineData("web online - 3024 svc:/a:default", "neither")]
+    public void ABadLineIsAWarningNamingItsZoneAndEveryOtherZoneKeepsItsServices(string bad, string problem)
+    {
+        var listing = SvcsParser.Parse("global online - 9:04:51 svc:/system/svc/restarter:default\n" + bad + "\ndb online - 9:04:51 svc:/db:default\n", Now);
+        Assert.Equal(["global", "db"], listing.Entries.Select(e => e.Zone));
+        var w = Assert.Single(listing.Warnings);
+        Assert.Contains(problem, w, StringComparison.Ordinal);
+        Assert.Contains("line 2", w, StringComparison.Ordinal);
+        Assert.Contains("zone web", w, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("", "empty output")]
-    [InlineData("global online - 9:04:51", "got 4")]
-    [InlineData("global online - 9:04:51 svc:/a:default extra", "got 6")]
-    [InlineData("global running - 9:04:51 svc:/a:default", "unknown state")]
-    [InlineData("global online soon 9:04:51 svc:/a:default", "unknown next state")]
-    [InlineData("global online - 9:04:51 /a:default", "not a service FMRI")]
-    [InlineData("global online - 25:04:51 svc:/a:default", "not H:MM:SS")]
-    [InlineData("global online - 9:4:51 svc:/a:default", "not H:MM:SS")]
-    [InlineData("global online - Foo_08 svc:/a:default", "not Mon_DD")]
-    [InlineData("global online - Feb_30 svc:/a:default", "not a date")]
-    [InlineData("global online - yesterday svc:/a:default", "neither")]
-    [InlineData("global online - 3024 svc:/a:default", "neither")]
-    public void MalformedInputIsANamedParseError(string text, string problem)
+    [InlineData("global online - 9:04:51\n", "no line could be read")]
+    public void NothingReadableIsANamedParseError(string text, string problem)
     {
         var ex = Assert.Throws<ParseException>(() => SvcsParser.Parse(text, Now));
         Assert.Contains(problem, ex.Problem, StringComparison.Ordinal);

@@ -23,8 +23,8 @@ public static class FuzzTargets
     [
         new("kstat", Seeds("tests/LwpWatch.Collectors.Tests/Fixtures/illumos/kstat-zones.txt", "tests/LwpWatch.Collectors.Tests/Fixtures/illumos/kstat-caps.txt"), b =>
         {
-            var values = KstatParser.Parse(Text(b), "kstat -p zones:::");
-            ZonesKstatParser.Parse(values, "kstat -p zones:::");
+            var values = KstatParser.Parse(Text(b), "kstat -p zones:::").Values;
+            Try(() => ZonesKstatParser.Parse(values, "kstat -p zones:::"));
             CapsKstatParser.Parse(values, "kstat -p caps:::");
         }, IsParseError),
         new("svcs", Seeds("tests/LwpWatch.Collectors.Tests/Fixtures/illumos/svcs-Z-o.txt", "tests/LwpWatch.Collectors.Tests/Fixtures/illumos/svcs-Z.txt"), b =>
@@ -32,14 +32,9 @@ public static class FuzzTargets
             SvcsParser.Parse(Text(b), Now);
             SvcsParser.Warnings(Text(b));
         }, IsParseError),
-        new("svcs-xv", Seeds("tests/LwpWatch.Collectors.Tests/Fixtures/illumos/svcs-xv.txt"), b => SvcsExplainParser.Parse(Text(b), "svcs -xv"), IsParseError),
+        new("svcs-xv", Seeds("tests/LwpWatch.Collectors.Tests/Fixtures/illumos/svcs-xv.txt", "tests/LwpWatch.Collectors.Tests/Fixtures/illumos/real/svcs-xv/illumos-man-svcs1-xv-nfs-client.txt"), b => SvcsExplainParser.Parse(Text(b), "svcs -xv"), IsParseError),
         new("zoneadm", Seeds("tests/LwpWatch.Collectors.Tests/Fixtures/illumos/zoneadm-list-pc.txt"), b => ZoneadmParser.Parse(Text(b)), IsParseError),
-        new("vmadm", Seeds("tests/LwpWatch.Collectors.Tests/Fixtures/illumos/vmadm-list-p.txt"), b => VmadmListParser.Parse(Text(b)), IsParseError),
-        new("prctl", Seeds("tests/LwpWatch.Collectors.Tests/Fixtures/illumos/prctl-P-incident.txt", "tests/LwpWatch.Collectors.Tests/Fixtures/illumos/prctl-at-cap-stderr.txt"), b =>
-        {
-            PrctlParser.Parse(Text(b), "prctl -P");
-            PrctlParser.ParseFailures(Text(b));
-        }, IsParseError),
+        new("zone-xml", Seeds("tests/LwpWatch.Collectors.Tests/Fixtures/illumos/zones-xml/9a3f0c1e-5b7d-4c21-8e44-0f6d2b1a7c90.xml", "tests/LwpWatch.Collectors.Tests/Fixtures/illumos/zones-xml/maximal-joyent.xml", "tests/LwpWatch.Collectors.Tests/Fixtures/illumos/zones-xml/lx.xml"), b => ZoneXmlParser.Parse(b, "/etc/zones/fuzz.xml"), IsParseError),
         new("psinfo", PsinfoSeeds(), b =>
         {
             PsinfoParser.Parse(b, "/proc/1/psinfo");
