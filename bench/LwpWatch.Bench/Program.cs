@@ -14,6 +14,8 @@ namespace LwpWatch.Bench;
 ///            [--c-reader EXE --c-hierarchy DIR [--rounds K]]   interleave K blocks of the C reader
 ///            (bench/helpers/cgread.c in serve mode) with K blocks of LwpWatch: one run, same conditions
 ///   fixture  --out DIR --zones N      (a synthetic cgroup-v2-shaped tree with pids files)
+///   zonexml  --xml FILE --zones N [--iterations K]   the illumos zone-config collector over N copies of a
+///            real /etc/zones file: first poll (every file parsed) vs steady polls (one stat per zone, cached)
 /// Prints one line of key=value figures so the scripts can compute ratios against the C reader.
 /// </summary>
 public static class Program
@@ -33,6 +35,7 @@ public static class Program
             {
                 "collect" => await CollectAsync(opts),
                 "fixture" => Fixture(opts),
+                "zonexml" => await ZoneXmlAsync(opts),
                 _ => Usage(args[0]),
             };
         }
@@ -186,6 +189,65 @@ public static class Program
 
         Console.WriteLine(line);
         return failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// The illumos zone-config collector (LiveHostSource, real files) over N zone XML files: the first pass parses
+    /// every file (the baseline, as after a daemon start), the steady passes only stat them (mtime + inode
+    /// unchanged). Prints both medians and their ratio.
+    /// </summary>
+    private static async Task<int> ZoneXmlAsync(Dictionary<string, string> o)
+    {
+        var n = Int(o, "zones", 1000);
+        var iterations = Int(o, "iterations", 50);
+        var template = File.ReadAllText(Required(o, "xml"));
+        var name = System.Text.RegularExpressions.Regex.Match(template, "<zone name=\"([^\"]+)\"").Groups[1].Value;
+        var dir = Directory.CreateTempSubdirectory("lwpw-bench-zonexml-").FullName;
+        try
+        {
+            var zones = System.Collections.Immutable.ImmutableArray.CreateBuilder<LwpWatch.Core.Model.Zone>(n);
+            for (var i = 0; i < n; i++)
+            {
+                var id = Guid.NewGuid().ToString("D");
+                File.WriteAllText(Path.Combine(dir, id + ".xml"), template.Replace(name, id, StringComparison.Ordinal));
+                zones.Add(new LwpWatch.Core.Model.Zone { Id = id, Kind = LwpWatch.Core.Model.ZoneKind.IllumosZone, Name = id, State = "running", ZonePath = "/zones/" + id });
+            }
+
+            var draft = new SnapshotDraft { TakenAt = DateTimeOffset.UtcNow, Host = "bench", Platform = "illumos" }.With(new Contribution { Zones = zones.MoveToImmutable() });
+            var settings = new IllumosSettings { ZoneConfigDir = dir, ZonesRoot = dir };
+            var io = new LiveHostSource(new CommandRunner());
+            var first = new List<double>();
+            var steady = new List<double>();
+            for (var i = 0; i < Math.Max(3, iterations / 10); i++)
+            {
+                var fresh = new LwpWatch.Collectors.Illumos.ZoneConfigCollector(io, settings);
+                var sw = Stopwatch.StartNew();
+                var c = await fresh.CollectAsync(draft, CancellationToken.None);
+                first.Add(sw.Elapsed.TotalMilliseconds);
+                if (c.Zones.Length != n || c.Zones.Any(z => z.LwpLimit is null))
+                {
+                    throw new InvalidOperationException($"expected {n} zones with a cap, got {c.Zones.Length}");
+                }
+            }
+
+            var collector = new LwpWatch.Collectors.Illumos.ZoneConfigCollector(io, settings);
+            await collector.CollectAsync(draft, CancellationToken.None);
+            for (var i = 0; i < iterations; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                await collector.CollectAsync(draft, CancellationToken.None);
+                steady.Add(sw.Elapsed.TotalMilliseconds);
+            }
+
+            var f = Median(first);
+            var st = Median(steady);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"zones={n} first-poll-ms={f:0.00} steady-poll-ms={st:0.00} steady/first={st / f:0.000}"));
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     private static double Median(List<double> xs) => Percentile(xs, 0.5);

@@ -21,6 +21,8 @@ public sealed class ZoneConfigCollector(IHostSource io, IllumosSettings settings
     /// <summary>Relative to the zonepath: exists while the zone's first boot (zoneinit) has not finished.</summary>
     public const string ProvisioningMarker = "/root/var/svc/provisioning";
 
+    private const int FirstRead = 16 * 1024;
+
     private readonly Dictionary<string, Cached> _cache = new(StringComparer.Ordinal);
 
     public string Name => "illumos-caps";
@@ -128,7 +130,14 @@ public sealed class ZoneConfigCollector(IHostSource io, IllumosSettings settings
         string? error = null;
         try
         {
-            var bytes = io.ReadBytes(path, ZoneXmlParser.MaxBytes + 1);
+            // Zone files are a few KB: a small first read (the live source allocates the whole cap per read, and a
+            // 1 MB buffer per zone made the first poll of 5,000 zones take 13 s), the full cap only when it is full.
+            var bytes = io.ReadBytes(path, FirstRead);
+            if (bytes is { Length: FirstRead })
+            {
+                bytes = io.ReadBytes(path, ZoneXmlParser.MaxBytes + 1);
+            }
+
             if (bytes is null)
             {
                 warnings.Add($"zone {zone}: {path} vanished while being read");

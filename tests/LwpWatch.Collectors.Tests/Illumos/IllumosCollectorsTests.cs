@@ -139,6 +139,19 @@ public sealed class IllumosCollectorsTests
     }
 
     [Fact]
+    public async Task AZoneFileLargerThanTheFirstReadIsReadWhole()
+    {
+        // Many networks, filesystems and attrs: a legitimate file past the 16 KB first read.
+        var xml = System.Text.Encoding.UTF8.GetString(SickXml()).Replace("  <dataset ", string.Concat(Enumerable.Repeat("  <attr name=\"filler\" type=\"string\" value=\"" + new string('x', 200) + "\"/>\n", 100)) + "  <dataset ", StringComparison.Ordinal);
+        Assert.True(xml.Length > 16 * 1024);
+        var io = Node().File($"/etc/zones/{Sick}.xml", System.Text.Encoding.UTF8.GetBytes(xml), Now);
+        var s = await PollAsync(io);
+        Assert.Equal(400, s.FindZone(Sick)!.LwpLimit);
+        Assert.Equal("delegate-test-7", s.FindZone(Sick)!.Name);
+        Assert.DoesNotContain(s.Warnings, w => w.StartsWith("zone " + Sick, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task EveryPerZoneConfigProblemIsAWarningNamingThatZoneAndTheOthersAreRead()
     {
         var io = Node()
