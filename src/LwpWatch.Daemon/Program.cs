@@ -94,7 +94,8 @@ public static class Program
 
         if (cli.Has("interval") || cli.Has("listen"))
         {
-            errors.AddRange(o.Validate().Where(e => !errors.Contains(e)));
+            // Errors from the file end with their position; the same problem found again here has none.
+            errors.AddRange(o.Validate().Where(e => !errors.Any(x => x.StartsWith(e, StringComparison.Ordinal))));
         }
 
         return new ConfigResult(o, errors, result.Source);

@@ -38,7 +38,6 @@ public static class ConfigLoader
 
     public static ConfigResult LoadText(string yaml, string source = "<text>")
     {
-        var errors = new List<string>();
         var stream = new YamlStream();
         try
         {
@@ -57,16 +56,18 @@ public static class ConfigLoader
         }
 
         var root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
-        var options = (LwpWatchOptions)ConfigBinder.Bind(typeof(LwpWatchOptions), root, "", errors);
-        if (errors.Count == 0)
+        var ctx = new BindContext();
+        var options = OptionsSchema.Root.Bind(root, "", ctx, new LwpWatchOptions());
+        var errors = ctx.Errors;
+        // Range checks also run when some keys did not parse, so all mistakes show at once; a key that
+        // already has a type error (it kept its default) is not reported again. Each points at its line.
+        var typeErrors = errors.Count;
+        foreach (var e in options.Validate())
         {
-            // Range checks only make sense once every value parsed; type errors above already name their keys.
-            errors.AddRange(options.Validate());
-        }
-        else
-        {
-            // Still report range problems in the keys that did parse, so all mistakes show at once.
-            errors.AddRange(options.Validate().Where(e => !errors.Any(x => x.StartsWith(e.Split(':')[0] + ":", StringComparison.Ordinal))));
+            if (!errors.Take(typeErrors).Any(x => x.StartsWith(e.Split(':')[0] + ":", StringComparison.Ordinal)))
+            {
+                errors.Add(e + ctx.PositionOf(e));
+            }
         }
 
         return new ConfigResult(options, errors, source);

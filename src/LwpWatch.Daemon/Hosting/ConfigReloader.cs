@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using LwpWatch.Core.Logging;
 using LwpWatch.Core.Options;
 using LwpWatch.Daemon.Configuration;
@@ -103,24 +102,24 @@ public sealed class ConfigReloader(
     /// <summary>The changed sections that are wired at start-up (listeners, files, receivers, log sinks).</summary>
     public static IReadOnlyList<string> NeedsRestart(LwpWatchOptions running, LwpWatchOptions next)
     {
+        // Value equality from the config schema (records compare their lists and maps by reference).
         var changed = new List<string>();
-        void Check<T>(string name, T a, T b)
+        void Check<T>(string name, IValueKind<T> kind, T a, T b)
         {
-            // JSON, not Equals: sections hold lists, which records compare by reference.
-            if (!string.Equals(JsonSerializer.Serialize(a), JsonSerializer.Serialize(b), StringComparison.Ordinal))
+            if (!kind.Same(a, b))
             {
                 changed.Add(name);
             }
         }
 
-        Check("http", running.Http, next.Http);
-        Check("state", running.State, next.State);
-        Check("logging", running.Logging, next.Logging);
-        Check("receivers", running.Receivers, next.Receivers);
-        Check("alerts", running.Alerts, next.Alerts);
-        Check("delivery", running.Delivery, next.Delivery);
-        Check("evidence", running.Evidence, next.Evidence);
-        Check("poll.platform", running.Poll.Platform, next.Poll.Platform);
+        Check("http", Kinds.Section(OptionsSchema.Http), running.Http, next.Http);
+        Check("state", Kinds.Section(OptionsSchema.State), running.State, next.State);
+        Check("logging", Kinds.Section(OptionsSchema.Logging), running.Logging, next.Logging);
+        Check("receivers", OptionsSchema.Receivers, running.Receivers, next.Receivers);
+        Check("alerts", Kinds.Section(OptionsSchema.Alerts), running.Alerts, next.Alerts);
+        Check("delivery", Kinds.Section(OptionsSchema.Delivery), running.Delivery, next.Delivery);
+        Check("evidence", Kinds.Section(OptionsSchema.Evidence), running.Evidence, next.Evidence);
+        Check("poll.platform", Kinds.String, running.Poll.Platform, next.Poll.Platform);
         return changed;
     }
 

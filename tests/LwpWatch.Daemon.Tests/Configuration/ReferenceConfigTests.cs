@@ -25,28 +25,28 @@ public sealed class ReferenceConfigTests
         var result = ConfigLoader.LoadFile(RepoFile("config", "lwpwatch.yaml"));
         Assert.Empty(result.Errors);
         AssertSame(new LwpWatchOptions(), result.Options, "");
+        Assert.True(OptionsSchema.Root.Same(new LwpWatchOptions(), result.Options));
     }
 
     [Fact]
     public void Reference_config_documents_every_bindable_key()
     {
         var text = File.ReadAllText(RepoFile("config", "lwpwatch.yaml"));
-        foreach (var key in Keys(typeof(LwpWatchOptions), ""))
+        foreach (var key in Keys(OptionsSchema.Root, ""))
         {
             var leaf = key.Split('.')[^1];
             Assert.True(text.Contains(leaf + ":", StringComparison.Ordinal), $"config/lwpwatch.yaml does not document '{key}'");
         }
     }
 
-    private static IEnumerable<string> Keys(Type t, string prefix)
+    private static IEnumerable<string> Keys(ISchema schema, string prefix)
     {
-        foreach (var (name, prop) in ConfigBinder.Bindable(t))
+        foreach (var (name, nested) in schema.Keys)
         {
             var path = prefix.Length == 0 ? name : $"{prefix}.{name}";
-            var pt = prop.PropertyType;
-            if (pt.IsClass && pt != typeof(string) && !typeof(IEnumerable).IsAssignableFrom(pt) && pt.GetConstructor(Type.EmptyTypes) is not null)
+            if (nested is not null)
             {
-                foreach (var k in Keys(pt, path))
+                foreach (var k in Keys(nested, path))
                 {
                     yield return k;
                 }

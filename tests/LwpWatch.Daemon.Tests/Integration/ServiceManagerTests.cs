@@ -70,6 +70,15 @@ public sealed class ServiceManagerTests
         Next(systemd, m => m.StartsWith("STATUS=critical", StringComparison.Ordinal), daemon);
         Assert.Equal(before, await NearCapSince(daemon, cg.ZoneId));
         Assert.False(daemon.HasExited);
+        Assert.DoesNotContain("only after a restart", daemon.Output, StringComparison.Ordinal);
+
+        // A section wired at start-up (delivery) is named as needing a restart; the same file again is no change.
+        var withDelivery = baseConfig + "delivery:\n  batchSize: 7\n";
+        File.WriteAllText(daemon.ConfigPath!, withDelivery);
+        Hup(daemon);
+        Next(systemd, m => m.Contains("STATUS=configuration reloaded", StringComparison.Ordinal), daemon);
+        await LogContains(daemon, "only after a restart");
+        Assert.Contains("delivery", daemon.Output[daemon.Output.IndexOf("only after a restart", StringComparison.Ordinal)..].Split('\n')[0], StringComparison.Ordinal);
     }
 
     /// <summary>Logs are written asynchronously (never blocking a poll): wait for the line, bounded.</summary>
