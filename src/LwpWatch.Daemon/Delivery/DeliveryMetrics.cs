@@ -14,6 +14,7 @@ public sealed class DeliveryMetrics
     public const string Expired = "expired";
     public const string Overflow = "overflow";
     public const string UnknownReceiver = "unknown_receiver";
+    public const string Unwritable = "unwritable";
 
     private readonly ConcurrentDictionary<(string Receiver, string Result), long> _notifications = new();
     private long _storeErrors;

@@ -7,7 +7,7 @@ public sealed class DeliveryMetricsSource(DeliveryMetrics metrics, AlertPipeline
 {
     public void Write(PrometheusTextWriter w)
     {
-        w.Counter("lwpwatch_notifications_total", "Notification outcomes per receiver: delivered, retry (a failed attempt), rejected, expired, overflow, unknown_receiver.");
+        w.Counter("lwpwatch_notifications_total", "Notification outcomes per receiver: delivered, retry (a failed attempt), rejected, expired, overflow, unknown_receiver, unwritable (could not be written as JSON).");
         foreach (var (receiver, result, value) in metrics.Notifications())
         {
             w.Sample("lwpwatch_notifications_total", value, ("receiver", receiver), ("result", result));

@@ -79,7 +79,7 @@ public sealed class Outbox : IDisposable
             try
             {
                 var json = _store?.LoadState();
-                return json is null ? null : JsonSerializer.Deserialize<AlertTrackerState>(json, OutboxRow.JsonOptions);
+                return json is null ? null : JsonSerializer.Deserialize(json, OutboxJson.Default.AlertTrackerState);
             }
             catch (Exception ex) when (ex is JsonException or Microsoft.Data.Sqlite.SqliteException or IOException or NotSupportedException)
             {
@@ -89,17 +89,42 @@ public sealed class Outbox : IDisposable
         }
     }
 
-    /// <summary>Queues the poll's notifications and the tracker state. Never throws: the poll must go on.</summary>
+    /// <summary>
+    /// Queues the poll's notifications and the tracker state. Never throws: the poll must go on. A store
+    /// failure keeps everything in memory (see the class); anything else unexpected is logged, and what was
+    /// not queued is counted (result="unwritable").
+    /// </summary>
     public void Save(IReadOnlyList<AlertNotification> notifications, AlertTrackerState? state)
+    {
+        try
+        {
+            SaveCore(notifications, state);
+        }
+        catch (Exception ex)
+        {
+            // Last resort, not a path anything known takes: the rows are lost, so they are counted and logged.
+            foreach (var n in notifications)
+            {
+                _metrics.Count(n?.Receiver ?? "", DeliveryMetrics.Unwritable);
+            }
+
+            _log.LogError(LogEvents.NotificationDropped, ex, "outbox: could not queue {Count} notifications ({Error}); they are dropped", notifications.Count, ex.Message);
+        }
+    }
+
+    private void SaveCore(IReadOnlyList<AlertNotification> notifications, AlertTrackerState? state)
     {
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         var rows = new List<OutboxRow>(notifications.Count);
         foreach (var n in notifications)
         {
-            rows.Add(OutboxRow.From(n, now));
+            if (ToRow(n, now) is { } row)
+            {
+                rows.Add(row);
+            }
         }
 
-        var stateJson = state is null ? null : JsonSerializer.Serialize(state, OutboxRow.JsonOptions);
+        var stateJson = state is null ? null : StateJson(state);
         lock (_gate)
         {
             if (_store is not null && _memory.Count == 0)
@@ -123,6 +148,35 @@ public sealed class Outbox : IDisposable
 
             _unsavedState = stateJson ?? _unsavedState;
             RefreshStatsLocked();
+        }
+    }
+
+    private OutboxRow? ToRow(AlertNotification n, long now)
+    {
+        try
+        {
+            return OutboxRow.From(n, now);
+        }
+        catch (Exception ex)
+        {
+            // One notification that cannot be written must not take the rest of the poll's with it.
+            _metrics.Count(n?.Receiver ?? "", DeliveryMetrics.Unwritable);
+            _log.LogError(LogEvents.NotificationDropped, ex, "a notification for {Receiver} cannot be written as JSON ({Error}); dropped", n?.Receiver, ex.Message);
+            return null;
+        }
+    }
+
+    /// <summary>The state as JSON, or null (keep the last saved one) when it cannot be written.</summary>
+    private string? StateJson(AlertTrackerState state)
+    {
+        try
+        {
+            return JsonSerializer.Serialize(state, OutboxJson.Default.AlertTrackerState);
+        }
+        catch (Exception ex)
+        {
+            _log.LogError(LogEvents.NotificationFailed, ex, "alert state cannot be written as JSON ({Error}); the last saved state is kept", ex.Message);
+            return null;
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using LwpWatch.Core.Alerts;
 
 namespace LwpWatch.Daemon.Delivery;
@@ -11,16 +10,11 @@ namespace LwpWatch.Daemon.Delivery;
 /// </summary>
 public sealed record OutboxRow(long Id, string Receiver, string Key, string Status, string Payload, long CreatedMs, long NextMs, int Attempts, string? LastError)
 {
-    internal static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        IgnoreReadOnlyProperties = true,
-    };
-
+    /// <summary>Throws when the notification cannot be written as JSON (see <see cref="Outbox.Save"/>).</summary>
     public static OutboxRow From(AlertNotification n, long nowMs) =>
-        new(0, n.Receiver, n.IdempotencyKey, n.Status, JsonSerializer.Serialize(n, JsonOptions), nowMs, nowMs, 0, null);
+        new(0, n.Receiver, n.IdempotencyKey, n.Status, JsonSerializer.Serialize(n, OutboxJson.Default.AlertNotification), nowMs, nowMs, 0, null);
 
     public AlertNotification Notification() =>
-        JsonSerializer.Deserialize<AlertNotification>(Payload, JsonOptions) ?? throw new JsonException("empty outbox payload");
+        JsonSerializer.Deserialize(Payload, OutboxJson.Default.AlertNotification) ?? throw new JsonException("empty outbox payload");
 }
+

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using LwpWatch.Core.Model;
 using LwpWatch.Core.Rules;
 using LwpWatch.Daemon.Cli;
 using LwpWatch.Daemon.Json;
@@ -39,10 +40,20 @@ public static class ApiJson
                 JsonFields.StringIfKnown(w, "container", z.Container);
                 JsonFields.StringIfKnown(w, "pod", z.Pod);
                 JsonFields.StringIfKnown(w, "cgroupPath", z.CgroupPath);
-                w.WritePropertyName("topHolders");
-                CheckJson.WriteValue(w, s.HoldersOf(z.Id).ToList());
-                w.WritePropertyName("services");
-                CheckJson.WriteValue(w, s.ServicesOf(z.Id).ToList());
+                w.WriteStartArray("topHolders");
+                foreach (var h in s.HoldersOf(z.Id))
+                {
+                    Holder(w, h);
+                }
+
+                w.WriteEndArray();
+                w.WriteStartArray("services");
+                foreach (var sv in s.ServicesOf(z.Id))
+                {
+                    Service(w, sv);
+                }
+
+                w.WriteEndArray();
                 w.WriteEndObject();
             }
 
@@ -51,5 +62,39 @@ public static class ApiJson
         }
 
         return Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    /// <summary>Every field of the record, in its order, null where unknown (the shape the API always had).</summary>
+    private static void Holder(Utf8JsonWriter w, ThreadHolder h)
+    {
+        w.WriteStartObject();
+        w.WriteString("zoneId", h.ZoneId);
+        w.WriteNumber("pid", h.Pid);
+        w.WriteString("command", h.Command);
+        w.WriteString("args", h.Args);
+        w.WriteNumber("lwps", h.Lwps);
+        w.WriteEndObject();
+    }
+
+    private static void Service(Utf8JsonWriter w, ServiceState s)
+    {
+        w.WriteStartObject();
+        w.WriteString("zoneId", s.ZoneId);
+        w.WriteString("name", s.Name);
+        w.WriteString("state", s.State);
+        w.WriteString("nextState", s.NextState);
+        w.WriteBoolean("inTransition", s.InTransition);
+        w.WriteString("stateSince", s.StateSince is { } t ? CheckJson.Iso(t) : null);
+        JsonFields.NumberOrNull(w, "tasks", s.Tasks);
+        JsonFields.NumberOrNull(w, "tasksLimit", s.TasksLimit);
+        w.WriteString("controlGroup", s.ControlGroup);
+        w.WriteStartArray("dependencies");
+        foreach (var d in s.Dependencies)
+        {
+            w.WriteStringValue(d);
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
     }
 }

@@ -35,7 +35,7 @@ public static class Endpoints
 
         app.MapGet("/api/v1/zones", () => state.Current is { } c
             ? Results.Text(ApiJson.Zones(c.Result.Outcome), "application/json")
-            : Results.Json(new { error = "no poll completed yet" }, statusCode: StatusCodes.Status503ServiceUnavailable));
+            : NotYet());
 
         // Alerts with their lifecycle when delivery is wired (run); the active findings otherwise.
         var alerts = app.Services.GetService<AlertPipeline>();
@@ -43,16 +43,20 @@ public static class Endpoints
             ? Results.Text(AlertsJson.Write(alerts.Current), "application/json")
             : state.Current is { } c
             ? Results.Text(CheckJson.Write(c.Result.Outcome, indented: false), "application/json")
-            : Results.Json(new { error = "no poll completed yet" }, statusCode: StatusCodes.Status503ServiceUnavailable));
+            : NotYet());
 
         // Evidence bundles are files in the spool, written by the poll loop; ids are validated before any path is built.
         var evidence = new Evidence.EvidenceStore(options.State.Dir, options.Evidence, TimeProvider.System);
         app.MapGet("/api/v1/evidence/{id}", (string id) => evidence.TryRead(id) is { } json
             ? Results.Text(json, "application/json")
-            : Results.Json(new { error = $"no evidence bundle '{id}'" }, statusCode: StatusCodes.Status404NotFound));
+            : Error($"no evidence bundle '{id}'", StatusCodes.Status404NotFound));
 
         app.MapGet("/api/v1/findings", () => state.Current is { } c
             ? Results.Text(CheckJson.Write(c.Result.Outcome, indented: false), "application/json")
-            : Results.Json(new { error = "no poll completed yet" }, statusCode: StatusCodes.Status503ServiceUnavailable));
+            : NotYet());
     }
+
+    private static IResult NotYet() => Error("no poll completed yet", StatusCodes.Status503ServiceUnavailable);
+
+    private static IResult Error(string message, int status) => Results.Json(new ApiError(message), HttpJson.Default.ApiError, statusCode: status);
 }
