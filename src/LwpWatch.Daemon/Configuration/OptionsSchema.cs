@@ -45,6 +45,7 @@ internal static class OptionsSchema
     public static readonly Schema<IllumosSettings> Illumos = new Schema<IllumosSettings>(() => new())
         .Key("procRoot", o => o.ProcRoot, (o, v) => o with { ProcRoot = v }, Kinds.String)
         .Key("zonesRoot", o => o.ZonesRoot, (o, v) => o with { ZonesRoot = v }, Kinds.String)
+        .Key("zoneConfigDir", o => o.ZoneConfigDir, (o, v) => o with { ZoneConfigDir = v }, Kinds.String)
         .Key("commandTimeout", o => o.CommandTimeout, (o, v) => o with { CommandTimeout = v }, Kinds.Duration)
         .Key("topHolders", o => o.TopHolders, (o, v) => o with { TopHolders = v }, Kinds.Int);
 
