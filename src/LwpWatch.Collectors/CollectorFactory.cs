@@ -27,8 +27,9 @@ public static class CollectorFactory
     {
         Linux =>
         [
-            new CgroupPidsCollector(io, options.Linux),
-            new ProcHoldersCollector(io, options.Linux),
+            // Half the collector timeout for the tree walks: a walk a tenant's tree cuts short still reports what it read.
+            new CgroupPidsCollector(io, options.Linux, options.Poll.CollectorTimeout / 2),
+            new ProcHoldersCollector(io, options.Linux, options.Poll.CollectorTimeout / 2),
             new HostLimitsCollector(io, options.Linux),
             new SystemdCollector(io, options.Linux),
             new PressureCollector(io, options.Linux),

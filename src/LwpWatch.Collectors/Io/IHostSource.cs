@@ -8,6 +8,9 @@ namespace LwpWatch.Collectors.Io;
 /// which is what makes a capture bundle an exact record of a poll.
 /// Paths are absolute host paths. "Not found" is a normal answer (null/empty), because /proc and cgroup
 /// entries vanish between listing and reading; other I/O errors throw <see cref="IOException"/>.
+/// Paths and the names listings return are escaped byte strings (<see cref="LwpWatch.Core.Model.CgroupName"/>):
+/// a path without a backslash is plain UTF-8, and <c>\xHH</c> stands for the byte HH, so a tenant's cgroup
+/// name that is not UTF-8 or holds a backslash names exactly its directory (and a zone id is such a string).
 /// </summary>
 public interface IHostSource
 {

@@ -1,51 +1,40 @@
+using System.Buffers;
 using LwpWatch.Collectors.Process;
+using LwpWatch.Core.Model;
 
 namespace LwpWatch.Collectors.Io;
 
-/// <summary>The real machine.</summary>
+/// <summary>
+/// The real machine. On Linux (x86-64, arm64) every file and directory access is native (<see cref="NativeLinuxFiles"/>):
+/// byte-exact names, no path length limit, no exception for a missing file. Elsewhere the managed APIs, which can
+/// name only paths whose unescaped bytes are UTF-8.
+/// </summary>
 public sealed class LiveHostSource(CommandRunner runner) : IHostSource
 {
+    /// <summary>Paths up to this many characters are short enough for the managed APIs whatever they hold (3 bytes per char &lt; PATH_MAX).</summary>
+    private const int ManagedSafeChars = 1000;
+
     public string? ReadText(string path)
     {
-        if (NativeLinuxFiles.Available)
+        if (!NativeLinuxFiles.Available)
         {
-            // Same answer as below without an exception per missing file: holders, pressure and host-limit
-            // reads ask for /proc and cgroup files that are often not there (v1 has no cpu.pressure).
-            byte[]? buffer = null;
-            try
-            {
-                var rc = NativeLinuxFiles.ReadWholeFile(path, ref buffer, out var length);
-                if (rc == NativeLinuxFiles.Gone)
-                {
-                    return null;
-                }
-
-                if (rc == 0)
-                {
-                    return DecodeLikeReadAllText(buffer.AsSpan(0, length));
-                }
-            }
-            finally
-            {
-                if (buffer is not null)
-                {
-                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-                }
-            }
+            return Managed(() => File.ReadAllText(ManagedPath(path)));
         }
 
+        byte[]? buffer = null;
         try
         {
-            return File.ReadAllText(path);
+            var rc = NativeLinuxFiles.ReadFile(path, Array.MaxLength, ref buffer, out var length);
+            return rc == NativeLinuxFiles.Gone ? null : DecodeLikeReadAllText(buffer.AsSpan(0, length));
         }
-        catch (Exception ex) when (IsGone(ex))
+        finally
         {
-            return null;
+            Return(buffer);
         }
     }
 
     /// <summary>Exactly File.ReadAllText's decoding: UTF-8, byte order marks honoured, invalid bytes replaced.</summary>
-    private static string DecodeLikeReadAllText(ReadOnlySpan<byte> bytes)
+    internal static string DecodeLikeReadAllText(ReadOnlySpan<byte> bytes)
     {
         if (System.Text.Ascii.IsValid(bytes))
         {
@@ -58,23 +47,20 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
 
     public byte[]? ReadBytes(string path, int maxBytes)
     {
+        if (!NativeLinuxFiles.Available)
+        {
+            return Managed(() => ReadBytesManaged(ManagedPath(path), maxBytes));
+        }
+
+        byte[]? buffer = null;
         try
         {
-            // procfs/sysfs report size 0, so read up to the cap instead of trusting Length.
-            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
-            var buffer = new byte[maxBytes];
-            var total = 0;
-            int n;
-            while (total < maxBytes && (n = fs.Read(buffer, total, maxBytes - total)) > 0)
-            {
-                total += n;
-            }
-
-            return total == maxBytes ? buffer : buffer[..total];
+            var rc = NativeLinuxFiles.ReadFile(path, maxBytes, ref buffer, out var length);
+            return rc == NativeLinuxFiles.Gone ? null : buffer.AsSpan(0, length).ToArray();
         }
-        catch (Exception ex) when (IsGone(ex))
+        finally
         {
-            return null;
+            Return(buffer);
         }
     }
 
@@ -82,11 +68,7 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
     {
         if (NativeLinuxFiles.Available)
         {
-            var n = NativeLinuxFiles.ReadSmallFile(directory, fileName, buffer);
-            if (n != NativeLinuxFiles.Unsupported)
-            {
-                return n;
-            }
+            return NativeLinuxFiles.ReadSmallFile(directory, fileName, buffer);
         }
 
         var bytes = ReadBytes(directory + "/" + fileName, buffer.Length);
@@ -99,70 +81,63 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
         return bytes.Length;
     }
 
-    public IHostDirectory OpenDirectory(string path)
-    {
-        if (NativeLinuxFiles.Available)
-        {
-            var fd = NativeLinuxFiles.OpenDirectory(path);
-            if (fd != NativeLinuxFiles.Unsupported)
-            {
-                return new LiveHostDirectory(this, path, fd);
-            }
-        }
-
-        return new PathHostDirectory(this, path);
-    }
+    public IHostDirectory OpenDirectory(string path) =>
+        NativeLinuxFiles.Available ? new LiveHostDirectory(this, path, NativeLinuxFiles.OpenDirectory(path)) : new PathHostDirectory(this, path);
 
     public IReadOnlyList<string> ListDirectories(string path)
     {
         if (NativeLinuxFiles.Available)
         {
-            var names = new List<string>();
-            var rc = NativeLinuxFiles.ListDirectories(path, names);
-            if (rc != NativeLinuxFiles.Unsupported)
+            using var d = new LiveHostDirectory(this, path, NativeLinuxFiles.OpenDirectory(path));
+            if (d.TryList(directoriesOnly: true) is { } names)
             {
                 return names;
             }
         }
 
-        try
+        return Managed(() =>
         {
             var result = new List<string>();
-            foreach (var d in new DirectoryInfo(path).EnumerateDirectories())
+            foreach (var d in new DirectoryInfo(ManagedPath(path)).EnumerateDirectories())
             {
                 // Never follow symlinked directories: a loop or an escape out of the tree we were asked to walk.
                 if ((d.Attributes & FileAttributes.ReparsePoint) == 0)
                 {
-                    result.Add(d.Name);
+                    result.Add(EscapedName(d.Name));
                 }
             }
 
-            return result;
-        }
-        catch (Exception ex) when (IsGone(ex))
-        {
-            return [];
-        }
+            return (IReadOnlyList<string>)result;
+        }) ?? [];
     }
 
     public IReadOnlyList<string> ListEntries(string path)
     {
-        try
+        if (NativeLinuxFiles.Available)
         {
-            return [.. new DirectoryInfo(path).EnumerateFileSystemInfos().Select(e => e.Name)];
+            using var d = new LiveHostDirectory(this, path, NativeLinuxFiles.OpenDirectory(path));
+            if (d.TryList(directoriesOnly: false) is { } names)
+            {
+                return names;
+            }
         }
-        catch (Exception ex) when (IsGone(ex))
-        {
-            return [];
-        }
+
+        return Managed(() => (IReadOnlyList<string>)[.. new DirectoryInfo(ManagedPath(path)).EnumerateFileSystemInfos().Select(e => EscapedName(e.Name))]) ?? [];
     }
 
-    public bool FileExists(string path) => File.Exists(path);
+    public bool FileExists(string path) =>
+        NeedsNative(path) ? NativeLinuxFiles.Kind(path) == 2 : File.Exists(path);
 
-    public bool DirectoryExists(string path) => Directory.Exists(path);
+    public bool DirectoryExists(string path) =>
+        NeedsNative(path) ? NativeLinuxFiles.Kind(path) == 1 : Directory.Exists(path);
 
     public DateTimeOffset? GetModifiedTime(string path)
     {
+        if (NeedsNative(path))
+        {
+            return NativeLinuxFiles.ModifiedTime(path);
+        }
+
         var info = new FileInfo(path);
         if (info.Exists)
         {
@@ -180,6 +155,63 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
     public Task<CommandResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken) =>
         runner.RunAsync(argv, timeout, cancellationToken);
 
+    /// <summary>Paths the managed APIs would misread: escaped bytes, or too long for one open.</summary>
+    private static bool NeedsNative(string path) =>
+        NativeLinuxFiles.Available && (path.Length > ManagedSafeChars || !NativeLinuxFiles.IsPlain(path));
+
+    private static string EscapedName(string managedName) =>
+        managedName.Contains('\\', StringComparison.Ordinal) ? CgroupName.Escape(System.Text.Encoding.UTF8.GetBytes(managedName)) : managedName;
+
+    /// <summary>The path the managed APIs can open: the unescaped bytes as a string, when they are UTF-8.</summary>
+    private static string ManagedPath(string path)
+    {
+        if (NativeLinuxFiles.IsPlain(path))
+        {
+            return path;
+        }
+
+        var raw = CgroupName.Unescape(path);
+        return CgroupName.IsValidUtf8(raw)
+            ? System.Text.Encoding.UTF8.GetString(raw)
+            : throw new HostIOException(path, "names bytes that are not UTF-8, which only the native Linux reads can open");
+    }
+
+    private static byte[] ReadBytesManaged(string path, int maxBytes)
+    {
+        // procfs/sysfs report size 0, so read up to the cap instead of trusting Length.
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
+        var buffer = new byte[maxBytes];
+        var total = 0;
+        int n;
+        while (total < maxBytes && (n = fs.Read(buffer, total, maxBytes - total)) > 0)
+        {
+            total += n;
+        }
+
+        return total == maxBytes ? buffer : buffer[..total];
+    }
+
+    private static T? Managed<T>(Func<T> read)
+        where T : class
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception ex) when (IsGone(ex))
+        {
+            return null;
+        }
+    }
+
+    private static void Return(byte[]? buffer)
+    {
+        if (buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     /// <summary>ENOENT/ESRCH-like outcomes: the entry went away between listing and reading.</summary>
     // ENODEV: a cgroup file opened just before its cgroup was removed reads as "No such device" (found by the
     // hardening churn test: rmdir between open and read of cgroup.procs failed the holders collector).
@@ -189,9 +221,8 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
             || io.Message.Contains("No such device", StringComparison.Ordinal)));
 
     /// <summary>
-    /// A directory opened once; its files are opened relative to it, and its entries are read once (getdents64) to
-    /// answer both which files exist and which subdirectories it has. Anything the native path does not handle
-    /// goes to the path-based calls of the source, so results and errors are those of the path-based API.
+    /// A directory opened once; its files and subdirectories are opened relative to it (openat), and its entries are
+    /// read once (getdents64) to answer both which files exist and which subdirectories it has.
     /// </summary>
     private sealed class LiveHostDirectory(LiveHostSource source, string path, int fd) : IHostDirectory
     {
@@ -199,7 +230,7 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
         private byte[]? entries;
         private int entriesLength;
 
-        // 0 = entries not read yet, 1 = read, -1 = could not be read natively (fall back to plain opens / listing)
+        // 0 = entries not read yet, 1 = read, -1 = could not be read natively (no getdents64: path-based listing)
         private int entriesState;
 
         public string Path => path;
@@ -218,11 +249,44 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
                 return -1;
             }
 
-            var n = NativeLinuxFiles.ReadSmallFileAt(handle, fileName, buffer);
-            return n == NativeLinuxFiles.Unsupported ? source.ReadSmallFile(path, fileName, buffer) : n;
+            return NativeLinuxFiles.ReadSmallFileAt(handle, path, fileName, buffer);
         }
 
-        public IReadOnlyList<string> ListDirectories()
+        public string? ReadText(string fileName)
+        {
+            if (handle == NativeLinuxFiles.Gone)
+            {
+                return null;
+            }
+
+            ObjectDisposedException.ThrowIf(handle < 0, this);
+            byte[]? buffer = null;
+            try
+            {
+                var rc = NativeLinuxFiles.ReadFileAt(handle, path, fileName, Array.MaxLength, ref buffer, out var length);
+                return rc == NativeLinuxFiles.Gone ? null : DecodeLikeReadAllText(buffer.AsSpan(0, length));
+            }
+            finally
+            {
+                Return(buffer);
+            }
+        }
+
+        public IReadOnlyList<string> ListDirectories() => TryList(directoriesOnly: true) ?? source.ListDirectories(path);
+
+        public IHostDirectory OpenSubdirectory(string name)
+        {
+            if (handle == NativeLinuxFiles.Gone)
+            {
+                return new LiveHostDirectory(source, path + "/" + name, NativeLinuxFiles.Gone);
+            }
+
+            ObjectDisposedException.ThrowIf(handle < 0, this);
+            return new LiveHostDirectory(source, path + "/" + name, NativeLinuxFiles.OpenSubdirectory(handle, path, name));
+        }
+
+        /// <summary>The escaped names (empty when gone), or null when this C library cannot list natively.</summary>
+        public List<string>? TryList(bool directoriesOnly)
         {
             if (handle == NativeLinuxFiles.Gone)
             {
@@ -230,13 +294,22 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
             }
 
             ObjectDisposedException.ThrowIf(handle < 0, this);
-            var names = new List<string>();
-            if (LoadEntries() && NativeLinuxFiles.ParseDirectories(entries.AsSpan(0, entriesLength), names) == 0)
+            if (!LoadEntries())
             {
-                return names;
+                return handle == NativeLinuxFiles.Gone ? [] : null;
             }
 
-            return source.ListDirectories(path);
+            var names = new List<string>();
+            if (directoriesOnly)
+            {
+                NativeLinuxFiles.ParseDirectories(handle, path, entries.AsSpan(0, entriesLength), names);
+            }
+            else
+            {
+                NativeLinuxFiles.ParseEntries(entries.AsSpan(0, entriesLength), names);
+            }
+
+            return names;
         }
 
         public void Dispose()
@@ -249,7 +322,7 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
 
             if (entries is not null)
             {
-                System.Buffers.ArrayPool<byte>.Shared.Return(entries);
+                ArrayPool<byte>.Shared.Return(entries);
                 entries = null;
             }
         }
@@ -259,23 +332,18 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
         {
             if (entriesState == 0)
             {
-                var rc = NativeLinuxFiles.ReadEntries(handle, ref entries, out entriesLength);
+                var rc = NativeLinuxFiles.ReadEntries(handle, path, ref entries, out entriesLength);
                 if (rc == NativeLinuxFiles.Gone)
                 {
                     // Removed since it was opened: every read now says gone, as a path-based read would.
-                    handle = CloseAsGone(handle);
+                    NativeLinuxFiles.CloseDirectory(handle);
+                    handle = NativeLinuxFiles.Gone;
                 }
 
                 entriesState = rc == 0 ? 1 : -1;
             }
 
             return entriesState == 1 && entries is not null;
-        }
-
-        private static int CloseAsGone(int fd)
-        {
-            NativeLinuxFiles.CloseDirectory(fd);
-            return NativeLinuxFiles.Gone;
         }
     }
 }

@@ -1,40 +1,69 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.Unicode;
+using LwpWatch.Core.Model;
 
 namespace LwpWatch.Collectors.Io;
 
 /// <summary>
-/// The syscall floor for the per-cgroup hot path on Linux: open+read+close of a small file and one
-/// opendir/readdir pass per directory, with the path built in a stack buffer. The managed equivalents add
-/// an fstat and two flock calls per file, a second read to see EOF, an lstat per listed directory and an
-/// exception per missing file (pids.events.local on every v1 cgroup), which made a poll of 1,000 cgroups
-/// several times slower than a C reader (bench/collect). Anything unusual (a long path, an errno other than
-/// "gone", a filesystem without d_type) returns <see cref="Unsupported"/> and the caller takes the managed
-/// path, so error types and messages stay exactly those of the managed APIs.
+/// The syscall floor for the per-cgroup hot path on Linux, and the byte-exact access tenant-named cgroups need:
+/// open+read+close of a small file, one getdents64 pass per directory, files and subdirectories opened relative
+/// to a directory fd (openat), paths of any length and of any bytes. The managed equivalents add an fstat and two
+/// flock calls per file, a second read to see EOF, an lstat per listed directory and an exception per missing
+/// file (bench/collect), stop at PATH_MAX (a tenant's 16 nested 255-byte names already make a 4080-byte path)
+/// and cannot name bytes that are not UTF-8.
+/// Paths and names come in and go out in the escaped form of <see cref="CgroupName"/> (plain UTF-8 unless a
+/// byte is not UTF-8 or is a backslash). Results: a count or fd (>= 0), <see cref="Gone"/> (ENOENT, ESRCH,
+/// ENODEV, ENOTDIR: the entry went away between listing and reading), <see cref="Unsupported"/> (a C library
+/// without getdents64); any other errno is an <see cref="IOException"/> naming the path and the error.
 /// </summary>
 internal static class NativeLinuxFiles
 {
-    /// <summary>The path does not exist (anymore): ENOENT, or ESRCH for a /proc/&lt;pid&gt; that exited.</summary>
+    /// <summary>The path does not exist (anymore).</summary>
     public const int Gone = -1;
 
-    /// <summary>Not handled here; use the managed API (which raises the usual exceptions).</summary>
+    /// <summary>Not handled here; use the managed API.</summary>
     public const int Unsupported = -2;
 
+    /// <summary>Paths up to this many bytes (with the NUL) go to one open(2); longer ones are opened a chunk at a time.</summary>
+    public const int PathMax = 4096;
+
     private const int ORdOnly = 0;
-    // O_DIRECTORY is one of the few flags whose value differs between x86-64 and arm64.
+
+    // Every file is opened non-blocking: attribute and regular files ignore it, and a FIFO where a file was
+    // expected (a fixture tree, a capture) reads as empty or fails instead of hanging the poll on open.
+    private const int ONonBlock = 0x800;
+    private const int FileFlags = ORdOnly | ONonBlock | OCloExec;
+    private const int OCloExec = 0x80000; // the daemon starts subprocesses: never leak an fd into them
+    private const int OPath = 0x200000;
+    private const int AtFdCwd = -100;
+    private const int AtEmptyPath = 0x1000;
+    private const int StatxBasicStats = 0x7ff;
+
+    /// <summary>S_IFMT and the two file types that matter here.</summary>
+    public const int SIfMt = 0xF000;
+    public const int SIfReg = 0x8000;
+    public const int SIfDir = 0x4000;
+
+    // O_DIRECTORY and O_NOFOLLOW are among the few flags whose values differ between x86-64 and arm64
+    // (arch/arm64/include/uapi/asm/fcntl.h).
     private static readonly int ODirectory = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x4000 : 0x10000;
-    private const int OCloExec = 0x80000; // Linux value: the daemon starts subprocesses, so never leak an fd into them
+    private static readonly int ONoFollow = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x8000 : 0x20000;
+
     private const int ENOENT = 2;
     private const int ESRCH = 3;
     private const int EINTR = 4;
+    private const int ENODEV = 19;
+    private const int ENOTDIR = 20;
+    private const int ELOOP = 40;
     private const byte DtDir = 4;
     private const byte DtUnknown = 0;
 
-    // glibc and musl share this struct dirent layout on 64-bit Linux: d_ino u64, d_off i64, d_reclen u16,
-    // d_type u8, d_name[].
+    // struct linux_dirent64: d_ino u64, d_off i64, d_reclen u16, d_type u8, d_name[] (the kernel's own layout).
     private const int DirentTypeOffset = 18;
     private const int DirentNameOffset = 19;
-    private const int MaxPathBytes = 1024;
+    private const int StackPath = 1024;
 
     private static bool getdentsAvailable = true;
 
@@ -42,93 +71,90 @@ internal static class NativeLinuxFiles
     public static bool Available { get; } = OperatingSystem.IsLinux()
         && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
 
+    /// <summary>Flags for a directory to read entries from.</summary>
+    public static int DirectoryFlags => ORdOnly | ODirectory | OCloExec;
+
     /// <summary>
-    /// Bytes read into <paramref name="buffer"/>, <see cref="Gone"/> or <see cref="Unsupported"/>. One read: procfs
-    /// and sysfs attribute files return their whole record in one read when the buffer is larger, and regular
-    /// files only read short at end of file, so a short read is the end (a full buffer tells the caller to
-    /// re-read the file whole).
+    /// Bytes read into <paramref name="buffer"/> from <paramref name="directory"/>/<paramref name="fileName"/>, or
+    /// <see cref="Gone"/>. One read: procfs and sysfs attribute files return their whole record in one read when the
+    /// buffer is larger, and regular files only read short at end of file, so a short read is the end (a full
+    /// buffer tells the caller to re-read the file whole).
     /// </summary>
     public static int ReadSmallFile(string directory, string fileName, Span<byte> buffer)
     {
-        Span<byte> path = stackalloc byte[MaxPathBytes];
-        if (!TryEncodePath(directory, fileName, path))
-        {
-            return Unsupported;
-        }
+        var fd = Open(directory + "/" + fileName, FileFlags);
+        return fd < 0 ? fd : ReadOnceAndClose(fd, buffer, directory, fileName);
+    }
 
-        int fd;
-        do
-        {
-            fd = Open(ref MemoryMarshal.GetReference(path), ORdOnly | OCloExec);
-        }
-        while (fd < 0 && Marshal.GetLastPInvokeError() == EINTR);
-
-        if (fd < 0)
-        {
-            return Marshal.GetLastPInvokeError() is ENOENT or ESRCH ? Gone : Unsupported;
-        }
-
-        return ReadAndClose(fd, buffer);
+    /// <summary><see cref="ReadSmallFile(string, string, Span{byte})"/> for a file of an open directory: one path component to look up.</summary>
+    public static int ReadSmallFileAt(int dirFd, string dirPath, string fileName, Span<byte> buffer)
+    {
+        var fd = OpenAt(dirFd, dirPath, fileName, FileFlags);
+        return fd < 0 ? fd : ReadOnceAndClose(fd, buffer, dirPath, fileName);
     }
 
     /// <summary>
-    /// The whole file into <paramref name="buffer"/> (rented from the shared pool and grown as needed; the caller
-    /// returns it), reading until end of file. Returns 0, <see cref="Gone"/> or <see cref="Unsupported"/>.
+    /// Up to <paramref name="maxBytes"/> of the file into <paramref name="buffer"/> (rented from the shared pool and
+    /// grown as needed; the caller returns it), reading until end of file. 0 or <see cref="Gone"/>.
     /// </summary>
-    public static int ReadWholeFile(string path, ref byte[]? buffer, out int length)
+    public static int ReadFile(string path, int maxBytes, ref byte[]? buffer, out int length)
     {
         length = 0;
-        Span<byte> p = stackalloc byte[MaxPathBytes];
-        if (!TryEncodePath(path, null, p))
+        var fd = Open(path, FileFlags);
+        return fd < 0 ? fd : ReadAllAndClose(fd, maxBytes, ref buffer, out length, path, null);
+    }
+
+    /// <summary><see cref="ReadFile"/> for a file of an open directory.</summary>
+    public static int ReadFileAt(int dirFd, string dirPath, string fileName, int maxBytes, ref byte[]? buffer, out int length)
+    {
+        length = 0;
+        var fd = OpenAt(dirFd, dirPath, fileName, FileFlags);
+        return fd < 0 ? fd : ReadAllAndClose(fd, maxBytes, ref buffer, out length, dirPath, fileName);
+    }
+
+    /// <summary>A directory handle for the *At calls and <see cref="ReadEntries"/>: the fd or <see cref="Gone"/>. Follows symlinks, like a path lookup.</summary>
+    public static int OpenDirectory(string path) => Open(path, DirectoryFlags);
+
+    /// <summary>
+    /// The subdirectory <paramref name="name"/> (one escaped component) of an open directory, never through a
+    /// symlink: the fd, or <see cref="Gone"/> (removed, or replaced by something that is not a directory).
+    /// </summary>
+    public static int OpenSubdirectory(int dirFd, string dirPath, string name) => OpenAt(dirFd, dirPath, name, DirectoryFlags | ONoFollow);
+
+    /// <summary>What is at the path: 1 directory, 2 anything else that exists, 0 nothing (following symlinks, like stat).</summary>
+    public static int Kind(string path)
+    {
+        var fd = Open(path, OPath | ODirectory | OCloExec, throwOn: false);
+        if (fd >= 0)
         {
-            return Unsupported;
+            _ = Close(fd);
+            return 1;
         }
 
-        int fd;
-        do
+        fd = Open(path, OPath | OCloExec, throwOn: false);
+        if (fd >= 0)
         {
-            fd = Open(ref MemoryMarshal.GetReference(p), ORdOnly | OCloExec);
+            _ = Close(fd);
+            return 2;
         }
-        while (fd < 0 && Marshal.GetLastPInvokeError() == EINTR);
 
+        return 0;
+    }
+
+    public static void CloseDirectory(int fd) => _ = Close(fd);
+
+    /// <summary>Last modification time of what the path names (following symlinks), or null when it does not exist.</summary>
+    public static DateTimeOffset? ModifiedTime(string path)
+    {
+        var fd = Open(path, OPath | OCloExec);
         if (fd < 0)
         {
-            return Marshal.GetLastPInvokeError() is ENOENT or ESRCH ? Gone : Unsupported;
+            return null;
         }
 
         try
         {
-            buffer ??= System.Buffers.ArrayPool<byte>.Shared.Rent(4096);
-            while (true)
-            {
-                if (length == buffer.Length)
-                {
-                    var bigger = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, length).CopyTo(bigger);
-                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = bigger;
-                }
-
-                nint n;
-                do
-                {
-                    n = Read(fd, ref buffer[length], buffer.Length - length);
-                }
-                while (n < 0 && Marshal.GetLastPInvokeError() == EINTR);
-
-                if (n == 0)
-                {
-                    return 0;
-                }
-
-                if (n < 0)
-                {
-                    length = 0;
-                    return Marshal.GetLastPInvokeError() == ESRCH ? Gone : Unsupported;
-                }
-
-                length += (int)n;
-            }
+            return Stat(fd, path, out _, out _, out var mtime) ? mtime : null;
         }
         finally
         {
@@ -136,58 +162,51 @@ internal static class NativeLinuxFiles
         }
     }
 
-    /// <summary>A directory handle for <see cref="ReadSmallFileAt"/> and <see cref="ReadEntries"/>: the fd, <see cref="Gone"/> or <see cref="Unsupported"/>.</summary>
-    public static int OpenDirectory(string directory)
+    /// <summary>
+    /// statx of an open fd: file type bits (S_IFMT of st_mode), size and mtime. struct statx has one layout on every
+    /// architecture (include/uapi/linux/stat.h), unlike struct stat. False when the C library has no statx.
+    /// </summary>
+    public static bool Stat(int fd, string path, out int type, out long size, out DateTimeOffset mtime)
     {
-        Span<byte> path = stackalloc byte[MaxPathBytes];
-        if (!TryEncodePath(directory, null, path))
+        type = 0;
+        size = 0;
+        mtime = default;
+        Span<byte> buf = stackalloc byte[256];
+        Span<byte> empty = stackalloc byte[1];
+        int rc;
+        try
         {
-            return Unsupported;
+            do
+            {
+                rc = StatX(fd, ref MemoryMarshal.GetReference(empty), AtEmptyPath, StatxBasicStats, ref MemoryMarshal.GetReference(buf));
+            }
+            while (rc < 0 && Marshal.GetLastPInvokeError() == EINTR);
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return false;
         }
 
-        int fd;
-        do
+        if (rc < 0)
         {
-            fd = Open(ref MemoryMarshal.GetReference(path), ORdOnly | ODirectory | OCloExec);
-        }
-        while (fd < 0 && Marshal.GetLastPInvokeError() == EINTR);
-
-        return fd >= 0 ? fd : Marshal.GetLastPInvokeError() == ENOENT ? Gone : Unsupported;
-    }
-
-    public static void CloseDirectory(int fd) => _ = Close(fd);
-
-    /// <summary><see cref="ReadSmallFile"/> for a file of an open directory: one path component to look up.</summary>
-    public static int ReadSmallFileAt(int dirFd, string fileName, Span<byte> buffer)
-    {
-        Span<byte> name = stackalloc byte[MaxPathBytes];
-        if (fileName.Contains('/', StringComparison.Ordinal) || !TryEncodePath(fileName, null, name))
-        {
-            return Unsupported;
+            throw Error(Marshal.GetLastPInvokeError(), path, null);
         }
 
-        int fd;
-        do
-        {
-            fd = OpenAt(dirFd, ref MemoryMarshal.GetReference(name), ORdOnly | OCloExec);
-        }
-        while (fd < 0 && Marshal.GetLastPInvokeError() == EINTR);
-
-        if (fd < 0)
-        {
-            return Marshal.GetLastPInvokeError() is ENOENT or ESRCH ? Gone : Unsupported;
-        }
-
-        return ReadAndClose(fd, buffer);
+        type = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(buf[28..]) & SIfMt;
+        size = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(buf[40..]);
+        var sec = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(buf[112..]);
+        var nsec = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(buf[120..]);
+        mtime = DateTimeOffset.FromUnixTimeSeconds(sec).AddTicks(nsec / 100);
+        return true;
     }
 
     /// <summary>
     /// Every entry of an open directory, as the raw getdents64 records, into <paramref name="buffer"/> (rented from
-    /// the shared pool, grown as needed; the caller returns it). Returns 0, <see cref="Gone"/> or <see cref="Unsupported"/>.
+    /// the shared pool, grown as needed; the caller returns it). 0, <see cref="Gone"/> or <see cref="Unsupported"/>.
     /// One listing answers both "which subdirectories" and "which files exist", so a file that is not there
     /// (pids.events.local on every v1 cgroup) costs no failed open.
     /// </summary>
-    public static int ReadEntries(int dirFd, ref byte[]? buffer, out int length)
+    public static int ReadEntries(int dirFd, string dirPath, ref byte[]? buffer, out int length)
     {
         length = 0;
         if (!getdentsAvailable)
@@ -195,14 +214,14 @@ internal static class NativeLinuxFiles
             return Unsupported;
         }
 
-        buffer ??= System.Buffers.ArrayPool<byte>.Shared.Rent(8 * 1024);
+        buffer ??= ArrayPool<byte>.Shared.Rent(8 * 1024);
         while (true)
         {
             if (buffer.Length - length < 4096)
             {
-                var bigger = System.Buffers.ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
                 buffer.AsSpan(0, length).CopyTo(bigger);
-                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                ArrayPool<byte>.Shared.Return(buffer);
                 buffer = bigger;
             }
 
@@ -230,78 +249,283 @@ internal static class NativeLinuxFiles
             if (n < 0)
             {
                 length = 0;
-                return Marshal.GetLastPInvokeError() == ENOENT ? Gone : Unsupported;
+                var errno = Marshal.GetLastPInvokeError();
+                return IsGone(errno) ? Gone : throw Error(errno, dirPath, null);
             }
 
             length += (int)n;
         }
     }
 
-    /// <summary>Whether the getdents64 records hold an entry named <paramref name="name"/>.</summary>
+    /// <summary>Whether the getdents64 records hold an entry named <paramref name="name"/> (an escaped name).</summary>
     public static bool HasEntry(ReadOnlySpan<byte> entries, string name)
     {
-        Span<byte> wanted = stackalloc byte[MaxPathBytes];
-        if (!TryEncodePath(name, null, wanted))
+        byte[]? rented = null;
+        try
         {
-            return true; // cannot tell: let the open decide
-        }
-
-        wanted = wanted[..wanted.IndexOf((byte)0)];
-        for (var off = 0; off < entries.Length;)
-        {
-            var rec = entries[off..];
-            var reclen = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(rec[16..]);
-            off += reclen;
-            var entryName = rec[DirentNameOffset..reclen];
-            var end = entryName.IndexOf((byte)0);
-            if ((end < 0 ? entryName : entryName[..end]).SequenceEqual(wanted))
+            var wanted = Encode(name, stackalloc byte[StackPath], ref rented);
+            if (wanted.IsEmpty)
             {
-                return true;
+                return false;
             }
-        }
 
-        return false;
+            wanted = wanted[..^1];
+            for (var off = 0; off < entries.Length;)
+            {
+                var rec = entries[off..];
+                var reclen = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(rec[16..]);
+                off += reclen;
+                if (EntryName(rec, reclen).SequenceEqual(wanted))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+        finally
+        {
+            Return(rented);
+        }
     }
 
     /// <summary>
     /// Appends the real subdirectories (not symlinks, not "." or "..") in the getdents64 records to
-    /// <paramref name="names"/>; <see cref="Unsupported"/> (names untouched) when the filesystem gives no d_type.
+    /// <paramref name="names"/>, escaped. A filesystem that gives no d_type gets an O_NOFOLLOW probe per such entry.
     /// </summary>
-    public static int ParseDirectories(ReadOnlySpan<byte> entries, List<string> names)
+    public static void ParseDirectories(int dirFd, string dirPath, ReadOnlySpan<byte> entries, List<string> names)
     {
-        var start = names.Count;
         for (var off = 0; off < entries.Length;)
         {
             var rec = entries[off..];
             var reclen = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(rec[16..]);
             off += reclen;
             var type = rec[DirentTypeOffset];
-            if (type == DtUnknown)
-            {
-                // This filesystem does not fill d_type; telling a directory from a symlink needs a stat per entry.
-                names.RemoveRange(start, names.Count - start);
-                return Unsupported;
-            }
-
-            if (type != DtDir)
+            if (type != DtDir && type != DtUnknown)
             {
                 continue;
             }
 
-            var nameBytes = rec[DirentNameOffset..reclen];
-            nameBytes = nameBytes[..nameBytes.IndexOf((byte)0)];
+            var nameBytes = EntryName(rec, reclen);
             if (nameBytes.SequenceEqual("."u8) || nameBytes.SequenceEqual(".."u8))
             {
                 continue;
             }
 
-            names.Add(Encoding.UTF8.GetString(nameBytes));
-        }
+            var name = EscapedName(nameBytes);
+            if (type == DtUnknown)
+            {
+                // This filesystem does not fill d_type: a no-follow directory open tells a directory from a symlink.
+                var fd = OpenAt(dirFd, dirPath, name, OPath | ODirectory | ONoFollow | OCloExec, throwOn: false);
+                if (fd < 0)
+                {
+                    continue;
+                }
 
-        return 0;
+                _ = Close(fd);
+            }
+
+            names.Add(name);
+        }
     }
 
-    private static int ReadAndClose(int fd, Span<byte> buffer)
+    /// <summary>Appends every entry name but "." and ".." in the getdents64 records to <paramref name="names"/>, escaped.</summary>
+    public static void ParseEntries(ReadOnlySpan<byte> entries, List<string> names)
+    {
+        for (var off = 0; off < entries.Length;)
+        {
+            var rec = entries[off..];
+            var reclen = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(rec[16..]);
+            off += reclen;
+            var nameBytes = EntryName(rec, reclen);
+            if (!nameBytes.SequenceEqual("."u8) && !nameBytes.SequenceEqual(".."u8))
+            {
+                names.Add(EscapedName(nameBytes));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The escaped string of a raw name: plain UTF-8 decoding for the usual name (valid UTF-8, no backslash),
+    /// <see cref="CgroupName.Escape"/> otherwise.
+    /// </summary>
+    public static string EscapedName(ReadOnlySpan<byte> raw) =>
+        raw.IndexOf((byte)'\\') < 0 && Utf8.IsValid(raw) ? Encoding.UTF8.GetString(raw) : CgroupName.Escape(raw);
+
+    /// <summary>Whether a path string needs no unescaping: the managed APIs see exactly the same path.</summary>
+    public static bool IsPlain(string path) => !path.Contains('\\', StringComparison.Ordinal);
+
+    private static ReadOnlySpan<byte> EntryName(ReadOnlySpan<byte> rec, int reclen)
+    {
+        var name = rec[DirentNameOffset..reclen];
+        var end = name.IndexOf((byte)0);
+        return end < 0 ? name : name[..end];
+    }
+
+    /// <summary>
+    /// The NUL-terminated bytes of an escaped path, in <paramref name="stack"/> when they fit, else in a rented
+    /// array (returned through <paramref name="rented"/>). Empty when the path cannot name anything (holds a NUL).
+    /// </summary>
+    private static Span<byte> Encode(string path, Span<byte> stack, ref byte[]? rented)
+    {
+        if (IsPlain(path))
+        {
+            if (path.Contains('\0', StringComparison.Ordinal))
+            {
+                return default;
+            }
+
+            var max = Encoding.UTF8.GetMaxByteCount(path.Length) + 1;
+            var dest = max <= stack.Length ? stack : (rented = ArrayPool<byte>.Shared.Rent(max));
+            var n = Encoding.UTF8.GetBytes(path, dest);
+            dest[n] = 0;
+            return dest[..(n + 1)];
+        }
+
+        var raw = CgroupName.Unescape(path);
+        if (raw.AsSpan().IndexOf((byte)0) >= 0)
+        {
+            return default;
+        }
+
+        var d = raw.Length + 1 <= stack.Length ? stack : (rented = ArrayPool<byte>.Shared.Rent(raw.Length + 1));
+        raw.CopyTo(d);
+        d[raw.Length] = 0;
+        return d[..(raw.Length + 1)];
+    }
+
+    private static void Return(byte[]? rented)
+    {
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private static int Open(string path, int flags, bool throwOn = true)
+    {
+        byte[]? rented = null;
+        try
+        {
+            var p = Encode(path, stackalloc byte[StackPath], ref rented);
+            if (p.IsEmpty)
+            {
+                return Gone;
+            }
+
+            var fd = OpenAny(p, flags);
+            return fd >= 0 ? fd : IsGone(-fd) || !throwOn ? Gone : throw Error(-fd, path, null);
+        }
+        finally
+        {
+            Return(rented);
+        }
+    }
+
+    private static int OpenAt(int dirFd, string dirPath, string name, int flags, bool throwOn = true)
+    {
+        byte[]? rented = null;
+        try
+        {
+            var p = Encode(name, stackalloc byte[StackPath], ref rented);
+            if (p.IsEmpty || p[..^1].IndexOf((byte)'/') >= 0)
+            {
+                return Gone; // not one component: nothing this directory can hold
+            }
+
+            int fd;
+            do
+            {
+                fd = OpenAtSys(dirFd, ref MemoryMarshal.GetReference(p), flags);
+            }
+            while (fd < 0 && Marshal.GetLastPInvokeError() == EINTR);
+
+            if (fd >= 0)
+            {
+                return fd;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+
+            // ELOOP: O_NOFOLLOW met a symlink where the listing saw a directory (replaced since): gone as a directory.
+            return IsGone(errno) || errno == ELOOP || !throwOn ? Gone : throw Error(errno, dirPath, name);
+        }
+        finally
+        {
+            Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// open(2) of a NUL-terminated path of any length; fd or -errno. Beyond PATH_MAX the leading directories are
+    /// opened a chunk at a time (O_PATH, each chunk ending at a '/'), then the rest relative to them: the same
+    /// component-by-component lookup the kernel does, without its whole-path length limit.
+    /// </summary>
+    private static int OpenAny(Span<byte> pathZ, int flags)
+    {
+        var len = pathZ.Length - 1;
+        var dir = AtFdCwd;
+        var start = 0;
+        try
+        {
+            while (len - start >= PathMax)
+            {
+                var cut = pathZ.Slice(start, PathMax - 1).LastIndexOf((byte)'/');
+                if (cut <= 0)
+                {
+                    return -36; // ENAMETOOLONG: a single component this long cannot exist
+                }
+
+                cut += start;
+                pathZ[cut] = 0;
+                var next = Retry(dir, pathZ[start..], OPath | ODirectory | OCloExec);
+                pathZ[cut] = (byte)'/';
+                if (next < 0)
+                {
+                    return next;
+                }
+
+                if (dir != AtFdCwd)
+                {
+                    _ = Close(dir);
+                }
+
+                dir = next;
+                start = cut + 1;
+            }
+
+            return Retry(dir, pathZ[start..], flags);
+        }
+        finally
+        {
+            if (dir != AtFdCwd)
+            {
+                _ = Close(dir);
+            }
+        }
+    }
+
+    private static int Retry(int dir, Span<byte> pathZ, int flags)
+    {
+        int fd;
+        do
+        {
+            fd = OpenAtSys(dir, ref MemoryMarshal.GetReference(pathZ), flags);
+        }
+        while (fd < 0 && Marshal.GetLastPInvokeError() == EINTR);
+
+        return fd >= 0 ? fd : -Marshal.GetLastPInvokeError();
+    }
+
+    private static bool IsGone(int errno) => errno is ENOENT or ESRCH or ENODEV or ENOTDIR;
+
+    private static IOException Error(int errno, string path, string? name)
+    {
+        var where = name is null ? path : path + "/" + name;
+        return new HostIOException(where, Marshal.GetPInvokeErrorMessage(errno));
+    }
+
+    private static int ReadOnceAndClose(int fd, Span<byte> buffer, string path, string? name)
     {
         try
         {
@@ -314,8 +538,9 @@ internal static class NativeLinuxFiles
 
             if (n < 0)
             {
-                // ESRCH: the process exited between open and read; anything else (EISDIR...) goes managed.
-                return Marshal.GetLastPInvokeError() == ESRCH ? Gone : Unsupported;
+                // ESRCH/ENODEV: the process or cgroup went away between open and read.
+                var errno = Marshal.GetLastPInvokeError();
+                return IsGone(errno) ? Gone : throw Error(errno, path, name);
             }
 
             return (int)n;
@@ -326,95 +551,54 @@ internal static class NativeLinuxFiles
         }
     }
 
-    /// <summary>
-    /// Appends the names of the real subdirectories of <paramref name="directory"/> (not symlinks, not "." or "..")
-    /// to <paramref name="names"/> in readdir order. Returns 0, <see cref="Gone"/> or <see cref="Unsupported"/>
-    /// (then <paramref name="names"/> is left as it was).
-    /// </summary>
-    public static int ListDirectories(string directory, List<string> names)
+    private static int ReadAllAndClose(int fd, int maxBytes, ref byte[]? buffer, out int length, string path, string? name)
     {
-        Span<byte> path = stackalloc byte[MaxPathBytes];
-        if (!TryEncodePath(directory, null, path))
-        {
-            return Unsupported;
-        }
-
-        var dir = OpenDir(ref MemoryMarshal.GetReference(path));
-        if (dir == IntPtr.Zero)
-        {
-            return Marshal.GetLastPInvokeError() == ENOENT ? Gone : Unsupported;
-        }
-
-        var start = names.Count;
+        length = 0;
         try
         {
-            while (true)
+            buffer ??= ArrayPool<byte>.Shared.Rent(Math.Min(Math.Max(maxBytes, 1), 4096));
+            while (length < maxBytes)
             {
-                var entry = ReadDir(dir);
-                if (entry == IntPtr.Zero)
+                if (length == buffer.Length)
                 {
-                    if (Marshal.GetLastPInvokeError() != 0)
-                    {
-                        names.RemoveRange(start, names.Count - start);
-                        return Unsupported;
-                    }
+                    var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, Math.Max(maxBytes, buffer.Length + 1)));
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
 
+                nint n;
+                do
+                {
+                    n = Read(fd, ref buffer[length], Math.Min(buffer.Length, maxBytes) - length);
+                }
+                while (n < 0 && Marshal.GetLastPInvokeError() == EINTR);
+
+                if (n == 0)
+                {
                     return 0;
                 }
 
-                var type = Marshal.ReadByte(entry, DirentTypeOffset);
-                if (type == DtUnknown)
+                if (n < 0)
                 {
-                    // This filesystem does not fill d_type; telling a directory from a symlink needs a stat per entry.
-                    names.RemoveRange(start, names.Count - start);
-                    return Unsupported;
+                    length = 0;
+                    var errno = Marshal.GetLastPInvokeError();
+                    return IsGone(errno) ? Gone : throw Error(errno, path, name);
                 }
 
-                if (type != DtDir)
-                {
-                    continue;
-                }
-
-                var name = Marshal.PtrToStringUTF8(entry + DirentNameOffset);
-                if (name is null or "." or "..")
-                {
-                    continue;
-                }
-
-                names.Add(name);
+                length += (int)n;
             }
+
+            return 0;
         }
         finally
         {
-            _ = CloseDir(dir);
+            _ = Close(fd);
         }
     }
-
-    /// <summary>UTF-8 "directory/fileName\0" (or "directory\0"); false when it would not fit or holds a NUL.</summary>
-    private static bool TryEncodePath(string directory, string? fileName, Span<byte> path)
-    {
-        var chars = directory.Length + (fileName?.Length ?? 0);
-        if (chars * 3 + 2 > path.Length || directory.Contains('\0', StringComparison.Ordinal) || (fileName?.Contains('\0', StringComparison.Ordinal) ?? false))
-        {
-            return false;
-        }
-
-        var n = Encoding.UTF8.GetBytes(directory, path);
-        if (fileName is not null)
-        {
-            path[n++] = (byte)'/';
-            n += Encoding.UTF8.GetBytes(fileName, path[n..]);
-        }
-
-        path[n] = 0;
-        return true;
-    }
-
-    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-    private static extern int Open(ref byte path, int flags);
 
     [DllImport("libc", EntryPoint = "openat", SetLastError = true)]
-    private static extern int OpenAt(int dirFd, ref byte path, int flags);
+    private static extern int OpenAtSys(int dirFd, ref byte path, int flags);
 
     [DllImport("libc", EntryPoint = "getdents64", SetLastError = true)]
     private static extern nint GetDents64(int fd, ref byte buffer, nint count);
@@ -422,15 +606,17 @@ internal static class NativeLinuxFiles
     [DllImport("libc", EntryPoint = "read", SetLastError = true)]
     private static extern nint Read(int fd, ref byte buffer, nint count);
 
+    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static extern int StatX(int dirFd, ref byte path, int flags, int mask, ref byte statx);
+
     [DllImport("libc", EntryPoint = "close")]
     private static extern int Close(int fd);
+}
 
-    [DllImport("libc", EntryPoint = "opendir", SetLastError = true)]
-    private static extern IntPtr OpenDir(ref byte path);
+/// <summary>An I/O error of a native host read: <see cref="Path"/> (escaped) and the system's <see cref="Reason"/>.</summary>
+public sealed class HostIOException(string path, string reason) : IOException($"{path}: {reason}")
+{
+    public string Path { get; } = path;
 
-    [DllImport("libc", EntryPoint = "readdir", SetLastError = true)]
-    private static extern IntPtr ReadDir(IntPtr dir);
-
-    [DllImport("libc", EntryPoint = "closedir")]
-    private static extern int CloseDir(IntPtr dir);
+    public string Reason { get; } = reason;
 }

@@ -9,8 +9,13 @@ namespace LwpWatch.Collectors.Linux;
 /// <summary>
 /// Every cgroup with a pids controller, on cgroup v2 and on the v1 pids hierarchy: cap (pids.max), usage
 /// (pids.current), peak and fork denials (pids.events). Reads files only; never forks.
+/// The tree below a delegated cgroup is the tenant's: any byte but '/' and NUL in a name, any depth, any number.
+/// So the walk opens every cgroup relative to its parent's directory handle (no path is ever too long), keeps
+/// names as bytes (zone ids are escaped with <see cref="CgroupName"/>), and runs under <see cref="CgroupWalk"/>'s
+/// depth and time bounds: a cgroup that cannot be read and a subtree that is cut are warnings naming them, the
+/// other zones are still reported and the collector still succeeds.
 /// </summary>
-public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) : ICollector
+public sealed class CgroupPidsCollector : ICollector
 {
     // One slot per pids.* file of a cgroup; real ones hold a number or "max N" (well under 64 bytes).
     private const int SlotBytes = 128;
@@ -19,6 +24,15 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
     /// <summary><see cref="Read"/>'s answer for a file that filled its slot and must be read whole.</summary>
     private const int Long = int.MaxValue;
 
+    /// <summary><see cref="ReadNode"/>'s answer for a cgroup that vanished mid-read or whose files are garbled: do not walk below it.</summary>
+    private const int Vanished = -2;
+
+    private readonly IHostSource io;
+    private readonly LinuxSettings settings;
+    private readonly TimeSpan walkBudget;
+    private readonly TimeProvider clock;
+    private readonly DockerContainerNames dockerNames;
+
     /// <summary>
     /// Owners of the cgroups seen last poll. The mapping is a pure function of the path, and zones live for many
     /// polls, so this skips a split and three regex matches per zone per poll. Rebuilt every poll (only paths
@@ -26,6 +40,20 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
     /// after publication, so concurrent polls are safe.
     /// </summary>
     private Dictionary<string, CgroupOwner> owners = new(StringComparer.Ordinal);
+
+    /// <param name="io">Where the cgroup files are read.</param>
+    /// <param name="settings">Roots and options.</param>
+    /// <param name="walkBudget">How long one walk of the trees may take before subtrees are cut (default 5 s; the
+    /// factory passes half the collector timeout, so a cut walk still reports what it read).</param>
+    /// <param name="clock">Measures the walk (tests pass a fake one).</param>
+    public CgroupPidsCollector(IHostSource io, LinuxSettings settings, TimeSpan? walkBudget = null, TimeProvider? clock = null)
+    {
+        this.io = io;
+        this.settings = settings;
+        this.walkBudget = walkBudget ?? TimeSpan.FromSeconds(5);
+        this.clock = clock ?? TimeProvider.System;
+        dockerNames = new DockerContainerNames(io, settings.DockerRoot);
+    }
 
     public string Name => "cgroup-pids";
 
@@ -43,17 +71,22 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
         var buffer = new byte[SlotBytes * Slots];
         var previousOwners = Volatile.Read(ref owners);
         var nextOwners = new Dictionary<string, CgroupOwner>(previousOwners.Count, StringComparer.Ordinal);
-        foreach (var (root, unified) in hierarchies)
+        var walk = new CgroupWalk(Name, clock, walkBudget, warnings);
+        var docker = dockerNames.Begin();
+        for (var h = 0; h < hierarchies.Count; h++)
         {
+            var (root, unified) = hierarchies[h];
             var nodes = new List<Node>();
-            foreach (var child in io.ListDirectories(root))
+            using (var dir = io.OpenDirectory(root))
             {
-                Walk(root, "/" + child, parent: -1, nodes, warnings, buffer, cancellationToken);
+                WalkChildren(dir, "", 0, -1, walk.ChildDeadline(walk.Deadline, hierarchies.Count - 1 - h), nodes, walk, buffer, cancellationToken);
             }
 
-            AddZones(nodes, Semantics(unified, nodes, warnings), zones, previousOwners, nextOwners);
+            AddZones(nodes, Semantics(unified, nodes, warnings), zones, previousOwners, nextOwners, docker, warnings);
         }
 
+        walk.Finish();
+        docker.End();
         Volatile.Write(ref owners, nextOwners);
 
         return Task.FromResult(new Contribution { Zones = zones.ToImmutable(), Warnings = warnings.ToImmutable() });
@@ -136,31 +169,80 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
         return controllers is not null && controllers.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries).Contains("pids");
     }
 
-    private void Walk(string root, string rel, int parent, List<Node> nodes, ImmutableArray<string>.Builder warnings, byte[] buffer, CancellationToken ct)
+    /// <summary>
+    /// Reads every subdirectory of <paramref name="dir"/> (at <paramref name="rel"/>, <paramref name="depth"/> levels
+    /// below the hierarchy root) and walks on below them, each relative to its parent's handle, which stays open
+    /// while its children are walked (at most <see cref="CgroupWalk.MaxDepth"/> handles). Below a directory that is
+    /// not a zone, children hang off the nearest zone above it (<paramref name="parent"/>).
+    /// </summary>
+    private void WalkChildren(IHostDirectory dir, string rel, int depth, int parent, long deadline, List<Node> nodes, CgroupWalk walk, byte[] buffer, CancellationToken ct)
     {
-        ct.ThrowIfCancellationRequested();
-        var dir = root + rel;
         IReadOnlyList<string> children;
-        var before = nodes.Count;
-        using (var d = io.OpenDirectory(dir))
+        try
         {
-            children = ReadNode(d, rel, parent, nodes, warnings, buffer);
+            children = dir.ListDirectories();
+        }
+        catch (IOException ex)
+        {
+            walk.Unreadable(rel.Length == 0 ? dir.Path : rel, ex);
+            return;
         }
 
-        // Children are walked after the directory is closed: open handles never pile up along a deep path.
-        // Below a directory that is not a zone, children hang off the nearest zone above it.
-        var index = nodes.Count > before ? before : parent;
-        foreach (var child in children)
+        var skipped = 0;
+        string? firstSkipped = null;
+        for (var i = 0; i < children.Count; i++)
         {
-            Walk(root, rel + "/" + child, index, nodes, warnings, buffer, ct);
+            ct.ThrowIfCancellationRequested();
+            var childRel = rel + "/" + children[i];
+            var childDeadline = walk.ChildDeadline(deadline, children.Count - 1 - i);
+            if (walk.Expired(childDeadline))
+            {
+                // A child is kept back by at most half of what is left, so it is only out of time once its parent
+                // is: every sibling after it is too.
+                skipped = children.Count - i;
+                firstSkipped = childRel;
+                break;
+            }
+
+            try
+            {
+                using var child = dir.OpenSubdirectory(children[i]);
+                var index = ReadNode(child, childRel, parent, nodes, walk, buffer);
+                if (index == Vanished)
+                {
+                    continue;
+                }
+
+                if (depth + 1 >= CgroupWalk.MaxDepth)
+                {
+                    if (child.ListDirectories().Count > 0)
+                    {
+                        walk.DepthCut(childRel);
+                    }
+
+                    continue;
+                }
+
+                WalkChildren(child, childRel, depth + 1, index >= 0 ? index : parent, childDeadline, nodes, walk, buffer, ct);
+            }
+            catch (IOException ex)
+            {
+                // One unreadable cgroup (permissions, I/O error, a name the filesystem refuses) must not hide the others.
+                walk.Unreadable(childRel, ex);
+            }
+        }
+
+        if (skipped > 0)
+        {
+            walk.TimeCut(rel.Length == 0 ? dir.Path : rel, skipped, children.Count, firstSkipped!);
         }
     }
 
     /// <summary>
-    /// Adds the cgroup's node (when it is a pids cgroup) and returns the subdirectories to walk: those of a zone
-    /// or of a non-pids directory, none when it vanished mid-read or its files are garbled.
+    /// Adds the cgroup's node when it is a pids cgroup and returns its index; -1 for a directory without pids files
+    /// (walk on below it), <see cref="Vanished"/> when it vanished mid-read or its files are garbled (a warning).
     /// </summary>
-    private IReadOnlyList<string> ReadNode(IHostDirectory d, string rel, int parent, List<Node> nodes, ImmutableArray<string>.Builder warnings, byte[] buffer)
+    private int ReadNode(IHostDirectory d, string rel, int parent, List<Node> nodes, CgroupWalk walk, byte[] buffer)
     {
         var dir = d.Path;
 
@@ -172,7 +254,7 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
         {
             // Not a pids cgroup (or it vanished): not a zone, but keep walking, because trees written by
             // other tools (and sparse captures) can hold pids cgroups below such a directory.
-            return d.ListDirectories();
+            return -1;
         }
 
         Node node;
@@ -184,7 +266,7 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
             var eventsLen = Read(d, "pids.events", eventsBytes);
             if (currentLen < 0 || eventsLen < 0)
             {
-                return []; // removed between reads: skip, not an error
+                return Vanished; // removed between reads: skip, not an error
             }
 
             var peakBytes = slots.Slice(3 * SlotBytes, SlotBytes);
@@ -199,21 +281,21 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
                 rel,
                 dir,
                 parent,
-                ParseMax(dir, maxBytes, maxLen),
-                ParseCount(dir, "pids.current", currentBytes, currentLen),
-                peakLen < 0 ? null : ParseCount(dir, "pids.peak", peakBytes, peakLen),
-                ParseEvents(dir, "pids.events", eventsBytes, eventsLen),
-                localLen < 0 ? null : ParseEvents(dir, "pids.events.local", localBytes, localLen));
+                ParseMax(d, maxBytes, maxLen),
+                ParseCount(d, "pids.current", currentBytes, currentLen),
+                peakLen < 0 ? null : ParseCount(d, "pids.peak", peakBytes, peakLen),
+                ParseEvents(d, "pids.events", eventsBytes, eventsLen),
+                localLen < 0 ? null : ParseEvents(d, "pids.events.local", localBytes, localLen));
         }
         catch (ParseException ex)
         {
             // One garbled cgroup must not hide the others.
-            warnings.Add(ex.Message);
-            return [];
+            walk.Warn(ex.Message);
+            return Vanished;
         }
 
         nodes.Add(node);
-        return d.ListDirectories();
+        return nodes.Count - 1;
     }
 
     /// <summary>Bytes read into the slot, -1 when the file is gone, or <see cref="Long"/> when it did not fit.</summary>
@@ -224,25 +306,27 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
     }
 
     // The input name ("<dir>/pids.max") is only built when the fast path declines, i.e. on odd or bad content.
-    private long? ParseMax(string dir, Span<byte> slot, int len) =>
-        len == Long ? CgroupFileParser.ParseMax(ReadWhole(dir, "pids.max"), dir + "/pids.max")
+    private static long? ParseMax(IHostDirectory d, Span<byte> slot, int len) =>
+        len == Long ? CgroupFileParser.ParseMax(ReadWhole(d, "pids.max"), Input(d, "pids.max"))
         : CgroupFileParser.TryParseMaxFast(slot[..len], out var v) ? v
-        : CgroupFileParser.ParseMax(slot[..len], dir + "/pids.max");
+        : CgroupFileParser.ParseMax(slot[..len], Input(d, "pids.max"));
 
-    private long ParseCount(string dir, string file, Span<byte> slot, int len) =>
-        len == Long ? CgroupFileParser.ParseCount(ReadWhole(dir, file), dir + "/" + file)
+    private static long ParseCount(IHostDirectory d, string file, Span<byte> slot, int len) =>
+        len == Long ? CgroupFileParser.ParseCount(ReadWhole(d, file), Input(d, file))
         : CgroupFileParser.TryParseCountFast(slot[..len], out var v) ? v
-        : CgroupFileParser.ParseCount(slot[..len], dir + "/" + file);
+        : CgroupFileParser.ParseCount(slot[..len], Input(d, file));
 
-    private long ParseEvents(string dir, string file, Span<byte> slot, int len) =>
-        len == Long ? CgroupFileParser.ParseEventsMax(ReadWhole(dir, file), dir + "/" + file)
+    private static long ParseEvents(IHostDirectory d, string file, Span<byte> slot, int len) =>
+        len == Long ? CgroupFileParser.ParseEventsMax(ReadWhole(d, file), Input(d, file))
         : CgroupFileParser.TryParseEventsMaxFast(slot[..len], out var v) ? v
-        : CgroupFileParser.ParseEventsMax(slot[..len], dir + "/" + file);
+        : CgroupFileParser.ParseEventsMax(slot[..len], Input(d, file));
+
+    private static string Input(IHostDirectory d, string file) => CgroupWalk.Display(d.Path) + "/" + file;
 
     /// <summary>A file too big for its slot (never a real pids.* file): read it whole, as text. Gone by now = empty.</summary>
-    private string ReadWhole(string dir, string file) => io.ReadText(dir + "/" + file) ?? string.Empty;
+    private static string ReadWhole(IHostDirectory d, string file) => d.ReadText(file) ?? string.Empty;
 
-    private void AddZones(List<Node> nodes, PidsEventsSemantics semantics, ImmutableArray<Zone>.Builder zones, Dictionary<string, CgroupOwner> previousOwners, Dictionary<string, CgroupOwner> nextOwners)
+    private void AddZones(List<Node> nodes, PidsEventsSemantics semantics, ImmutableArray<Zone>.Builder zones, Dictionary<string, CgroupOwner> previousOwners, Dictionary<string, CgroupOwner> nextOwners, DockerContainerNames.Poll docker, ImmutableArray<string>.Builder warnings)
     {
         var denials = AttributeDenials(nodes, semantics);
         for (var i = 0; i < nodes.Count; i++)
@@ -263,7 +347,8 @@ public sealed class CgroupPidsCollector(IHostSource io, LinuxSettings settings) 
             {
                 Id = n.Rel,
                 Kind = ZoneKind.Cgroup,
-                Name = owner.Name,
+                // A capped Docker container is named as `docker ps` names it (read only for those: the file is Docker's).
+                Name = owner.Container is { } id && n.Max is not null ? docker.NameOf(id, warnings) ?? owner.Name : owner.Name,
                 Lwps = n.Current,
                 LwpLimit = n.Max,
                 Denials = denials[i],

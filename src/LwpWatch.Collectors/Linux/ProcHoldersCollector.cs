@@ -10,9 +10,11 @@ namespace LwpWatch.Collectors.Linux;
 /// <summary>
 /// The biggest thread holders of each zone at or near its cap: pids from the cgroup subtree's cgroup.procs,
 /// threads from /proc/&lt;pid&gt;/stat. Zones far from their cap are skipped: a full /proc scan every poll is
-/// what makes peers slow.
+/// what makes peers slow. A zone's subtree is the tenant's, so it is walked like the cgroup collector walks
+/// (relative to directory handles, under <see cref="CgroupWalk"/>'s depth and time bounds, a cgroup that cannot be
+/// read is a warning): one zone can neither fail nor stall the holders of the others.
 /// </summary>
-public sealed class ProcHoldersCollector(IHostSource io, LinuxSettings settings) : ICollector
+public sealed class ProcHoldersCollector(IHostSource io, LinuxSettings settings, TimeSpan? walkBudget = null, TimeProvider? clock = null) : ICollector
 {
     public string Name => "proc-holders";
 
@@ -26,16 +28,28 @@ public sealed class ProcHoldersCollector(IHostSource io, LinuxSettings settings)
         }
 
         var proc = settings.ProcRoot.TrimEnd('/');
-        foreach (var id in draft.ZoneOrder)
+        var warnings = ImmutableArray.CreateBuilder<string>();
+        var walk = new CgroupWalk(Name, clock ?? TimeProvider.System, walkBudget ?? TimeSpan.FromSeconds(5), warnings);
+        var near = draft.ZoneOrder.Select(id => draft.Zones[id]).Where(z => z.CgroupPath is not null && z.Ratio >= settings.HoldersAtRatio).ToList();
+        var skippedZones = 0;
+        string? firstSkippedZone = null;
+        for (var z = 0; z < near.Count; z++)
         {
-            var zone = draft.Zones[id];
-            if (zone.CgroupPath is null || !(zone.Ratio >= settings.HoldersAtRatio))
+            var zone = near[z];
+            var deadline = walk.ChildDeadline(walk.Deadline, near.Count - 1 - z);
+            if (walk.Expired(deadline))
             {
-                continue;
+                skippedZones = near.Count - z; // out of time only once the whole walk is
+                firstSkippedZone = zone.CgroupPath;
+                break;
             }
 
             var pids = new List<int>();
-            CollectPids(zone.CgroupPath, pids, depth: 0, cancellationToken);
+            using (var dir = io.OpenDirectory(zone.CgroupPath!))
+            {
+                CollectPids(dir, pids, depth: 0, deadline, walk, cancellationToken);
+            }
+
             var found = new List<ThreadHolder>(pids.Count);
             foreach (var pid in pids)
             {
@@ -64,30 +78,73 @@ public sealed class ProcHoldersCollector(IHostSource io, LinuxSettings settings)
             zones.Add(zone with { Processes = pids.Count });
         }
 
-        return Task.FromResult(new Contribution { Holders = holders.ToImmutable(), Zones = zones.ToImmutable() });
+        if (skippedZones > 0)
+        {
+            walk.Warn($"{Name}: {skippedZones.ToString(CultureInfo.InvariantCulture)} of {near.Count.ToString(CultureInfo.InvariantCulture)} zones near their cap got no holders this poll, from {CgroupWalk.Display(firstSkippedZone!)} on: the time budget ({walk.Budget.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s) ran out");
+        }
+
+        walk.Finish();
+        return Task.FromResult(new Contribution { Holders = holders.ToImmutable(), Zones = zones.ToImmutable(), Warnings = warnings.ToImmutable() });
     }
 
-    private void CollectPids(string dir, List<int> pids, int depth, CancellationToken ct)
+    private static void CollectPids(IHostDirectory dir, List<int> pids, int depth, long deadline, CgroupWalk walk, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        var procs = io.ReadText(dir + "/cgroup.procs");
-        if (procs is not null)
+        IReadOnlyList<string> children;
+        try
         {
-            foreach (var line in procs.AsSpan().EnumerateLines())
+            var procs = dir.ReadText("cgroup.procs");
+            if (procs is not null)
             {
-                if (int.TryParse(line.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+                foreach (var line in procs.AsSpan().EnumerateLines())
                 {
-                    pids.Add(pid);
+                    if (int.TryParse(line.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+                    {
+                        pids.Add(pid);
+                    }
                 }
+            }
+
+            children = dir.ListDirectories();
+        }
+        catch (IOException ex)
+        {
+            walk.Unreadable(dir.Path, ex);
+            return;
+        }
+
+        if (children.Count > 0 && depth + 1 >= CgroupWalk.MaxDepth)
+        {
+            walk.DepthCut(dir.Path);
+            return;
+        }
+
+        var skipped = 0;
+        string? firstSkipped = null;
+        for (var i = 0; i < children.Count; i++)
+        {
+            var childDeadline = walk.ChildDeadline(deadline, children.Count - 1 - i);
+            if (walk.Expired(childDeadline))
+            {
+                skipped = children.Count - i; // out of time only once the parent is: so are the siblings after it
+                firstSkipped = dir.Path + "/" + children[i];
+                break;
+            }
+
+            try
+            {
+                using var child = dir.OpenSubdirectory(children[i]);
+                CollectPids(child, pids, depth + 1, childDeadline, walk, ct);
+            }
+            catch (IOException ex)
+            {
+                walk.Unreadable(dir.Path + "/" + children[i], ex);
             }
         }
 
-        if (depth < 32)
+        if (skipped > 0)
         {
-            foreach (var child in io.ListDirectories(dir))
-            {
-                CollectPids(dir + "/" + child, pids, depth + 1, ct);
-            }
+            walk.TimeCut(dir.Path, skipped, children.Count, firstSkipped!);
         }
     }
 }

@@ -58,7 +58,8 @@ public sealed class SystemdCollector(IHostSource io, LinuxSettings linux) : ICol
         var warnings = ImmutableArray.CreateBuilder<string>();
         var details = await DetailsAsync(units, warnings, cancellationToken).ConfigureAwait(false);
 
-        var prefix = _settings.CgroupPrefix;
+        // The prefix is a host cgroup path as an operator writes it; zone ids are escaped (CgroupName).
+        var prefix = CgroupName.Escape(System.Text.Encoding.UTF8.GetBytes(_settings.CgroupPrefix));
         var zonesByUnit = ZonesByUnit(draft, prefix);
         double? uptime = null;
         if (details.Values.Any(d => d.StateChangeMonotonicUs is not null))
@@ -78,7 +79,9 @@ public sealed class SystemdCollector(IHostSource io, LinuxSettings linux) : ICol
 
             details.TryGetValue(u.Name, out var d);
             zonesByUnit.TryGetValue(u.Name, out var zone);
-            var cgroup = d?.ControlGroup ?? (zone is null ? null : zone.Id[prefix.Length..]);
+            // Zone ids are escaped cgroup paths (CgroupName): systemd's own \x2d in a unit's cgroup becomes \x5cx2d,
+            // so the unit's ControlGroup is escaped the same way to name the same zone.
+            var cgroup = d?.ControlGroup is { } cg ? CgroupName.Escape(System.Text.Encoding.UTF8.GetBytes(cg)) : zone is null ? null : zone.Id[prefix.Length..];
             var zoneId = cgroup is not null ? prefix + cgroup : prefix.Length > 0 ? prefix : "/";
             services.Add(new ServiceState
             {

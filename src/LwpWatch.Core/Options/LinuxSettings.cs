@@ -8,6 +8,13 @@ public sealed record LinuxSettings
     /// <summary>cgroup mount root; v2 (unified) and the v1 pids hierarchy are found below it.</summary>
     public string CgroupRoot { get; init; } = "/sys/fs/cgroup";
 
+    /// <summary>
+    /// Docker's data root (dockerd --data-root): a capped container's name is read from
+    /// &lt;dockerRoot&gt;/containers/&lt;id&gt;/config.v2.json. A host without Docker costs nothing (read only for
+    /// zones whose cgroup is Docker's own).
+    /// </summary>
+    public string DockerRoot { get; init; } = "/var/lib/docker";
+
     /// <summary>Report cgroups whose pids.max is "max" too (their usage still matters to their ancestors).</summary>
     public bool IncludeUnlimited { get; init; } = true;
 
@@ -29,6 +36,11 @@ public sealed record LinuxSettings
         if (string.IsNullOrWhiteSpace(CgroupRoot))
         {
             yield return $"{path}.cgroupRoot: must not be empty";
+        }
+
+        if (string.IsNullOrWhiteSpace(DockerRoot))
+        {
+            yield return $"{path}.dockerRoot: must not be empty";
         }
 
         if (TopHolders is < 0 or > 100)

@@ -159,12 +159,13 @@ public sealed class LiveHostSourceSmallFileTests : IDisposable
     }
 
     [Fact]
-    public void ReadText_says_null_when_missing_and_fails_like_ReadAllText_on_a_directory()
+    public void ReadText_says_null_when_missing_and_fails_with_a_named_io_error_on_a_directory()
     {
         var dir = tree.Dir("d");
 
         Assert.Null(live.ReadText(Path.Combine(tree.Root, "missing")));
         Assert.Null(live.ReadText(Path.Combine(tree.Root, "no-dir", "missing")));
-        Assert.Equal(Record.Exception(() => File.ReadAllText(dir))?.GetType(), Record.Exception(() => live.ReadText(dir))?.GetType());
+        var ex = Assert.IsAssignableFrom<IOException>(Record.Exception(() => live.ReadText(dir)));
+        Assert.Equal(dir + ": Is a directory", ex.Message);
     }
 }

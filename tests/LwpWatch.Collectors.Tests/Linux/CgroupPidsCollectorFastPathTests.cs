@@ -62,8 +62,9 @@ public sealed class CgroupPidsCollectorFastPathTests
 
         Assert.Equal(first.Zones, second.Zones.Where(z => z.Id.StartsWith("/system.slice", StringComparison.Ordinal)));
         var container = Assert.Single(second.Zones, z => z.Id.StartsWith("/kubepods/pod1234abcd/", StringComparison.Ordinal));
-        Assert.Equal(CgroupPathMapper.Map(container.Id).Container, container.Container);
-        Assert.Equal("0123456789abcdef0123", container.Container);
+        Assert.Equal(CgroupPathMapper.Map(container.Id), new CgroupOwner(container.Name, container.Unit, container.Container, container.Pod));
+        Assert.Equal("0123456789ab", container.Name);
+        Assert.Null(container.Container); // a Kubernetes container: no docker hint for it
     }
 
     [Fact]

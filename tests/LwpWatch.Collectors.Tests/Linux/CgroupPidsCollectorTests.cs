@@ -38,7 +38,8 @@ public sealed class CgroupPidsCollectorTests
         Assert.Equal((311L, 1024L, 0L), (pod.Lwps!.Value, pod.LwpLimit!.Value, pod.Denials!.Value));
         Assert.Equal("1a2b", pod.Pod);
         var ctr = c.Zones.Single(z => z.Id.EndsWith("cri-containerd-0f3e.scope", StringComparison.Ordinal));
-        Assert.Equal("0f3e", ctr.Container);
+        Assert.Equal("0f3e", ctr.Name);
+        Assert.Null(ctr.Container); // containerd under Kubernetes: shown by id, never given a docker hint
         Assert.Null(ctr.LwpLimit);
         var svc = c.Zones.Single(z => z.Id == "/system.slice/stuck-notify.service");
         Assert.Equal((20L, 20L, 31L), (svc.Lwps!.Value, svc.LwpLimit!.Value, svc.Denials!.Value));
