@@ -37,6 +37,7 @@ internal static class OptionsSchema
     public static readonly Schema<LinuxSettings> Linux = new Schema<LinuxSettings>(() => new())
         .Key("procRoot", o => o.ProcRoot, (o, v) => o with { ProcRoot = v }, Kinds.String)
         .Key("cgroupRoot", o => o.CgroupRoot, (o, v) => o with { CgroupRoot = v }, Kinds.String)
+        .Key("dockerRoot", o => o.DockerRoot, (o, v) => o with { DockerRoot = v }, Kinds.String)
         .Key("includeUnlimited", o => o.IncludeUnlimited, (o, v) => o with { IncludeUnlimited = v }, Kinds.Bool)
         .Key("topHolders", o => o.TopHolders, (o, v) => o with { TopHolders = v }, Kinds.Int)
         .Key("holdersAtRatio", o => o.HoldersAtRatio, (o, v) => o with { HoldersAtRatio = v }, Kinds.Double)
