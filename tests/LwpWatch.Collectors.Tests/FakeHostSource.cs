@@ -109,4 +109,7 @@ internal sealed class FakeHostSource : IHostSource
             ? r
             : new CommandResult { Argv = [.. argv], ExitCode = -1, StartError = $"'{argv[0]}' not found" });
     }
+
+    public Task<LwpWatch.Collectors.Bus.BusReply> CallBusAsync(LwpWatch.Collectors.Bus.BusCall call, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Task.FromResult(new LwpWatch.Collectors.Bus.BusReply { Call = call, Error = "no D-Bus in this fake host" });
 }

@@ -8,6 +8,7 @@ internal static class BundlePaths
     public const string FilesDir = "files";
     public const string FilesIndex = "files.json";
     public const string CommandsFile = "commands.json";
+    public const string BusFile = "bus.json";
 
     public static string PollDirectoryName(int number) => number.ToString("D4", System.Globalization.CultureInfo.InvariantCulture);
 

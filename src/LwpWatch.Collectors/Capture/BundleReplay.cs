@@ -61,5 +61,8 @@ public sealed class BundleReplay
 
         public Task<CommandResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken) =>
             replay.Poll.RunAsync(argv, timeout, cancellationToken);
+
+        public Task<Bus.BusReply> CallBusAsync(Bus.BusCall call, TimeSpan timeout, CancellationToken cancellationToken) =>
+            replay.Poll.CallBusAsync(call, timeout, cancellationToken);
     }
 }

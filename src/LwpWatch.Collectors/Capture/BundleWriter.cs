@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
+using LwpWatch.Collectors.Bus;
 using LwpWatch.Collectors.Process;
 
 namespace LwpWatch.Collectors.Capture;
 
 /// <summary>
 /// Writes a capture bundle (format version 1, see DESIGN.md "Capture bundles"):
-/// bundle.json, and per poll polls/NNNN/{poll.json, files/&lt;abs path&gt;, files.json, commands.json}.
+/// bundle.json, and per poll polls/NNNN/{poll.json, files/&lt;abs path&gt;, files.json, commands.json, bus.json}.
 /// bundle.json is rewritten after every poll, so an interrupted capture is still a valid, shorter bundle.
 /// </summary>
 public sealed class BundleWriter
@@ -112,6 +113,21 @@ public sealed class BundleWriter
             w.WriteEndArray();
         });
 
+        // Only when the poll made bus calls: an illumos bundle, or one from before the bus seam, has none.
+        if (recording.Bus.Length > 0)
+        {
+            WriteJson(Path.Join(dir, BundlePaths.BusFile), w =>
+            {
+                w.WriteStartArray();
+                foreach (var b in recording.Bus)
+                {
+                    WriteBusCall(w, b);
+                }
+
+                w.WriteEndArray();
+            });
+        }
+
         _polls = number;
         WriteBundleJson();
         return number;
@@ -151,6 +167,49 @@ public sealed class BundleWriter
             w.WriteString("startError", c.StartError);
         }
 
+        w.WriteEndObject();
+    }
+
+    private static void WriteBusCall(Utf8JsonWriter w, BusReply r)
+    {
+        var c = r.Call;
+        w.WriteStartObject();
+        w.WriteString("address", c.Address);
+        w.WriteString("destination", c.Destination);
+        w.WriteString("path", c.Path);
+        w.WriteString("interface", c.Interface);
+        w.WriteString("member", c.Member);
+        w.WriteStartArray("args");
+        foreach (var a in c.Args)
+        {
+            w.WriteStringValue(a);
+        }
+
+        w.WriteEndArray();
+
+        // The reply as a JSON value (busctl's shape), readable in the bundle; absent when the call failed.
+        if (r.Json is not null)
+        {
+            w.WritePropertyName("reply");
+            w.WriteRawValue(r.Json, skipInputValidation: false);
+        }
+
+        if (r.ErrorName is not null)
+        {
+            w.WriteString("errorName", r.ErrorName);
+        }
+
+        if (r.Error is not null)
+        {
+            w.WriteString("error", r.Error);
+        }
+
+        if (r.TimedOut)
+        {
+            w.WriteBoolean("timedOut", true);
+        }
+
+        w.WriteNumber("durationMs", (long)Math.Round(r.Duration.TotalMilliseconds));
         w.WriteEndObject();
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using LwpWatch.Collectors.Bus;
 using LwpWatch.Collectors.Process;
 
 namespace LwpWatch.Collectors.Capture;
@@ -6,7 +7,7 @@ namespace LwpWatch.Collectors.Capture;
 /// <summary>
 /// Everything the collectors touched in one poll: file contents (bytes exactly as read), directories that
 /// exist (so listings can be derived from the tree), paths asked about that did not exist, the mtimes that
-/// were asked for, and every command run with its result, in order.
+/// were asked for, every command run with its result, and every D-Bus call with its reply, in order.
 /// </summary>
 public sealed record PollRecording
 {
@@ -21,6 +22,9 @@ public sealed record PollRecording
     public ImmutableSortedDictionary<string, DateTimeOffset> Mtimes { get; init; } = ImmutableSortedDictionary.Create<string, DateTimeOffset>(StringComparer.Ordinal);
 
     public ImmutableArray<CommandResult> Commands { get; init; } = [];
+
+    /// <summary>D-Bus calls and replies (bus.json), in the order they completed.</summary>
+    public ImmutableArray<BusReply> Bus { get; init; } = [];
 
     public long TotalFileBytes
     {

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text;
+using LwpWatch.Collectors.Bus;
 using LwpWatch.Collectors.Io;
 using LwpWatch.Collectors.Process;
 
@@ -8,7 +9,7 @@ namespace LwpWatch.Collectors.Capture;
 /// <summary>
 /// Wraps the host source the collectors would use anyway and records what they got: every file read (bytes
 /// as read: binary psinfo as is), every directory listed, every path asked about that did not exist, every
-/// mtime asked and every command run. <see cref="TakeRecording"/> hands over one poll's worth and starts the next.
+/// mtime asked, every command run and every D-Bus call with its reply. <see cref="TakeRecording"/> hands over one poll's worth and starts the next.
 /// Files merely tested for existence or asked for their mtime are copied too, so the replayed tree is truthful.
 /// </summary>
 public sealed class RecordingHostSource(IHostSource inner, long maxBytesPerPoll = 512L * 1024 * 1024) : IHostSource
@@ -197,6 +198,17 @@ public sealed class RecordingHostSource(IHostSource inner, long maxBytesPerPoll 
         return result;
     }
 
+    public async Task<BusReply> CallBusAsync(BusCall call, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var reply = await inner.CallBusAsync(call, timeout, cancellationToken).ConfigureAwait(false);
+        lock (_lock)
+        {
+            _current.Bus.Add(reply);
+        }
+
+        return reply;
+    }
+
     private static List<string> Sorted(IReadOnlyList<string> names)
     {
         var list = new List<string>(names);
@@ -264,6 +276,8 @@ public sealed class RecordingHostSource(IHostSource inner, long maxBytesPerPoll 
 
         public List<CommandResult> Commands { get; } = [];
 
+        public List<BusReply> Bus { get; } = [];
+
         public bool Has(string key) => _files.ContainsKey(key) || _dirs.Contains(key);
 
         public void AddFile(string key, byte[] bytes, long max)
@@ -313,6 +327,7 @@ public sealed class RecordingHostSource(IHostSource inner, long maxBytesPerPoll 
             Absent = _absent.ToImmutableSortedSet(StringComparer.Ordinal),
             Mtimes = Mtimes.ToImmutableSortedDictionary(StringComparer.Ordinal),
             Commands = [.. Commands],
+            Bus = [.. Bus],
         };
 
         private void MarkParents(string key)

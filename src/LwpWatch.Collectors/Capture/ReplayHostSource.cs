@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using LwpWatch.Collectors.Bus;
 using LwpWatch.Collectors.Io;
 using LwpWatch.Collectors.Process;
 
@@ -10,8 +11,9 @@ namespace LwpWatch.Collectors.Capture;
 /// <summary>
 /// One recorded poll as a host: reads come from files/, listings are derived from the files/ tree (in ordinal
 /// order, as the recorder handed them on), mtimes
-/// and recorded absences from files.json, commands from commands.json by exact argv (repeats of the same argv
-/// are served in recorded order, the last one again after that). Anything the recording cannot answer throws
+/// and recorded absences from files.json, commands from commands.json by exact argv and D-Bus calls from bus.json
+/// by exact call (address, destination, path, interface, member, args) (repeats of the same argv or call are
+/// served in recorded order, the last one again after that). Anything the recording cannot answer throws
 /// a <see cref="BundleException"/> naming it, which fails only the collector that asked. Paths with '..' and
 /// symlinks that are absolute or lead outside the bundle are refused.
 /// </summary>
@@ -28,6 +30,8 @@ public sealed class ReplayHostSource : IHostSource
     private readonly Dictionary<string, DateTimeOffset?> _index = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<CommandResult>> _commands = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CommandResult> _lastServed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Queue<BusReply>> _bus = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, BusReply> _lastBus = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
     public ReplayHostSource(string bundleRoot, BundlePoll poll)
@@ -38,6 +42,7 @@ public sealed class ReplayHostSource : IHostSource
         TakenAt = poll.TakenAt;
         LoadIndex(Path.Join(poll.Directory, BundlePaths.FilesIndex));
         LoadCommands(Path.Join(poll.Directory, BundlePaths.CommandsFile));
+        LoadBus(Path.Join(poll.Directory, BundlePaths.BusFile));
     }
 
     public DateTimeOffset TakenAt { get; }
@@ -157,6 +162,26 @@ public sealed class ReplayHostSource : IHostSource
         return Task.FromResult(result with { Argv = [.. argv] });
     }
 
+    public Task<BusReply> CallBusAsync(BusCall call, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        BusReply reply;
+        lock (_lock)
+        {
+            if (_bus.TryGetValue(call.Key, out var queue) && queue.Count > 0)
+            {
+                reply = queue.Dequeue();
+                _lastBus[call.Key] = reply;
+            }
+            else if (!_lastBus.TryGetValue(call.Key, out reply!))
+            {
+                throw Missing($"D-Bus call {call.Describe()} on {call.Address} (no entry with this exact call in bus.json)");
+            }
+        }
+
+        return Task.FromResult(reply with { Call = call });
+    }
+
     private static string ArgvKey(IReadOnlyList<string> argv) => string.Join('\0', argv);
 
     private bool IsAbsent(string key)
@@ -253,6 +278,86 @@ public sealed class ReplayHostSource : IHostSource
             {
                 throw new BundleException($"{file}: mtime of {path} must be an ISO time or null");
             }
+        }
+    }
+
+    /// <summary>bus.json is optional: a poll that made no bus call (illumos, or a bundle from before the bus seam) has none.</summary>
+    private void LoadBus(string file)
+    {
+        if (!File.Exists(file))
+        {
+            return;
+        }
+
+        using var doc = BundleReader.Parse(file);
+        if (doc.RootElement.ValueKind != JsonValueKind.Array)
+        {
+            throw new BundleException($"{file}: must be an array of bus calls");
+        }
+
+        var n = 0;
+        foreach (var e in doc.RootElement.EnumerateArray())
+        {
+            n++;
+            var where = $"{file}: call #{n.ToString(CultureInfo.InvariantCulture)}";
+            if (e.ValueKind != JsonValueKind.Object || !e.TryGetProperty("args", out var argsEl) || argsEl.ValueKind != JsonValueKind.Array)
+            {
+                throw new BundleException($"{where}: \"args\" must be an array of strings");
+            }
+
+            var args = ImmutableArray.CreateBuilder<string>();
+            foreach (var a in argsEl.EnumerateArray())
+            {
+                args.Add(a.ValueKind == JsonValueKind.String ? BundleReader.Text(a, "args", where) : throw new BundleException($"{where}: \"args\" must be an array of strings"));
+            }
+
+            if (!e.TryGetProperty("durationMs", out var d) || d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out var ms) || ms < 0 || ms > MaxDurationMs)
+            {
+                throw new BundleException($"{where}: \"durationMs\" must be a non-negative integer");
+            }
+
+            string? json = null;
+            if (e.TryGetProperty("reply", out var reply))
+            {
+                if (reply.ValueKind != JsonValueKind.Object)
+                {
+                    throw new BundleException($"{where}: \"reply\" must be an object {{\"type\",\"data\"}}");
+                }
+
+                json = reply.GetRawText();
+                if (json.Length > DBusClient.MaxReplyJsonBytes)
+                {
+                    throw new BundleException($"{where}: \"reply\" is larger than {DBusClient.MaxReplyJsonBytes} bytes");
+                }
+            }
+
+            var call = new BusCall(
+                BundleReader.Str(e, "address", where),
+                BundleReader.Str(e, "destination", where),
+                BundleReader.Str(e, "path", where),
+                BundleReader.Str(e, "interface", where),
+                BundleReader.Str(e, "member", where),
+                args.ToImmutable());
+            var result = new BusReply
+            {
+                Call = call,
+                Json = json,
+                ErrorName = e.TryGetProperty("errorName", out var en) && en.ValueKind == JsonValueKind.String ? BundleReader.Text(en, "errorName", where) : null,
+                Error = e.TryGetProperty("error", out var er) && er.ValueKind == JsonValueKind.String ? BundleReader.Text(er, "error", where) : null,
+                TimedOut = e.TryGetProperty("timedOut", out var to) && to.ValueKind == JsonValueKind.True,
+                Duration = TimeSpan.FromMilliseconds(ms),
+            };
+            if (json is null && result.Error is null && !result.TimedOut)
+            {
+                throw new BundleException($"{where}: a call needs a \"reply\", an \"error\" or \"timedOut\"");
+            }
+
+            if (!_bus.TryGetValue(call.Key, out var q))
+            {
+                _bus[call.Key] = q = new Queue<BusReply>();
+            }
+
+            q.Enqueue(result);
         }
     }
 

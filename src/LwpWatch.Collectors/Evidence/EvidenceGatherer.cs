@@ -1,9 +1,11 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text;
+using LwpWatch.Collectors.Bus;
 using LwpWatch.Collectors.Capture;
 using LwpWatch.Collectors.Illumos;
 using LwpWatch.Collectors.Io;
+using LwpWatch.Collectors.Linux;
 using LwpWatch.Collectors.Process;
 using LwpWatch.Core.Model;
 using LwpWatch.Core.Options;
@@ -209,7 +211,7 @@ public sealed class EvidenceGatherer(IHostSource io, LwpWatchOptions options)
         var runs = new List<Task<EvidenceItem>>
         {
             // Works against any manager the daemon watches (a container's too), unlike systemctl status.
-            Run("systemd unit properties", ["busctl", $"--address={sd.BusAddress}", "--json=short", "--no-pager", "call", "org.freedesktop.systemd1", UnitObjectPath(unit), "org.freedesktop.DBus.Properties", "GetAll", "s", ""], budget, ct),
+            Call("systemd unit properties", SystemdCollector.GetAllCall(sd.BusAddress, UnitObjectPath(unit)), budget, ct),
         };
         if (_settings.LogLines > 0)
         {
@@ -288,6 +290,43 @@ public sealed class EvidenceGatherer(IHostSource io, LwpWatchOptions options)
             DurationMs = (long)r.Duration.TotalMilliseconds,
         };
     }
+
+    /// <summary>A bus call as an item: the reply in busctl's JSON shape, or why there is none.</summary>
+    private async Task<EvidenceItem> Call(string title, BusCall call, TimeSpan timeout, CancellationToken ct)
+    {
+        BusReply r;
+        try
+        {
+            r = await io.CallBusAsync(call, timeout, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or KeyNotFoundException)
+        {
+            return new EvidenceItem { Title = title, Argv = BusArgv(call), Error = ex.Message };
+        }
+
+        var text = r.Json ?? "";
+        var cut = false;
+        if (Encoding.UTF8.GetByteCount(text) > _settings.MaxOutputBytes)
+        {
+            text = text[..Math.Min(text.Length, _settings.MaxOutputBytes)];
+            cut = true;
+        }
+
+        return new EvidenceItem
+        {
+            Title = title,
+            Argv = BusArgv(call),
+            Text = text,
+            Error = r.Succeeded ? null : r.Describe(),
+            Truncated = cut,
+            TimedOut = r.TimedOut,
+            DurationMs = (long)r.Duration.TotalMilliseconds,
+        };
+    }
+
+    /// <summary>The busctl command that makes the same call by hand (what an operator would paste to look again).</summary>
+    private static ImmutableArray<string> BusArgv(BusCall c) =>
+        ["busctl", $"--address={c.Address}", "--json=short", "call", c.Destination, c.Path, c.Interface, c.Member, .. c.Args.Length == 0 ? Array.Empty<string>() : [c.Signature, .. c.Args]];
 
     /// <summary>systemd's D-Bus object path of a unit: every byte but [A-Za-z0-9] becomes _xx (sd-bus label escaping).</summary>
     public static string UnitObjectPath(string unit)

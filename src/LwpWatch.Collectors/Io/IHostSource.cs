@@ -1,9 +1,10 @@
+using LwpWatch.Collectors.Bus;
 using LwpWatch.Collectors.Process;
 
 namespace LwpWatch.Collectors.Io;
 
 /// <summary>
-/// Everything a collector may read from the host: files, directory listings, mtimes and tool runs. Live,
+/// Everything a collector may read from the host: files, directory listings, mtimes, tool runs and D-Bus calls. Live,
 /// recording (capture) and replay implementations exist; collectors never touch File or Process directly,
 /// which is what makes a capture bundle an exact record of a poll.
 /// Paths are absolute host paths. "Not found" is a normal answer (null/empty), because /proc and cgroup
@@ -93,4 +94,11 @@ public interface IHostSource
     }
 
     Task<CommandResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// One D-Bus method call, bounded by <paramref name="timeout"/> (connect included). Failures and timeouts are
+    /// answers (<see cref="BusReply.Succeeded"/> false), never exceptions; only cancellation throws (and a replay
+    /// asked for a call its bundle does not hold, like a command it did not record).
+    /// </summary>
+    Task<BusReply> CallBusAsync(BusCall call, TimeSpan timeout, CancellationToken cancellationToken);
 }

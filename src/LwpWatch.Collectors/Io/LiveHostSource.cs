@@ -1,4 +1,5 @@
 using System.Buffers;
+using LwpWatch.Collectors.Bus;
 using LwpWatch.Collectors.Process;
 using LwpWatch.Core.Model;
 
@@ -7,9 +8,10 @@ namespace LwpWatch.Collectors.Io;
 /// <summary>
 /// The real machine. On Linux (x86-64, arm64) every file and directory access is native (<see cref="NativeLinuxFiles"/>):
 /// byte-exact names, no path length limit, no exception for a missing file. Elsewhere the managed APIs, which can
-/// name only paths whose unescaped bytes are UTF-8.
+/// name only paths whose unescaped bytes are UTF-8. D-Bus calls go through <paramref name="bus"/> (the process-wide
+/// client by default).
 /// </summary>
-public sealed class LiveHostSource(CommandRunner runner) : IHostSource
+public sealed class LiveHostSource(CommandRunner runner, DBusClient? bus = null) : IHostSource
 {
     /// <summary>Paths up to this many characters are short enough for the managed APIs whatever they hold (3 bytes per char &lt; PATH_MAX).</summary>
     private const int ManagedSafeChars = 1000;
@@ -154,6 +156,9 @@ public sealed class LiveHostSource(CommandRunner runner) : IHostSource
 
     public Task<CommandResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken) =>
         runner.RunAsync(argv, timeout, cancellationToken);
+
+    public Task<BusReply> CallBusAsync(BusCall call, TimeSpan timeout, CancellationToken cancellationToken) =>
+        (bus ?? DBusClient.Shared).CallAsync(call, timeout, cancellationToken);
 
     /// <summary>Paths the managed APIs would misread: escaped bytes, or too long for one open.</summary>
     private static bool NeedsNative(string path) =>

@@ -34,7 +34,8 @@ public sealed record SystemdUnitDetail
 }
 
 /// <summary>
-/// Pure parsers of `busctl --json=short` answers from systemd (systemd 252 format: {"type":SIG,"data":[...]})
+/// Pure parsers of systemd's D-Bus replies in busctl's `--json=short` shape (systemd 252 format:
+/// {"type":SIG,"data":[...]}; <see cref="Bus.BusJson"/> writes live replies in that shape, capture bundles store it)
 /// and of /proc/uptime. uint64 "unset/infinity" is 2^64-1 on the bus.
 /// </summary>
 public static class SystemdBusParser
@@ -141,7 +142,7 @@ public static class SystemdBusParser
     {
         if (string.IsNullOrWhiteSpace(json))
         {
-            throw new ParseException(input, "empty output, expected busctl --json=short JSON");
+            throw new ParseException(input, "empty reply, expected busctl --json=short JSON");
         }
 
         try

@@ -2,16 +2,17 @@ using System.Collections.Immutable;
 using LwpWatch.Core.Collection;
 using LwpWatch.Core.Model;
 using LwpWatch.Core.Options;
+using LwpWatch.Collectors.Bus;
 using LwpWatch.Collectors.Io;
 
 namespace LwpWatch.Collectors.Linux;
 
 /// <summary>
-/// systemd units over D-Bus through busctl (one fork per poll for every unit's state, ListUnits), joined to the
+/// systemd units over D-Bus, in process (no fork): one ListUnits per poll for every unit's state, joined to the
 /// cgroup zones by unit name for TasksCurrent/TasksMax/ControlGroup (systemd reads the same pids.* files).
 /// A unit that newly enters or changes a transition state gets one Properties.GetAll (all interfaces in one
 /// call: state-change stamp, ControlGroup, tasks, dependencies); the answer is cached while that state holds,
-/// so a stuck unit costs one extra fork once, not per poll. At most linux.systemd.maxDetailQueries of those
+/// so a stuck unit costs one extra call once, not per poll. At most linux.systemd.maxDetailQueries of those
 /// run per poll, in parallel, each under its own timeout: a hung bus costs one timeout, never a hung poll
 /// (node_exporter #2585).
 /// Must run after the cgroup collector (it reads its zones).
@@ -48,13 +49,13 @@ public sealed class SystemdCollector(IHostSource io, LinuxSettings linux) : ICol
             return new Contribution { Warnings = [$"systemd: {booted} does not exist, systemd is not the init system (linux.systemd.enabled=auto): systemd units not collected"] };
         }
 
-        var list = await io.RunAsync(Busctl("call", Dest, "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "ListUnits"), _settings.CommandTimeout, cancellationToken).ConfigureAwait(false);
+        var list = await io.CallBusAsync(ListUnitsCall(_settings.BusAddress), _settings.CommandTimeout, cancellationToken).ConfigureAwait(false);
         if (!list.Succeeded)
         {
             throw new IOException($"systemd ListUnits failed: {list.Describe()}");
         }
 
-        var units = SystemdBusParser.ParseListUnits(list.Stdout, "busctl ListUnits");
+        var units = SystemdBusParser.ParseListUnits(list.Json!, "D-Bus ListUnits");
         var warnings = ImmutableArray.CreateBuilder<string>();
         var details = await DetailsAsync(units, warnings, cancellationToken).ConfigureAwait(false);
 
@@ -101,9 +102,13 @@ public sealed class SystemdCollector(IHostSource io, LinuxSettings linux) : ICol
         return new Contribution { Services = services.ToImmutable(), Warnings = warnings.ToImmutable() };
     }
 
-    /// <summary>The argv of one busctl call against the configured bus, JSON output, no pager/ask-password.</summary>
-    public IReadOnlyList<string> Busctl(params string[] args) =>
-        ["busctl", $"--address={_settings.BusAddress}", "--json=short", "--no-pager", .. args];
+    /// <summary>org.freedesktop.systemd1.Manager.ListUnits on the bus at <paramref name="address"/>.</summary>
+    public static BusCall ListUnitsCall(string address) =>
+        new(address, Dest, "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "ListUnits", []);
+
+    /// <summary>Properties.GetAll("") of one unit object: every interface's properties in one call.</summary>
+    public static BusCall GetAllCall(string address, string objectPath) =>
+        new(address, Dest, objectPath, "org.freedesktop.DBus.Properties", "GetAll", [""]);
 
     private async Task<Dictionary<string, SystemdUnitDetail>> DetailsAsync(ImmutableArray<SystemdUnit> units, ImmutableArray<string>.Builder warnings, CancellationToken ct)
     {
@@ -142,7 +147,7 @@ public sealed class SystemdCollector(IHostSource io, LinuxSettings linux) : ICol
             warnings.Add($"systemd: {skipped} units in transition left for the next poll (linux.systemd.maxDetailQueries={_settings.MaxDetailQueries})");
         }
 
-        var runs = toQuery.Select(u => io.RunAsync(Busctl("call", Dest, u.ObjectPath, "org.freedesktop.DBus.Properties", "GetAll", "s", ""), _settings.CommandTimeout, ct)).ToList();
+        var runs = toQuery.Select(u => io.CallBusAsync(GetAllCall(_settings.BusAddress, u.ObjectPath), _settings.CommandTimeout, ct)).ToList();
         var answers = await Task.WhenAll(runs).ConfigureAwait(false);
         for (var i = 0; i < toQuery.Count; i++)
         {
@@ -157,7 +162,7 @@ public sealed class SystemdCollector(IHostSource io, LinuxSettings linux) : ICol
 
             try
             {
-                var d = SystemdBusParser.ParseProperties(r.Stdout, $"busctl GetAll {u.ObjectPath}");
+                var d = SystemdBusParser.ParseProperties(r.Json!, $"D-Bus GetAll {u.ObjectPath}");
                 result[u.Name] = d;
                 lock (_gate)
                 {

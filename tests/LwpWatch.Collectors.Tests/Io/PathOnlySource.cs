@@ -35,4 +35,7 @@ public sealed class PathOnlySource(IHostSource inner) : IHostSource
 
     public Task<CommandResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken) =>
         inner.RunAsync(argv, timeout, cancellationToken);
+
+    public Task<LwpWatch.Collectors.Bus.BusReply> CallBusAsync(LwpWatch.Collectors.Bus.BusCall call, TimeSpan timeout, CancellationToken cancellationToken) =>
+        inner.CallBusAsync(call, timeout, cancellationToken);
 }

@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using LwpWatch.Collectors.Bus;
 using LwpWatch.Collectors.Io;
 using LwpWatch.Collectors.Process;
 
 namespace LwpWatch.Collectors.Tests.Linux;
 
-/// <summary>An in-memory host: files by absolute path, commands by exact argv. Records every command run.</summary>
+/// <summary>An in-memory host: files by absolute path, commands by exact argv, bus replies by exact call. Records every command run and bus call made.</summary>
 internal sealed class MemoryHost : IHostSource
 {
     public Dictionary<string, string> Files { get; } = new(StringComparer.Ordinal);
@@ -13,6 +14,11 @@ internal sealed class MemoryHost : IHostSource
     public Dictionary<string, Func<CommandResult>> Commands { get; } = new(StringComparer.Ordinal);
 
     public ConcurrentQueue<string> Ran { get; } = new();
+
+    /// <summary>Bus replies by <see cref="BusCall.Key"/>: JSON in busctl's shape.</summary>
+    public Dictionary<string, Func<BusCall, BusReply>> Bus { get; } = new(StringComparer.Ordinal);
+
+    public ConcurrentQueue<BusCall> BusCalls { get; } = new();
 
     public string? ReadText(string path) => Files.GetValueOrDefault(path);
 
@@ -46,6 +52,16 @@ internal sealed class MemoryHost : IHostSource
             ? f()
             : new CommandResult { Argv = [.. argv], ExitCode = -1, StartError = "not in this test's host: " + key });
     }
+
+    public Task<BusReply> CallBusAsync(BusCall call, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        BusCalls.Enqueue(call);
+        return Task.FromResult(Bus.TryGetValue(call.Key, out var f)
+            ? f(call)
+            : new BusReply { Call = call, ErrorName = "org.freedesktop.DBus.Error.UnknownObject", Error = "not in this test's host: " + call.Describe() });
+    }
+
+    public void Reply(BusCall call, string json) => Bus[call.Key] = c => new BusReply { Call = c, Json = json };
 
     public static CommandResult Ok(string stdout) => new() { Argv = ImmutableArray<string>.Empty, ExitCode = 0, Stdout = stdout };
 

@@ -22,7 +22,7 @@ public class SystemdBusParserTests
         var d = SystemdBusParser.ParseProperties(MemoryHost.Fixture("getall-stuck-notify.json"), "t");
         Assert.Equal("activating", d.ActiveState);
         Assert.Equal("start", d.SubState);
-        Assert.Equal(730130040UL, d.StateChangeMonotonicUs);
+        Assert.Equal(1126388562UL, d.StateChangeMonotonicUs);
         Assert.Equal("/system.slice/stuck-notify.service", d.ControlGroup);
         Assert.Equal(20, d.TasksCurrent);
         Assert.Equal(20, d.TasksMax);
@@ -36,14 +36,14 @@ public class SystemdBusParserTests
         var slice = SystemdBusParser.ParseProperties(MemoryHost.Fixture("getall-root-slice.json"), "t");
         Assert.Null(slice.TasksMax); // 18446744073709551615 = infinity
         Assert.Equal(27, slice.TasksCurrent);
-        var missing = SystemdBusParser.ParseProperties(MemoryHost.Fixture("getall-cron.json"), "t");
+        var missing = SystemdBusParser.ParseProperties(MemoryHost.Fixture("getall-apt-daily.json"), "t");
         Assert.Null(missing.TasksCurrent); // 2^64-1 = not set
         Assert.Null(missing.ControlGroup); // ""
         Assert.Null(missing.StateChangeMonotonicUs); // 0 = never
     }
 
     [Theory]
-    [InlineData("", "empty output")]
+    [InlineData("", "empty reply")]
     [InlineData("{\"type\":\"a(ssssssouso)\"", "not JSON")]
     [InlineData("{\"type\":\"as\",\"data\":[[]]}", "expected D-Bus signature a(ssssssouso), got as")]
     [InlineData("{\"type\":\"a(ssssssouso)\",\"data\":[[[\"a\",\"b\"]]]}", "unit #1: expected a 10-field struct")]
@@ -51,8 +51,8 @@ public class SystemdBusParserTests
     [InlineData("{\"type\":\"a(ssssssouso)\"}", "no \"data\" member")]
     public void Bad_ListUnits_is_a_named_error(string json, string problem)
     {
-        var ex = Assert.Throws<ParseException>(() => SystemdBusParser.ParseListUnits(json, "busctl ListUnits"));
-        Assert.StartsWith("busctl ListUnits: ", ex.Message, StringComparison.Ordinal);
+        var ex = Assert.Throws<ParseException>(() => SystemdBusParser.ParseListUnits(json, "D-Bus ListUnits"));
+        Assert.StartsWith("D-Bus ListUnits: ", ex.Message, StringComparison.Ordinal);
         Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
     }
 
@@ -64,7 +64,7 @@ public class SystemdBusParserTests
     [InlineData("{\"type\":\"a{sv}\",\"data\":[]}", "one-element array")]
     public void Bad_GetAll_is_a_named_error(string json, string problem)
     {
-        var ex = Assert.Throws<ParseException>(() => SystemdBusParser.ParseProperties(json, "busctl GetAll"));
+        var ex = Assert.Throws<ParseException>(() => SystemdBusParser.ParseProperties(json, "D-Bus GetAll"));
         Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
     }
 

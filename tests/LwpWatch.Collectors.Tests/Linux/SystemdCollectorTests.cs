@@ -1,4 +1,7 @@
+using LwpWatch.Collectors.Bus;
+using LwpWatch.Collectors.Io;
 using LwpWatch.Collectors.Linux;
+using NSubstitute;
 using LwpWatch.Core.Collection;
 using LwpWatch.Core.Model;
 using LwpWatch.Core.Options;
@@ -23,11 +26,11 @@ public class SystemdCollectorTests
         var host = new MemoryHost();
         host.Files["/proc/77/root/run/dbus/system_bus_socket"] = "";
         host.Files["/proc/77/root/run/systemd/system/.keep"] = ""; // systemd booted this root (sd_booted)
-        host.Files["/proc/uptime"] = "740.130040 1000.00\n"; // stuck-notify changed state 10 s ago
+        host.Files["/proc/uptime"] = "1136.388562 1000.00\n"; // stuck-notify changed state 10 s ago
         var c = new SystemdCollector(host, s);
-        host.Commands[string.Join(' ', c.Busctl("call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "ListUnits"))] = () => MemoryHost.Ok(MemoryHost.Fixture("list-units.json"));
-        host.Commands[string.Join(' ', c.Busctl("call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1/unit/stuck_2dnotify_2eservice", "org.freedesktop.DBus.Properties", "GetAll", "s", ""))] = () => MemoryHost.Ok(MemoryHost.Fixture("getall-stuck-notify.json"));
-        host.Commands[string.Join(' ', c.Busctl("call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1/unit/stuck_2dpre_2eservice", "org.freedesktop.DBus.Properties", "GetAll", "s", ""))] = () => MemoryHost.Ok(MemoryHost.Fixture("getall-stuck-pre.json"));
+        host.Reply(SystemdCollector.ListUnitsCall(Bus), MemoryHost.Fixture("list-units.json"));
+        host.Reply(SystemdCollector.GetAllCall(Bus, "/org/freedesktop/systemd1/unit/stuck_2dnotify_2eservice"), MemoryHost.Fixture("getall-stuck-notify.json"));
+        host.Reply(SystemdCollector.GetAllCall(Bus, "/org/freedesktop/systemd1/unit/stuck_2dpre_2eservice"), MemoryHost.Fixture("getall-stuck-pre.json"));
         var draft = new SnapshotDraft { TakenAt = Now, Host = "h", Platform = "linux" }.With(new Contribution
         {
             Zones =
@@ -62,7 +65,7 @@ public class SystemdCollectorTests
         var dbus = Assert.Single(got.Services, s => s.Name == "dbus.service");
         Assert.Equal("/lwpw-sd", dbus.ZoneId); // no zone under this manager's prefix: the manager's root
         Assert.Null(dbus.Tasks);
-        Assert.Equal(3, host.Ran.Count); // ListUnits + one GetAll per unit in transition
+        Assert.Equal(3, host.BusCalls.Count); // ListUnits + one GetAll per unit in transition
     }
 
     [Fact]
@@ -72,7 +75,7 @@ public class SystemdCollectorTests
         await c.CollectAsync(draft, CancellationToken.None);
         await c.CollectAsync(draft, CancellationToken.None);
         var second = await c.CollectAsync(draft, CancellationToken.None);
-        Assert.Equal(5, host.Ran.Count); // 3 + one ListUnits per later poll
+        Assert.Equal(5, host.BusCalls.Count); // 3 + one ListUnits per later poll
         Assert.NotNull(Assert.Single(second.Services, s => s.Name == "stuck-notify.service").StateSince);
     }
 
@@ -81,10 +84,10 @@ public class SystemdCollectorTests
     {
         var (c, host, draft) = Make(Settings with { Systemd = Settings.Systemd with { MaxDetailQueries = 1 } });
         var got = await c.CollectAsync(draft, CancellationToken.None);
-        Assert.Equal(2, host.Ran.Count);
+        Assert.Equal(2, host.BusCalls.Count);
         Assert.Contains(got.Warnings, w => w.Contains("1 units in transition left for the next poll", StringComparison.Ordinal));
         await c.CollectAsync(draft, CancellationToken.None);
-        Assert.Equal(4, host.Ran.Count); // the other one is fetched next poll
+        Assert.Equal(4, host.BusCalls.Count); // the other one is fetched next poll
     }
 
     [Fact]
@@ -94,7 +97,7 @@ public class SystemdCollectorTests
         var got = await c.CollectAsync(draft, CancellationToken.None);
         Assert.Empty(got.Services);
         Assert.Contains("no system bus at /nonexistent/bus", Assert.Single(got.Warnings), StringComparison.Ordinal);
-        Assert.Empty(host.Ran);
+        Assert.Empty(host.BusCalls);
     }
 
     [Fact]
@@ -104,14 +107,14 @@ public class SystemdCollectorTests
         host.Files.Remove("/proc/77/root/run/systemd/system/.keep");
         var got = await c.CollectAsync(draft, CancellationToken.None);
         Assert.Contains("systemd is not the init system", Assert.Single(got.Warnings), StringComparison.Ordinal);
-        Assert.Empty(host.Ran);
+        Assert.Empty(host.BusCalls);
     }
 
     [Fact]
     public async Task Enabled_true_without_a_bus_fails_the_collector_with_the_command()
     {
         var (c, host, draft) = Make(Settings with { Systemd = Settings.Systemd with { Enabled = "true", BusAddress = "unix:path=/nonexistent/bus" } });
-        host.Commands.Clear(); // busctl cannot connect
+        host.Bus.Clear(); // nothing answers on that address
         var ex = await Assert.ThrowsAsync<IOException>(() => c.CollectAsync(draft, CancellationToken.None));
         Assert.Contains("ListUnits failed", ex.Message, StringComparison.Ordinal);
     }
@@ -121,17 +124,57 @@ public class SystemdCollectorTests
     {
         var (c, host, draft) = Make(Settings with { Systemd = Settings.Systemd with { Enabled = "false" } });
         Assert.Same(Contribution.Empty, await c.CollectAsync(draft, CancellationToken.None));
-        Assert.Empty(host.Ran);
+        Assert.Empty(host.BusCalls);
     }
 
     [Fact]
     public async Task A_failed_detail_query_is_a_warning()
     {
         var (c, host, draft) = Make();
-        host.Commands.Remove(host.Commands.Keys.Single(k => k.Contains("stuck_2dpre", StringComparison.Ordinal)));
+        host.Bus.Remove(host.Bus.Keys.Single(k => k.Contains("stuck_2dpre", StringComparison.Ordinal)));
         var got = await c.CollectAsync(draft, CancellationToken.None);
         Assert.Contains(got.Warnings, w => w.StartsWith("systemd: properties of stuck-pre.service", StringComparison.Ordinal));
         Assert.Null(Assert.Single(got.Services, s => s.Name == "stuck-pre.service").StateSince);
+    }
+
+    [Fact]
+    public async Task A_failed_ListUnits_makes_no_further_bus_call()
+    {
+        var io = BootedHost();
+        io.CallBusAsync(Arg.Any<BusCall>(), Arg.Any<TimeSpan>(), Arg.Any<CancellationToken>())
+            .Returns(c => new BusReply { Call = c.Arg<BusCall>(), TimedOut = true, Duration = TimeSpan.FromSeconds(3) });
+        var (_, _, draft) = Make();
+        var ex = await Assert.ThrowsAsync<IOException>(() => new SystemdCollector(io, Settings).CollectAsync(draft, CancellationToken.None));
+        Assert.Contains("timed out after 3s", ex.Message, StringComparison.Ordinal);
+        await io.Received(1).CallBusAsync(Arg.Any<BusCall>(), Arg.Any<TimeSpan>(), Arg.Any<CancellationToken>());
+        await io.DidNotReceive().CallBusAsync(Arg.Is<BusCall>(c => c.Member == "GetAll"), Arg.Any<TimeSpan>(), Arg.Any<CancellationToken>());
+        await io.DidNotReceiveWithAnyArgs().RunAsync(default!, default, default); // and no fork
+    }
+
+    [Fact]
+    public async Task Every_call_carries_the_configured_timeout_and_detail_calls_stop_at_the_budget()
+    {
+        var io = BootedHost();
+        var settings = Settings with { Systemd = Settings.Systemd with { MaxDetailQueries = 1, CommandTimeout = TimeSpan.FromMilliseconds(1234) } };
+        io.CallBusAsync(Arg.Is<BusCall>(c => c.Member == "ListUnits"), Arg.Any<TimeSpan>(), Arg.Any<CancellationToken>())
+            .Returns(c => new BusReply { Call = c.Arg<BusCall>(), Json = MemoryHost.Fixture("list-units.json") });
+        io.CallBusAsync(Arg.Is<BusCall>(c => c.Member == "GetAll"), Arg.Any<TimeSpan>(), Arg.Any<CancellationToken>())
+            .Returns(c => new BusReply { Call = c.Arg<BusCall>(), Json = MemoryHost.Fixture("getall-stuck-notify.json") });
+        var (_, _, draft) = Make();
+        await new SystemdCollector(io, settings).CollectAsync(draft, CancellationToken.None);
+        await io.Received(1).CallBusAsync(Arg.Is<BusCall>(c => c.Member == "GetAll"), Arg.Any<TimeSpan>(), Arg.Any<CancellationToken>());
+        await io.DidNotReceive().CallBusAsync(Arg.Any<BusCall>(), Arg.Is<TimeSpan>(t => t != TimeSpan.FromMilliseconds(1234)), Arg.Any<CancellationToken>());
+        Assert.All(io.ReceivedCalls().Where(c => c.GetMethodInfo().Name == nameof(IHostSource.CallBusAsync)), c => Assert.Equal(Bus, ((BusCall)c.GetArguments()[0]!).Address));
+    }
+
+    /// <summary>A substitute host where systemd booted and the bus socket exists; the bus answers are set per test.</summary>
+    private static IHostSource BootedHost()
+    {
+        var io = Substitute.For<IHostSource>();
+        io.FileExists("/proc/77/root/run/dbus/system_bus_socket").Returns(true);
+        io.DirectoryExists("/proc/77/root/run/systemd/system").Returns(true);
+        io.ReadText("/proc/uptime").Returns("1136.388562 1000.00\n");
+        return io;
     }
 
     [Fact]

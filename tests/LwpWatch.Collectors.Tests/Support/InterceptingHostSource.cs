@@ -36,4 +36,7 @@ internal sealed class InterceptingHostSource(Action<string>? beforeRead = null) 
 
     public Task<CommandResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken) =>
         _live.RunAsync(argv, timeout, cancellationToken);
+
+    public Task<LwpWatch.Collectors.Bus.BusReply> CallBusAsync(LwpWatch.Collectors.Bus.BusCall call, TimeSpan timeout, CancellationToken cancellationToken) =>
+        _live.CallBusAsync(call, timeout, cancellationToken);
 }

@@ -1,5 +1,7 @@
 using System.Globalization;
+using LwpWatch.Collectors.Bus;
 using LwpWatch.Collectors.Io;
+using LwpWatch.Collectors.Linux;
 using LwpWatch.Collectors.Process;
 using LwpWatch.Core.Model;
 using LwpWatch.Core.Options;
@@ -120,6 +122,101 @@ public sealed class SystemdSandboxTests(ITestOutputHelper output) : IClassFixtur
         var zone = Assert.Single(after.Snapshot.Zones, z => z.Id == unitZone);
         Assert.Equal(n, zone.LwpLimit);
         Assert.True(zone.Lwps >= 51, $"usage {zone.Lwps}: the main thread + 50 workers are all there");
+    }
+
+    [Fact]
+    public async Task In_process_replies_equal_busctl_on_a_real_systemd()
+    {
+        using var box = await Sandbox.StartAsync(output);
+        var address = $"unix:path=/proc/{box.Leader}/root/run/dbus/system_bus_socket";
+        using var client = new DBusClient();
+        foreach (var call in (BusCall[])[SystemdCollector.ListUnitsCall(address), SystemdCollector.GetAllCall(address, "/org/freedesktop/systemd1/unit/stuck_2dnotify_2eservice"), SystemdCollector.GetAllCall(address, "/org/freedesktop/systemd1/unit/_2d_2eslice")])
+        {
+            // busctl before and after ours: a value may differ from busctl's only where busctl's own two answers differ
+            // (CPU and memory counters move), never in name, type, order or a stable value.
+            string[] argv = ["busctl", $"--address={address}", "--json=short", "call", call.Destination, call.Path, call.Interface, call.Member, .. call.Args.Length == 0 ? Array.Empty<string>() : ["s", .. call.Args]];
+            var before = await Runner.RunAsync(argv, TimeSpan.FromSeconds(10), CancellationToken.None);
+            var ours = await client.CallAsync(call, TimeSpan.FromSeconds(10), CancellationToken.None);
+            var after = await Runner.RunAsync(argv, TimeSpan.FromSeconds(10), CancellationToken.None);
+            Assert.True(before.Succeeded && after.Succeeded, before.Describe() + after.Describe());
+            Assert.True(ours.Succeeded, ours.Describe());
+            var b = JsonDocument.Parse(before.Stdout).RootElement;
+            var o = JsonDocument.Parse(ours.Json!).RootElement;
+            var a = JsonDocument.Parse(after.Stdout).RootElement;
+            Assert.Equal(b.GetProperty("type").GetString(), o.GetProperty("type").GetString());
+            if (call.Member == "ListUnits")
+            {
+                var names = (JsonElement r) => r.GetProperty("data")[0].EnumerateArray().Select(u => u[0].GetString()).Order(StringComparer.Ordinal).ToList();
+                Assert.Equal(names(b), names(o));
+                continue;
+            }
+
+            var bp = b.GetProperty("data")[0].EnumerateObject().ToList();
+            var op = o.GetProperty("data")[0].EnumerateObject().ToList();
+            var ap = a.GetProperty("data")[0];
+            Assert.Equal(bp.Select(p => p.Name), op.Select(p => p.Name));
+            var moved = 0;
+            for (var i = 0; i < bp.Count; i++)
+            {
+                Assert.Equal(bp[i].Value.GetProperty("type").GetString(), op[i].Value.GetProperty("type").GetString());
+                var same = bp[i].Value.GetRawText() == op[i].Value.GetRawText();
+                var volatileValue = bp[i].Value.GetRawText() != ap.GetProperty(bp[i].Name).GetRawText();
+                var sameAsNumber = bp[i].Value.GetProperty("type").GetString() == "d"; // busctl prints reals as 2.5e-01
+                Assert.True(same || volatileValue || sameAsNumber, $"{call.Path} {bp[i].Name}: busctl {bp[i].Value.GetRawText()} vs ours {op[i].Value.GetRawText()}");
+                moved += same ? 0 : 1;
+            }
+
+            output.WriteLine($"{call.Path}: {op.Count} properties, {moved} moved between the calls");
+            Assert.True(op.Count > 100);
+        }
+    }
+
+    [Fact]
+    public async Task A_linux_poll_forks_nothing_with_systemd_reachable()
+    {
+        using var box = await Sandbox.StartAsync(output);
+        var stateDir = Path.Combine(Path.GetTempPath(), "lwpw-test-" + Guid.NewGuid().ToString("N")[..10]);
+        using var cleanup = new TempDir(stateDir);
+        Directory.CreateDirectory(stateDir);
+        var trace = Path.Combine(stateDir, "strace.log");
+
+        // Evidence is off: it runs journalctl once when a critical finding first fires, on demand, not per poll.
+        var yaml = $"""
+            poll:
+              interval: 1s
+            linux:
+              systemd:
+                enabled: "true"
+                busAddress: unix:path=/proc/{box.Leader}/root/run/dbus/system_bus_socket
+                cgroupPrefix: /{box.Name}
+                rootDir: /proc/{box.Leader}/root
+            evidence:
+              enabled: false
+            state:
+              dir: {stateDir}/daemon
+            """;
+        // strace -f follows every thread and child of the daemon; execve is what a fork that runs a tool does.
+        using var daemon = new DaemonProcess([], yaml, wrapper: ["strace", "-f", "-qq", "-e", "trace=execve,execveat", "-e", "signal=none", "-o", trace, "--"]);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        string metrics = "";
+        while (seen.Count < 6 && DateTime.UtcNow < deadline)
+        {
+            metrics = await daemon.WaitForAsync("/metrics", TimeSpan.FromSeconds(30), m => m.Contains("lwpwatch_last_poll_timestamp_seconds ", StringComparison.Ordinal));
+            seen.Add(metrics.Split('\n').First(l => l.StartsWith("lwpwatch_last_poll_timestamp_seconds ", StringComparison.Ordinal)));
+            await Task.Delay(300);
+        }
+
+        Assert.True(seen.Count >= 6, $"saw {seen.Count} polls");
+        Assert.Contains("lwpwatch_collector_success{collector=\"systemd\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("stuck-notify.service", metrics, StringComparison.Ordinal);
+        daemon.Kill();
+
+        var execs = File.ReadAllLines(trace).Where(l => l.Contains("execve(", StringComparison.Ordinal) || l.Contains("execveat(", StringComparison.Ordinal)).ToList();
+        var daemonPid = execs.Count > 0 ? execs[0].Split(' ')[0] : "";
+        var children = execs.Where(l => l.Split(' ')[0] != daemonPid).ToList();
+        output.WriteLine($"{seen.Count} polls, {children.Count} child execs");
+        Assert.True(children.Count == 0, "the daemon started processes:\n" + string.Join('\n', children));
     }
 
     private static PollPipeline Pipeline(Instance box, string stateDir)

@@ -9,11 +9,22 @@ public sealed class DaemonProcess : IDisposable
     private readonly Process _proc;
     private readonly StringBuilder _output = new();
 
-    public DaemonProcess(IEnumerable<string> extraArgs, string? configYaml = null, IDictionary<string, string>? env = null)
+    /// <param name="wrapper">A command that runs the daemon (e.g. strace and its flags, ending in "--"); null = run it directly.</param>
+    public DaemonProcess(IEnumerable<string> extraArgs, string? configYaml = null, IDictionary<string, string>? env = null, IReadOnlyList<string>? wrapper = null)
     {
         Port = TestTools.FreePort();
         BaseUrl = $"http://127.0.0.1:{Port}";
-        var psi = new ProcessStartInfo(TestTools.Lwpwatch) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(wrapper is null ? TestTools.Lwpwatch : wrapper[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (wrapper is not null)
+        {
+            foreach (var w in wrapper.Skip(1))
+            {
+                psi.ArgumentList.Add(w);
+            }
+
+            psi.ArgumentList.Add(TestTools.Lwpwatch);
+        }
+
         psi.ArgumentList.Add("run");
         psi.ArgumentList.Add("--listen");
         psi.ArgumentList.Add(BaseUrl);

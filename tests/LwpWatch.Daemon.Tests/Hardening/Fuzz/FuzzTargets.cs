@@ -63,8 +63,8 @@ public static class FuzzTargets
         new("systemd", Seeds("tests/LwpWatch.Collectors.Tests/Fixtures/systemd/list-units.json", "tests/LwpWatch.Collectors.Tests/Fixtures/systemd/getall-stuck-notify.json", "tests/LwpWatch.Collectors.Tests/Fixtures/systemd/getall-root-slice.json", "tests/LwpWatch.Collectors.Tests/Fixtures/systemd/uptime"), b =>
         {
             var s = Text(b);
-            Try(() => SystemdBusParser.ParseListUnits(s, "busctl ListUnits"));
-            Try(() => SystemdBusParser.ParseProperties(s, "busctl GetAll"));
+            Try(() => SystemdBusParser.ParseListUnits(s, "D-Bus ListUnits"));
+            Try(() => SystemdBusParser.ParseProperties(s, "D-Bus GetAll"));
             Try(() => SystemdBusParser.ParseUptimeSeconds(s, "/proc/uptime"));
         }, IsParseError) { Weight = 5 },
         new("config", ConfigSeeds(), b =>
