@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every LwpWatch test on a fresh Debian machine of the project's kind (root, cgroup v1 pids mounted).
-# Installs what the tests need if it is missing (promtool, alertmanager, gcc, systemd-nspawn, debootstrap),
+# Installs what the tests need if it is missing (promtool, alertmanager, gcc, systemd-nspawn, debootstrap,
+# dbus-daemon, strace),
 # restores, builds, runs `dotnet test`, and ends with one summary line: "tests: N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -13,6 +14,9 @@ command -v gcc >/dev/null || need+=(gcc libc6-dev)
 command -v systemd-nspawn >/dev/null || need+=(systemd-container)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v curl >/dev/null || need+=(curl)
+command -v dbus-daemon >/dev/null || need+=(dbus-daemon)                # a private bus for the D-Bus client tests
+command -v busctl >/dev/null || need+=(systemd)                          # busctl: the reference for the bus JSON shape
+command -v strace >/dev/null || need+=(strace)                           # counts the daemon's child processes per poll
 command -v systemd-analyze >/dev/null || need+=(systemd)          # packaging test: systemd-analyze verify/security
 if ((${#need[@]})); then
   echo "test.sh: installing ${need[*]}"

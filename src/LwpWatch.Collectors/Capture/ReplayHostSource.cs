@@ -175,11 +175,35 @@ public sealed class ReplayHostSource : IHostSource
             }
             else if (!_lastBus.TryGetValue(call.Key, out reply!))
             {
-                throw Missing($"D-Bus call {call.Describe()} on {call.Address} (no entry with this exact call in bus.json)");
+                reply = FromBusctl(call) ?? throw Missing($"D-Bus call {call.Describe()} on {call.Address} (no entry with this exact call in bus.json)");
             }
         }
 
         return Task.FromResult(reply with { Call = call });
+    }
+
+    /// <summary>
+    /// Bundles from before the bus seam recorded the same call as a busctl run (commands.json); its --json=short
+    /// stdout is exactly the reply shape, so those bundles still replay.
+    /// </summary>
+    private BusReply? FromBusctl(BusCall call)
+    {
+        string[] argv = ["busctl", $"--address={call.Address}", "--json=short", "--no-pager", "call", call.Destination, call.Path, call.Interface, call.Member, .. call.Args.Length == 0 ? Array.Empty<string>() : [call.Signature, .. call.Args]];
+        var key = ArgvKey(argv);
+        CommandResult? r = null;
+        if (_commands.TryGetValue(key, out var queue) && queue.Count > 0)
+        {
+            r = queue.Dequeue();
+            _lastServed[key] = r;
+        }
+        else if (_lastServed.TryGetValue(key, out var last))
+        {
+            r = last;
+        }
+
+        return r is null ? null : r.Succeeded
+            ? new BusReply { Call = call, Json = r.Stdout, Duration = r.Duration }
+            : new BusReply { Call = call, Error = r.Describe(), TimedOut = r.TimedOut, Duration = r.Duration };
     }
 
     private static string ArgvKey(IReadOnlyList<string> argv) => string.Join('\0', argv);

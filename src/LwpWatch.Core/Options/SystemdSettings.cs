@@ -25,11 +25,11 @@ public sealed record SystemdSettings
     /// <summary>Host path of the manager's root file system ("/" on a normal host): where auto looks for run/systemd/system, and journalctl --root for evidence.</summary>
     public string RootDir { get; init; } = "/";
 
-    /// <summary>Time bound of each busctl/systemctl/journalctl run; killed on expiry.</summary>
+    /// <summary>Time bound of each D-Bus call (connect included) and of each systemctl/journalctl run; killed on expiry.</summary>
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>
-    /// Per-unit property queries per poll (one busctl each, run in parallel). Needed only when a unit newly
+    /// Per-unit property queries per poll (one D-Bus GetAll each, run in parallel). Needed only when a unit newly
     /// enters or changes a transition state; the answer is cached while the state holds.
     /// </summary>
     public int MaxDetailQueries { get; init; } = 16;

@@ -102,4 +102,20 @@ public sealed class BusCaptureReplayTests : IDisposable
         var replay = BundleReader.Open(Bundle).OpenPoll(1);
         await Assert.ThrowsAsync<BundleException>(() => replay.CallBusAsync(new BusCall("unix:path=/x", "d", "/", "i", "m", []), TimeSpan.FromSeconds(1), CancellationToken.None));
     }
+
+    [Fact]
+    public async Task A_bundle_from_before_the_bus_seam_answers_from_its_busctl_run()
+    {
+        var writer = BundleWriter.Create(Bundle, "linux", "h");
+        writer.WritePoll(T0, new PollRecording());
+        var json = "{\"type\":\"a(ssssssouso)\",\"data\":[[]]}";
+        File.WriteAllText(Path.Combine(Bundle, "polls", "0001", "commands.json"), $$"""
+            [{"argv":["busctl","--address=unix:path=/run/dbus/system_bus_socket","--json=short","--no-pager","call","org.freedesktop.systemd1","/org/freedesktop/systemd1","org.freedesktop.systemd1.Manager","ListUnits"],
+              "exitCode":0,"stdout":{{JsonSerializer.Serialize(json)}},"stderr":"","durationMs":9}]
+            """);
+        var replay = BundleReader.Open(Bundle).OpenPoll(1);
+        var r = await replay.CallBusAsync(LwpWatch.Collectors.Linux.SystemdCollector.ListUnitsCall("unix:path=/run/dbus/system_bus_socket"), TimeSpan.FromSeconds(1), CancellationToken.None);
+        Assert.True(r.Succeeded, r.Describe());
+        Assert.Equal(json, r.Json);
+    }
 }

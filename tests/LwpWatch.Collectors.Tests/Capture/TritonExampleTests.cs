@@ -185,6 +185,9 @@ public sealed class TritonExampleTests : IDisposable
             runs.Add([.. argv]);
             return inner.RunAsync(argv, timeout, cancellationToken);
         }
+
+        public Task<LwpWatch.Collectors.Bus.BusReply> CallBusAsync(LwpWatch.Collectors.Bus.BusCall call, TimeSpan timeout, CancellationToken cancellationToken) =>
+            inner.CallBusAsync(call, timeout, cancellationToken);
     }
 
     [Fact]

@@ -167,5 +167,7 @@ public sealed class ServiceLogTailTests : IDisposable
         public byte[]? ReadTailBeneath(string root, string relativePath, int maxBytes) => _live.ReadTailBeneath(root, relativePath, maxBytes);
 
         public Task<CommandResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken) => tools.RunAsync(argv, timeout, cancellationToken);
+
+        public Task<LwpWatch.Collectors.Bus.BusReply> CallBusAsync(LwpWatch.Collectors.Bus.BusCall call, TimeSpan timeout, CancellationToken cancellationToken) => tools.CallBusAsync(call, timeout, cancellationToken);
     }
 }

@@ -50,7 +50,6 @@ public sealed class SystemdBusStallTests
             Assert.Contains("ListUnits failed", systemd.Error, StringComparison.Ordinal);
             Assert.Contains(" timed out after ", systemd.Error, StringComparison.Ordinal); // the bus call's own timeout, not the poller's
             Assert.All(snapshot.Collectors.Where(c => c.Name != "systemd"), c => Assert.True(c.Success, $"{c.Name}: {c.Error}"));
-            Assert.NotEmpty(snapshot.Zones);
             Assert.True(sw.Elapsed < CollectorTimeout, $"poll took {sw.Elapsed}, the collector timeout is {CollectorTimeout}");
         }
     }
