@@ -1,11 +1,12 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using LwpWatch.Core.Model;
+using LwpWatch.Core.Rules;
 
 namespace LwpWatch.Core.Alerts;
 
 /// <summary>
-/// One alert: a finding followed over time. Plain data only (strings, times), so it can be exported,
+/// One alert: a finding followed over time. Plain data only (strings, times, typed hints), so it can be exported,
 /// persisted and imported to survive a restart. <see cref="StartsAt"/> is fixed for the whole episode
 /// and, with the fingerprint, forms the idempotency key receivers may dedup on.
 /// </summary>
@@ -39,7 +40,9 @@ public sealed record Alert
 
     public string Description { get; init; } = "";
 
-    public ImmutableArray<string> Hints { get; init; } = [];
+    /// <summary>The finding's hints; every output prints <see cref="Hint.Render"/>.</summary>
+    [System.Text.Json.Serialization.JsonConverter(typeof(HintListJsonConverter))]
+    public ImmutableArray<Hint> Hints { get; init; } = [];
 
     public string? EvidenceId { get; init; }
 

@@ -275,21 +275,11 @@ public sealed class AlertTracker(AlertsSettings settings, AlertRouter router)
                 sb.Append('\n');
             }
 
-            sb.Append(k).Append(": ").Append(Format(v));
+            sb.Append(k).Append(": ").Append(v.Display());
         }
 
         return sb.ToString();
     }
-
-    private static string Format(object v) => v switch
-    {
-        string s => s,
-        bool b => b ? "true" : "false",
-        DateTimeOffset d => d.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
-        IFormattable x => x.ToString(null, CultureInfo.InvariantCulture),
-        IEnumerable e => string.Join("; ", e.Cast<object>().Select(Format)),
-        _ => v.ToString() ?? "",
-    };
 
     private static Dictionary<string, Zone> ZoneIndex(Snapshot snapshot)
     {

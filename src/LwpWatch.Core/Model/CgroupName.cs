@@ -8,7 +8,7 @@ namespace LwpWatch.Core.Model;
 /// sequences that are not UTF-8. Zone ids and <see cref="Zone.CgroupPath"/> are strings, so names are escaped
 /// losslessly: valid UTF-8 is kept as it is; every byte that is not part of valid UTF-8, and the backslash itself,
 /// is written <c>\xHH</c> (two lower-case hex digits). <see cref="Unescape"/> gives the exact bytes back, which is
-/// what a hint must name. Works on whole paths too: '/' is plain ASCII.
+/// what a hint must name (see <see cref="Rules.ShellWord"/>). Works on whole paths too: '/' is plain ASCII.
 /// </summary>
 public static class CgroupName
 {

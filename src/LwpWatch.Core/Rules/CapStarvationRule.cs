@@ -20,7 +20,7 @@ public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionS
     private readonly TransitionTracker _tracker = new();
     private readonly Dictionary<string, DateTimeOffset> _provisionSeen = new(StringComparer.Ordinal);
 
-    public string Name => "cap-starvation";
+    public string Name => RuleIds.CapStarvation;
 
     public IEnumerable<Finding> Evaluate(RuleContext context)
     {
@@ -159,7 +159,7 @@ public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionS
             : string.Create(CultureInfo.InvariantCulture,
                 $"{zone.DisplayName} is out of threads ({zone.Lwps}/{zone.LwpLimit}{denials}): {string.Join("; ", parts)}. Raise its cap to {n}.");
 
-        var hints = Remediation.RaiseCapCommands(zone, n);
+        var hints = Remediation.RaiseCapCommands(Name, zone, n);
         var notes = ImmutableArray.CreateBuilder<string>();
         notes.AddRange(Remediation.Notes(zone));
         if (illumos && zone.LwpLimit is { } cap && zone.Lwps >= cap)
@@ -172,11 +172,11 @@ public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionS
             notes.Add("after raising the cap, a unit that gave up on a refused thread needs: systemctl restart <unit>");
         }
 
-        var stuckRows = services.Select(x => (object)Evidence.Of(
+        var stuckRows = services.Select(x => EvidenceMap.Of(
             ("service", x.Service.Name),
             ("state", x.Service.State),
             ("nextState", x.Service.NextState),
-            ("since", x.Since.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
+            ("since", x.Since),
             ("stuckSeconds", (long)(now - x.Since).TotalSeconds),
             ("tasks", x.Service.Tasks),
             ("tasksLimit", x.Service.TasksLimit))).ToImmutableArray();
@@ -189,7 +189,7 @@ public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionS
             Severity = Severity.Critical,
             Since = now,
             Summary = summary,
-            Evidence = Evidence.Of(
+            Figures = EvidenceMap.Of(
                 ("zone", zone.Id),
                 ("zoneName", zone.Name),
                 ("kind", zone.Kind),
@@ -202,17 +202,15 @@ public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionS
                 ("denialsInWindow", c.Verdict.Denials),
                 ("denialsSinceStart", c.Verdict.DenialsSinceStart ? true : null),
                 ("denialsTotal", zone.Denials),
-                ("verdict", Verdict.ThreadCap),
-                ("projected", c.Verdict.Projected ? true : null),
-                ("why", c.Verdict.Detail),
                 ("stuckServices", stuckRows),
-                ("provision", c.Provision is var (pp, aa) ? Evidence.Of(
+                ("provision", c.Provision is var (pp, aa) ? EvidenceMap.Of(
                     ("markerAgeSeconds", (long)aa.TotalSeconds),
-                    ("deadline", pp.Deadline?.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
+                    ("deadline", pp.Deadline),
                     ("secondsLeft", pp.Deadline is { } d2 ? Math.Max(0, (long)(d2 - now).TotalSeconds) : null)) : null),
-                ("topHolders", Diagnosis.Holders(ctx.Current, zone.Id)),
-                ("suggestedLimit", n),
-                ("notes", notes.ToImmutable())),
+                ("topHolders", Diagnosis.Holders(ctx.Current, zone.Id))),
+            Verdict = c.Verdict,
+            SuggestedLimit = n,
+            Notes = notes.ToImmutable(),
             Hints = hints,
         };
     }

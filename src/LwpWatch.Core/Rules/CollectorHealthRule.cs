@@ -5,7 +5,7 @@ namespace LwpWatch.Core.Rules;
 /// <summary>collector-health: a collector failed this poll, so part of the picture is missing.</summary>
 public sealed class CollectorHealthRule : IRule
 {
-    public string Name => "collector-health";
+    public string Name => RuleIds.CollectorHealth;
 
     public IEnumerable<Finding> Evaluate(RuleContext context)
     {
@@ -24,7 +24,7 @@ public sealed class CollectorHealthRule : IRule
                 Severity = Severity.Warning,
                 Since = context.Now,
                 Summary = $"collector {c.Name} failed: {c.Error}",
-                Evidence = Evidence.Of(("collector", c.Name), ("error", c.Error)),
+                Figures = EvidenceMap.Of(("collector", c.Name), ("error", c.Error)),
             };
         }
     }

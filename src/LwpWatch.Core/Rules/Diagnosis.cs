@@ -4,18 +4,6 @@ using LwpWatch.Core.Model;
 
 namespace LwpWatch.Core.Rules;
 
-/// <summary>Why a service or provision is stuck. <see cref="Cause"/> is a stable JSON/label value.</summary>
-public sealed record Verdict(string Cause, string Detail, Zone? StarvedZone, long Denials, bool DenialsSinceStart, bool Projected = false)
-{
-    public const string ThreadCap = "thread-cap";
-    public const string Cpu = "cpu";
-    public const string Memory = "memory";
-    public const string Dependency = "dependency";
-    public const string Unknown = "unknown";
-
-    public bool IsCap => Cause == ThreadCap;
-}
-
 /// <summary>
 /// The differential diagnosis of one stuck service/provision, pure over the rule context. The thread cap is
 /// blamed only with evidence (the zone or a limiting ancestor at/near its cap, or refusing forks in the
@@ -40,7 +28,7 @@ public static class Diagnosis
                     why += string.Create(CultureInfo.InvariantCulture, $", {denials} refused {(sinceStart ? "since it started" : $"in the last {Fmt(s.DenialWindow)}")}");
                 }
 
-                return new Verdict(Verdict.ThreadCap, why, candidate, denials, sinceStart);
+                return new Verdict(VerdictCause.ThreadCap, why, candidate, denials, sinceStart);
             }
         }
 
@@ -53,17 +41,17 @@ public static class Diagnosis
         {
             if (p.CpuPressureAvg10 is { } psi && psi >= s.CpuPressurePercent)
             {
-                return new Verdict(Verdict.Cpu, string.Create(CultureInfo.InvariantCulture, $"{headroom}; CPU starved: cpu.pressure some avg10={psi:0.##}%"), null, 0, false);
+                return new Verdict(VerdictCause.Cpu, string.Create(CultureInfo.InvariantCulture, $"{headroom}; CPU starved: cpu.pressure some avg10={psi:0.##}%"), null, 0, false);
             }
 
             if (WaitRqPerSecond(zoneId, ctx) is { } wait && wait >= s.CpuWaitPerSecond)
             {
-                return new Verdict(Verdict.Cpu, string.Create(CultureInfo.InvariantCulture, $"{headroom}; CPU starved: runnable threads waited {wait:0.##} CPU-s per second (nsec_waitrq)"), null, 0, false);
+                return new Verdict(VerdictCause.Cpu, string.Create(CultureInfo.InvariantCulture, $"{headroom}; CPU starved: runnable threads waited {wait:0.##} CPU-s per second (nsec_waitrq)"), null, 0, false);
             }
 
             if (MemoryFailuresInWindow(zoneId, ctx, s.DenialWindow) is > 0 and var mem)
             {
-                return new Verdict(Verdict.Memory, string.Create(CultureInfo.InvariantCulture, $"{headroom}; memory: {mem} OOM/allocation failures in the last {Fmt(s.DenialWindow)}"), null, 0, false);
+                return new Verdict(VerdictCause.Memory, string.Create(CultureInfo.InvariantCulture, $"{headroom}; memory: {mem} OOM/allocation failures in the last {Fmt(s.DenialWindow)}"), null, 0, false);
             }
         }
 
@@ -75,13 +63,13 @@ public static class Diagnosis
                 {
                     if (other.Name == dep && other.State is "failed" or "maintenance" or "offline" or "degraded" && !other.InTransition)
                     {
-                        return new Verdict(Verdict.Dependency, $"{headroom}; it needs {dep}, which is {other.State}", null, 0, false);
+                        return new Verdict(VerdictCause.Dependency, $"{headroom}; it needs {dep}, which is {other.State}", null, 0, false);
                     }
                 }
             }
         }
 
-        return new Verdict(Verdict.Unknown, $"{headroom}; no CPU, memory or failed-dependency evidence: look at the service's own start method and log", null, 0, false);
+        return new Verdict(VerdictCause.Unknown, $"{headroom}; no CPU, memory or failed-dependency evidence: look at the service's own start method and log", null, 0, false);
     }
 
     /// <summary>
@@ -132,7 +120,7 @@ public static class Diagnosis
 
         var detail = string.Create(CultureInfo.InvariantCulture,
             $"{zone.DisplayName} at {used}/{cap} threads and rising {b * 60:0}/min: at its cap in ~{Math.Max(0, (long)seconds)}s, before vmadm's deadline in {(long)left}s");
-        return new Verdict(Verdict.ThreadCap, detail, zone, 0, false, Projected: true);
+        return new Verdict(VerdictCause.ThreadCap, detail, zone, 0, false, Projected: true);
     }
 
     /// <summary>The zone itself, then its ancestors (cgroup paths), each only if it has a cap.</summary>
@@ -245,17 +233,20 @@ public static class Diagnosis
             : string.Create(CultureInfo.InvariantCulture, $"{(int)t.TotalHours}h{t.Minutes:00}m");
 
     /// <summary>Evidence rows for the top holders of a zone: what an operator would look at first.</summary>
-    public static ImmutableArray<ImmutableSortedDictionary<string, object>> Holders(Snapshot snapshot, string zoneId)
+    public static ImmutableArray<EvidenceMap> Holders(Snapshot snapshot, string zoneId)
     {
-        var b = ImmutableArray.CreateBuilder<ImmutableSortedDictionary<string, object>>();
+        var b = ImmutableArray.CreateBuilder<EvidenceMap>();
         foreach (var h in snapshot.TopHolders)
         {
             if (h.ZoneId == zoneId)
             {
-                b.Add(Evidence.Of(("pid", h.Pid), ("command", h.Command), ("args", h.Args), ("lwps", h.Lwps)));
+                b.Add(Holder(h));
             }
         }
 
         return b.ToImmutable();
     }
+
+    /// <summary>One top holder as every output writes it: pid, command, args, lwps.</summary>
+    public static EvidenceMap Holder(ThreadHolder h) => EvidenceMap.Of(("pid", h.Pid), ("command", h.Command), ("args", h.Args), ("lwps", h.Lwps));
 }

@@ -11,7 +11,7 @@ namespace LwpWatch.Core.Rules;
 /// </summary>
 public sealed class ExhaustionForecastRule(ExhaustionForecastSettings settings) : IRule
 {
-    public string Name => "exhaustion-forecast";
+    public string Name => RuleIds.ExhaustionForecast;
 
     public IEnumerable<Finding> Evaluate(RuleContext context)
     {
@@ -59,14 +59,14 @@ public sealed class ExhaustionForecastRule(ExhaustionForecastSettings settings) 
                 Since = now,
                 Summary = string.Create(CultureInfo.InvariantCulture,
                     $"{zone.DisplayName} will reach its cap of {cap} in about {Diagnosis.Fmt(TimeSpan.FromSeconds(seconds))} at +{perMinute:0.#} threads/min (now {used})"),
-                Evidence = Evidence.Of(
+                Figures = EvidenceMap.Of(
                     ("lwps", used),
                     ("lwpLimit", cap),
                     ("slopePerMinute", Math.Round(perMinute, 3)),
                     ("secondsToCap", (long)seconds),
                     ("r2", Math.Round(r2, 3)),
                     ("samples", n)),
-                Hints = Remediation.RaiseCapCommands(zone, Remediation.SuggestedLimit(zone, context, 1.5)),
+                Hints = Remediation.RaiseCapCommands(Name, zone, Remediation.SuggestedLimit(zone, context, 1.5)),
             });
         }
 

@@ -11,7 +11,7 @@ public sealed class ForkDeniedRule(ForkDeniedSettings settings) : IRule
 {
     private readonly Dictionary<string, State> _state = new(StringComparer.Ordinal);
 
-    public string Name => "fork-denied";
+    public string Name => RuleIds.ForkDenied;
 
     public IEnumerable<Finding> Evaluate(RuleContext context)
     {
@@ -95,15 +95,15 @@ public sealed class ForkDeniedRule(ForkDeniedSettings settings) : IRule
             Severity = severity,
             Since = state.EpisodeSince ?? now,
             Summary = string.Create(CultureInfo.InvariantCulture, $"{summary}"),
-            Evidence = Evidence.Of(
+            Figures = EvidenceMap.Of(
                 ("denials", state.Last),
                 ("denialsInEpisode", state.Rise),
                 ("firstSight", state.FirstSight ? true : null),
                 ("lwps", zone.Lwps),
-                ("lwpLimit", zone.LwpLimit),
-                ("suggestedLimit", n),
-                ("notes", Remediation.Notes(zone))),
-            Hints = Remediation.RaiseCapCommands(zone, n),
+                ("lwpLimit", zone.LwpLimit)),
+            SuggestedLimit = n,
+            Notes = Remediation.Notes(zone),
+            Hints = Remediation.RaiseCapCommands(Name, zone, n),
         };
     }
 

@@ -10,7 +10,7 @@ namespace LwpWatch.Core.Rules;
 /// </summary>
 public sealed class HostLimitsRule(HostLimitsSettings settings) : IRule
 {
-    public string Name => "host-limits";
+    public string Name => RuleIds.HostLimits;
 
     public IEnumerable<Finding> Evaluate(RuleContext context)
     {
@@ -35,10 +35,13 @@ public sealed class HostLimitsRule(HostLimitsSettings settings) : IRule
                     Severity = ratio >= settings.Critical ? Severity.Critical : Severity.Warning,
                     Since = context.Now,
                     Summary = string.Create(CultureInfo.InvariantCulture, $"host {host} has {tasks} tasks of {key}={limit} ({ratio * 100:0.#}%): forks fail host-wide, whatever the zone caps"),
-                    Evidence = Evidence.Of(("tasks", tasks), ("threadsMax", h.ThreadsMax), ("pidMax", h.PidMax), ("ratio", Math.Round(ratio, 4)), ("limitingKey", key)),
-                    Hints = key == "kernel.pid_max" && n > 4_194_304
-                        ? [$"sysctl -w kernel.pid_max=4194304"]
-                        : [string.Create(CultureInfo.InvariantCulture, $"sysctl -w {key}={n}")],
+                    Figures = EvidenceMap.Of(("tasks", tasks), ("threadsMax", h.ThreadsMax), ("pidMax", h.PidMax), ("ratio", Math.Round(ratio, 4)), ("limitingKey", key)),
+                    // kernel.pid_max cannot exceed PID_MAX_LIMIT (4194304 on 64-bit, include/linux/threads.h).
+                    Hints =
+                    [
+                        Hint.Command(Name, host, HintEffect.Live, ShellWord.Literal("sysctl"), ShellWord.Literal("-w"),
+                            ShellWord.Literal(string.Create(CultureInfo.InvariantCulture, $"{key}={(key == "kernel.pid_max" ? Math.Min(n, 4_194_304) : n)}"))),
+                    ],
                 });
             }
         }
@@ -64,8 +67,9 @@ public sealed class HostLimitsRule(HostLimitsSettings settings) : IRule
                     Severity = Severity.Critical,
                     Since = context.Now,
                     Summary = string.Create(CultureInfo.InvariantCulture, $"host {host}: {rose} forks refused because the host process table is full (forkfail_noproc): no zone cap change helps"),
-                    Evidence = Evidence.Of(("forkfailNoproc", rose)),
-                    Hints = ["ps -e -o zone,pid,nlwp,args | sort -k3 -n | tail -20"],
+                    Figures = EvidenceMap.Of(("forkfailNoproc", rose)),
+                    // Read-only: the processes with their zone and LWP count (a hint is one argv, so no pipeline into sort).
+                    Hints = [Hint.Command(Name, host, HintEffect.ReadOnly, [.. "ps -e -o zone,pid,nlwp,args".Split(' ').Select(ShellWord.Literal)])],
                 });
             }
         }

@@ -11,7 +11,7 @@ public sealed class NearCapRule(NearCapSettings settings) : IRule
 {
     private readonly Dictionary<string, State> _state = new(StringComparer.Ordinal);
 
-    public string Name => "near-cap";
+    public string Name => RuleIds.NearCap;
 
     public IEnumerable<Finding> Evaluate(RuleContext context)
     {
@@ -89,15 +89,15 @@ public sealed class NearCapRule(NearCapSettings settings) : IRule
             Severity = severity,
             Since = now,
             Summary = string.Create(CultureInfo.InvariantCulture, $"{zone.DisplayName} uses {zone.Lwps} of {zone.LwpLimit} LWPs ({pct}%)"),
-            Evidence = Evidence.Of(
+            Figures = EvidenceMap.Of(
                 ("lwps", zone.Lwps),
                 ("lwpLimit", zone.LwpLimit),
                 ("ratio", Math.Round(ratio, 4)),
                 ("peak", zone.Peak),
-                ("denials", zone.Denials),
-                ("suggestedLimit", n),
-                ("notes", Remediation.Notes(zone))),
-            Hints = Remediation.RaiseCapCommands(zone, n),
+                ("denials", zone.Denials)),
+            SuggestedLimit = n,
+            Notes = Remediation.Notes(zone),
+            Hints = Remediation.RaiseCapCommands(Name, zone, n),
         };
     }
 

@@ -12,7 +12,7 @@ public sealed class ProvisionStuckRule(ProvisionStuckSettings settings) : IRule
 {
     private readonly Dictionary<string, DateTimeOffset> _firstSeen = new(StringComparer.Ordinal);
 
-    public string Name => "provision-stuck";
+    public string Name => RuleIds.ProvisionStuck;
 
     public IEnumerable<Finding> Evaluate(RuleContext context)
     {
@@ -56,15 +56,19 @@ public sealed class ProvisionStuckRule(ProvisionStuckSettings settings) : IRule
                 Severity = severity,
                 Since = now,
                 Summary = string.Create(CultureInfo.InvariantCulture, $"{zone?.DisplayName ?? p.ZoneId}{usage} still provisioning after {(long)age.TotalSeconds}s; {deadline}"),
-                Evidence = Evidence.Of(
+                Figures = EvidenceMap.Of(
                     ("vmState", p.VmState),
                     ("markerAgeSeconds", (long)age.TotalSeconds),
-                    ("markerSince", since.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
-                    ("deadline", p.Deadline?.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
+                    ("markerSince", since),
+                    ("deadline", p.Deadline),
                     ("secondsLeft", left),
                     ("lwps", zone?.Lwps),
                     ("lwpLimit", zone?.LwpLimit)),
-                Hints = [$"svcs -xv -z {p.ZoneId}", $"vmadm get {p.ZoneId}"],
+                Hints =
+                [
+                    Hint.Command(Name, p.ZoneId, HintEffect.ReadOnly, ShellWord.Literal("svcs"), ShellWord.Literal("-xv"), ShellWord.Literal("-z"), ShellWord.Text(p.ZoneId)),
+                    Hint.Command(Name, p.ZoneId, HintEffect.ReadOnly, ShellWord.Literal("vmadm"), ShellWord.Literal("get"), ShellWord.Text(p.ZoneId)),
+                ],
             });
         }
 

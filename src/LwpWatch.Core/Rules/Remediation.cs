@@ -35,34 +35,48 @@ public static class Remediation
         return (want + step - 1) / step * step;
     }
 
-    public static ImmutableArray<string> RaiseCapCommands(Zone zone, long newLimit)
+    /// <summary>The commands that raise a zone's cap to <paramref name="newLimit"/>, for a finding of <paramref name="rule"/>.</summary>
+    public static ImmutableArray<Hint> RaiseCapCommands(string rule, Zone zone, long newLimit)
     {
-        var n = newLimit.ToString(CultureInfo.InvariantCulture);
-        var hints = ImmutableArray.CreateBuilder<string>();
+        var n = ShellWord.Number(newLimit);
+        var hints = ImmutableArray.CreateBuilder<Hint>();
         if (string.Equals(zone.Kind, ZoneKind.IllumosZone, StringComparison.Ordinal))
         {
-            hints.Add($"prctl -n zone.max-lwps -v {n} -t privileged -r -i zone {zone.Id}");
-            hints.Add($"vmadm update {zone.Id} max_lwps={n}");
+            hints.Add(Hint.Command(rule, zone.Id, HintEffect.Live,
+                L("prctl"), L("-n"), L("zone.max-lwps"), L("-v"), n, L("-t"), L("privileged"), L("-r"), L("-i"), L("zone"), ShellWord.Text(zone.Id)));
+            hints.Add(Hint.Command(rule, zone.Id, HintEffect.Persistent,
+                L("vmadm"), L("update"), ShellWord.Text(zone.Id), L("max_lwps=" + newLimit.ToString(CultureInfo.InvariantCulture))));
             return hints.ToImmutable();
         }
 
         if (zone.Unit is { } unit)
         {
-            hints.Add($"systemctl set-property {unit} TasksMax={n}");
+            hints.Add(Hint.Command(rule, zone.Id, HintEffect.Persistent,
+                [L("systemctl"), L("set-property"), .. Operands(ShellWord.Text(unit)), L("TasksMax=" + newLimit.ToString(CultureInfo.InvariantCulture))]));
         }
 
         if (zone.Container is { } container)
         {
-            hints.Add($"docker update --pids-limit {n} {container}");
+            hints.Add(Hint.Command(rule, zone.Id, HintEffect.Live,
+                [L("docker"), L("update"), L("--pids-limit"), n, .. Operands(ShellWord.Text(container))]));
         }
 
         if (zone.CgroupPath is { } path)
         {
-            hints.Add($"echo {n} > {path}/pids.max");
+            hints.Add(Hint.WriteFile(rule, zone.Id, HintEffect.Live, ShellWord.CgroupPath(path + "/pids.max"), n));
         }
 
         return hints.ToImmutable();
     }
+
+    /// <summary>
+    /// Operands from outside after the options: a leading "--" when one starts with '-', so the program never takes a
+    /// name for an option (quoting keeps the shell from splitting a word, not getopt from reading it).
+    /// </summary>
+    public static ShellWord[] Operands(params ShellWord[] operands) =>
+        operands.Any(o => o.Value.StartsWith('-')) ? [L("--"), .. operands] : operands;
+
+    private static ShellWord L(string word) => ShellWord.Literal(word);
 
     /// <summary>Why the commands are what they are; shown beside the hints, never executed.</summary>
     public static ImmutableArray<string> Notes(Zone zone)

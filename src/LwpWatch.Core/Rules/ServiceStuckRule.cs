@@ -14,7 +14,7 @@ public sealed class ServiceStuckRule(ServiceStuckSettings settings, CapStarvatio
 {
     private readonly TransitionTracker _tracker = new();
 
-    public string Name => "service-stuck";
+    public string Name => RuleIds.ServiceStuck;
 
     public IEnumerable<Finding> Evaluate(RuleContext context)
     {
@@ -41,7 +41,7 @@ public sealed class ServiceStuckRule(ServiceStuckSettings settings, CapStarvatio
             var zone = SnapshotIndex.Zone(context.Current, s.ZoneId);
             // A unit's own cgroup is named after it: say where it is, not its name twice.
             var where = zone is null || zone.Name == s.Name ? s.ZoneId : zone.DisplayName;
-            var tail = verdict.IsCap ? $"cause: its thread cap ({verdict.Detail}), see cap-starvation" : $"verdict {verdict.Cause}: {verdict.Detail}";
+            var tail = verdict.IsCap ? $"cause: its thread cap ({verdict.Detail}), see {RuleIds.CapStarvation}" : $"verdict {verdict.Cause.WireName()}: {verdict.Detail}";
             findings.Add(new Finding
             {
                 Rule = Name,
@@ -50,18 +50,17 @@ public sealed class ServiceStuckRule(ServiceStuckSettings settings, CapStarvatio
                 Severity = severity,
                 Since = now,
                 Summary = string.Create(CultureInfo.InvariantCulture, $"{s.Name} in {where} stuck {transition} for {Diagnosis.Fmt(stuckFor)} (threshold {Diagnosis.Fmt(threshold)}); {tail}"),
-                Evidence = Evidence.Of(
+                Figures = EvidenceMap.Of(
                     ("state", s.State),
                     ("nextState", s.NextState),
-                    ("stuckSince", since.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
+                    ("stuckSince", since),
                     ("stuckSeconds", (long)stuckFor.TotalSeconds),
                     ("thresholdSeconds", (long)threshold.TotalSeconds),
                     ("tasks", s.Tasks),
                     ("tasksLimit", s.TasksLimit),
-                    ("controlGroup", s.ControlGroup),
-                    ("verdict", verdict.Cause),
-                    ("why", verdict.Detail)),
-                Hints = Look(s),
+                    ("controlGroup", s.ControlGroup)),
+                Verdict = verdict,
+                Hints = Look(Name, s),
             });
         }
 
@@ -69,8 +68,17 @@ public sealed class ServiceStuckRule(ServiceStuckSettings settings, CapStarvatio
     }
 
     /// <summary>Where to look next (read-only commands); fixes come with a verdict that has one.</summary>
-    private static System.Collections.Immutable.ImmutableArray<string> Look(ServiceState s) =>
-        s.Name.StartsWith("svc:/", StringComparison.Ordinal)
-            ? [$"svcs -xv -z {s.ZoneId} {s.Name}"]
-            : [$"systemctl status {s.Name}", $"journalctl -u {s.Name} -n 50 --no-pager"];
+    private static System.Collections.Immutable.ImmutableArray<Hint> Look(string rule, ServiceState s)
+    {
+        static ShellWord L(string w) => ShellWord.Literal(w);
+        var name = ShellWord.Text(s.Name);
+        return s.Name.StartsWith("svc:/", StringComparison.Ordinal)
+            ? [Hint.Command(rule, s.ZoneId, HintEffect.ReadOnly, [L("svcs"), L("-xv"), L("-z"), ShellWord.Text(s.ZoneId), .. Remediation.Operands(name)])]
+            :
+            [
+                Hint.Command(rule, s.ZoneId, HintEffect.ReadOnly, [L("systemctl"), L("status"), .. Remediation.Operands(name)]),
+                // -u takes the next word as its value even when it starts with '-'.
+                Hint.Command(rule, s.ZoneId, HintEffect.ReadOnly, L("journalctl"), L("-u"), name, L("-n"), L("50"), L("--no-pager")),
+            ];
+    }
 }

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -54,11 +53,7 @@ public static class CheckJson
                 w.WriteString("summary", f.Summary);
                 w.WritePropertyName("evidence");
                 w.WriteStartObject();
-                foreach (var (k, v) in f.Evidence)
-                {
-                    w.WritePropertyName(k);
-                    WriteValue(w, v);
-                }
+                f.Evidence.WriteProperties(w);
 
                 if (f.EvidenceId is not null)
                 {
@@ -69,7 +64,7 @@ public static class CheckJson
                 w.WriteStartArray("hints");
                 foreach (var h in f.Hints)
                 {
-                    w.WriteStringValue(h);
+                    w.WriteStringValue(h.Render());
                 }
 
                 w.WriteEndArray();
@@ -91,69 +86,5 @@ public static class CheckJson
         _ => "unknown",
     };
 
-    public static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-
-    /// <summary>Evidence values: scalars, records (as objects of their public properties) and sequences of those.</summary>
-    internal static void WriteValue(Utf8JsonWriter w, object? v)
-    {
-        switch (v)
-        {
-            case null:
-                w.WriteNullValue();
-                break;
-            case string s:
-                w.WriteStringValue(s);
-                break;
-            case bool b:
-                w.WriteBooleanValue(b);
-                break;
-            case int i:
-                w.WriteNumberValue(i);
-                break;
-            case long l:
-                w.WriteNumberValue(l);
-                break;
-            case double d:
-                w.WriteNumberValue(d);
-                break;
-            case DateTimeOffset t:
-                w.WriteStringValue(Iso(t));
-                break;
-            case TimeSpan ts:
-                w.WriteNumberValue(ts.TotalSeconds);
-                break;
-            case IDictionary dict:
-                w.WriteStartObject();
-                foreach (DictionaryEntry e in dict)
-                {
-                    w.WritePropertyName(Convert.ToString(e.Key, CultureInfo.InvariantCulture)!);
-                    WriteValue(w, e.Value);
-                }
-
-                w.WriteEndObject();
-                break;
-            case IEnumerable seq:
-                w.WriteStartArray();
-                foreach (var item in seq)
-                {
-                    WriteValue(w, item);
-                }
-
-                w.WriteEndArray();
-                break;
-            default:
-                w.WriteStartObject();
-                foreach (var p in v.GetType().GetProperties())
-                {
-                    if (p.GetIndexParameters().Length == 0)
-                    {
-                        w.WritePropertyName(char.ToLowerInvariant(p.Name[0]) + p.Name[1..]);
-                        WriteValue(w, p.GetValue(v));
-                    }
-                }
-
-                w.WriteEndObject();
-                break;
-        }
-    }
+    public static string Iso(DateTimeOffset t) => EvidenceValue.Time.Iso(t);
 }

@@ -71,7 +71,7 @@ public static class CheckTable
             sb.AppendEscaped($"         since {CheckJson.Iso(f.Since)}{(f.Service is null ? "" : $", service {f.Service}")}\n");
             foreach (var h in f.Hints)
             {
-                sb.Append("         fix: ").AppendEscaped(h).Append('\n');
+                sb.Append("         fix: ").AppendEscaped(h.Render()).Append('\n');
             }
         }
 

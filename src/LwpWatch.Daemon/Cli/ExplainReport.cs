@@ -22,7 +22,7 @@ public sealed record ExplainReport(
     ImmutableArray<ThreadHolder> Holders,
     ImmutableArray<(ServiceState Service, TimeSpan For, Verdict Verdict)> Stuck,
     ImmutableArray<Finding> Findings,
-    ImmutableArray<string> Fix)
+    ImmutableArray<Hint> Fix)
 {
     /// <summary>Zones the target names: a zone id, name/alias, unit or container id, or the zone of a unit/FMRI (and the ancestor whose cap binds it).</summary>
     public static ImmutableArray<ExplainReport> Build(string target, RuleOutcome last, RuleContext ctx, CapStarvationSettings diagnosis)
@@ -89,10 +89,9 @@ public sealed record ExplainReport(
                     var since = sv.StateSince is { } m && m <= s.TakenAt ? m : ctx.History.FirstAt ?? s.TakenAt;
                     var verdict = Diagnosis.Diagnose(sv.ZoneId, sv, ctx, diagnosis);
                     // cap-starvation may already blame the cap by projection (a provision racing vmadm's deadline).
-                    if (!verdict.IsCap && last.Findings.FirstOrDefault(f => f.Rule == "cap-starvation" && f.ZoneId == sv.ZoneId) is { } cs
-                        && cs.Evidence.TryGetValue("why", out var why))
+                    if (!verdict.IsCap && last.Findings.FirstOrDefault(f => f.Rule == RuleIds.CapStarvation && f.ZoneId == sv.ZoneId) is { Verdict: { } blamed })
                     {
-                        verdict = new Verdict(Verdict.ThreadCap, (string)why, zone, 0, false, Projected: cs.Evidence.ContainsKey("projected"));
+                        verdict = blamed with { StarvedZone = zone };
                     }
 
                     stuck.Add((sv, s.TakenAt - since, verdict));
@@ -102,12 +101,12 @@ public sealed record ExplainReport(
             var findings = last.Findings.Where(f => f.ZoneId == id || (f.Service is { } fs && stuck.Any(x => x.Item1.Name == fs))).ToImmutableArray();
             // cap-starvation's own fix when it fires; a stuck service blamed on the cap gets the same N (usage +
             // refused, with headroom) even before that rule's stuckFor has passed; otherwise the findings' hints.
-            var fix = new List<string>(findings.Where(f => f.Rule == "cap-starvation").SelectMany(f => f.Hints));
+            var fix = new List<Hint>(findings.Where(f => f.Rule == RuleIds.CapStarvation).SelectMany(f => f.Hints));
             foreach (var (_, _, v) in fix.Count > 0 ? [] : stuck.ToList())
             {
                 if (v is { IsCap: true, StarvedZone: { } sz })
                 {
-                    fix.AddRange(Remediation.RaiseCapCommands(sz, Remediation.StarvationLimit(sz, v.Denials, diagnosis.Headroom)));
+                    fix.AddRange(Remediation.RaiseCapCommands(RuleIds.CapStarvation, sz, Remediation.StarvationLimit(sz, v.Denials, diagnosis.Headroom)));
                 }
             }
 
@@ -116,7 +115,7 @@ public sealed record ExplainReport(
                 fix.AddRange(findings.SelectMany(f => f.Hints));
             }
 
-            reports.Add(new ExplainReport(target, zone, usage.ToImmutable(), [.. s.TopHolders.Where(h => h.ZoneId == id)], stuck.ToImmutable(), findings, [.. fix.Distinct(StringComparer.Ordinal)]));
+            reports.Add(new ExplainReport(target, zone, usage.ToImmutable(), [.. s.TopHolders.Where(h => h.ZoneId == id)], stuck.ToImmutable(), findings, [.. fix.DistinctBy(h => h.Render(), StringComparer.Ordinal)]));
         }
 
         return reports.ToImmutable();
@@ -176,7 +175,7 @@ public sealed record ExplainReport(
         foreach (var (sv, dur, v) in Stuck)
         {
             sb.AppendEscaped($"  {sv.Name}  {sv.State}{(sv.NextState is { } nx && nx != "-" ? "->" + nx : "")}  for {Diagnosis.Fmt(dur)}{(sv.Tasks is { } t ? $"  tasks {t}/{sv.TasksLimit?.ToString(CultureInfo.InvariantCulture) ?? "unlimited"}" : "")}\n");
-            sb.AppendEscaped($"    verdict: {v.Cause}: {v.Detail}\n");
+            sb.AppendEscaped($"    verdict: {v.Cause.WireName()}: {v.Detail}\n");
         }
 
         sb.Append("\nFindings:\n");
@@ -199,11 +198,11 @@ public sealed record ExplainReport(
             sb.Append("\nFix:\n");
             foreach (var h in Fix)
             {
-                sb.Append("  ").AppendEscaped(h).Append('\n');
+                sb.Append("  ").AppendEscaped(h.Render()).Append('\n');
             }
         }
 
-        var notes = Findings.Where(f => f.Evidence.ContainsKey("notes")).SelectMany(f => (IEnumerable<string>)f.Evidence["notes"]).Distinct(StringComparer.Ordinal).ToList();
+        var notes = Findings.SelectMany(f => f.Notes).Distinct(StringComparer.Ordinal).ToList();
         foreach (var n in notes)
         {
             sb.Append("  note: ").AppendEscaped(n).Append('\n');
@@ -236,26 +235,31 @@ public sealed record ExplainReport(
         w.WriteStartArray("topHolders");
         foreach (var h in Holders)
         {
-            CheckJson.WriteValue(w, Core.Rules.Evidence.Of(("pid", h.Pid), ("command", h.Command), ("args", h.Args), ("lwps", h.Lwps)));
+            Diagnosis.Holder(h).WriteJson(w);
         }
 
         w.WriteEndArray();
         w.WriteStartArray("servicesInTransition");
         foreach (var (sv, dur, v) in Stuck)
         {
-            CheckJson.WriteValue(w, Core.Rules.Evidence.Of(("service", sv.Name), ("state", sv.State), ("nextState", sv.NextState), ("seconds", (long)dur.TotalSeconds), ("verdict", v.Cause), ("why", v.Detail)));
+            EvidenceMap.Of(("service", sv.Name), ("state", sv.State), ("nextState", sv.NextState), ("seconds", (long)dur.TotalSeconds), ("verdict", v.Cause.WireName()), ("why", v.Detail)).WriteJson(w);
         }
 
         w.WriteEndArray();
         w.WriteStartArray("findings");
         foreach (var f in Findings)
         {
-            CheckJson.WriteValue(w, Core.Rules.Evidence.Of(("rule", f.Rule), ("severity", MetricsRenderer.SeverityName(f.Severity)), ("summary", f.Summary), ("evidenceId", f.EvidenceId), ("hints", f.Hints)));
+            EvidenceMap.Of(("rule", f.Rule), ("severity", MetricsRenderer.SeverityName(f.Severity)), ("summary", f.Summary), ("evidenceId", f.EvidenceId), ("hints", f.Hints.Render())).WriteJson(w);
         }
 
         w.WriteEndArray();
-        w.WritePropertyName("fix");
-        CheckJson.WriteValue(w, Fix);
+        w.WriteStartArray("fix");
+        foreach (var h in Fix)
+        {
+            w.WriteStringValue(h.Render());
+        }
+
+        w.WriteEndArray();
         w.WriteEndObject();
     }
 

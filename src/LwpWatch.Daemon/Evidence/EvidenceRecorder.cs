@@ -39,7 +39,7 @@ public sealed class EvidenceRecorder(EvidenceSettings settings, EvidenceGatherer
 
         // Root causes first: when more criticals fire than one poll may gather, the cap-starvation and stuck
         // provision bundles are the ones that must exist before vmadm stops the zone; symptoms can wait a poll.
-        var todo = candidates.OrderBy(f => Priority(f.Rule)).Take(settings.MaxPerPoll).ToList();
+        var todo = candidates.OrderBy(f => RuleIds.EvidencePriority(f.Rule)).Take(settings.MaxPerPoll).ToList();
 
         foreach (var gone in _ids.Keys.Where(k => !live.Contains(k)).ToList())
         {
@@ -96,19 +96,24 @@ public sealed class EvidenceRecorder(EvidenceSettings settings, EvidenceGatherer
             w.WriteString("since", CheckJson.Iso(f.Since));
             w.WriteString("summary", f.Summary);
             w.WritePropertyName("evidence");
-            CheckJson.WriteValue(w, f.Evidence);
-            w.WritePropertyName("hints");
-            CheckJson.WriteValue(w, f.Hints);
+            f.Evidence.WriteJson(w);
+            w.WriteStartArray("hints");
+            foreach (var h in f.Hints)
+            {
+                w.WriteStringValue(h.Render());
+            }
+
+            w.WriteEndArray();
             w.WriteEndObject();
 
             if (s.Zones.FirstOrDefault(z => z.Id == f.ZoneId) is { } zone)
             {
                 w.WritePropertyName("zone");
-                CheckJson.WriteValue(w, Core.Rules.Evidence.Of(
+                EvidenceMap.Of(
                     ("id", zone.Id), ("kind", zone.Kind), ("name", zone.Name), ("unit", zone.Unit), ("container", zone.Container),
                     ("cgroupPath", zone.CgroupPath), ("zonePath", zone.ZonePath), ("state", zone.State),
                     ("lwps", zone.Lwps), ("lwpLimit", zone.LwpLimit), ("peak", zone.Peak), ("denials", zone.Denials),
-                    ("processes", zone.Processes), ("processLimit", zone.ProcessLimit)));
+                    ("processes", zone.Processes), ("processLimit", zone.ProcessLimit)).WriteJson(w);
             }
 
             // Usage over the rules' history window: how it got here.
@@ -127,25 +132,25 @@ public sealed class EvidenceRecorder(EvidenceSettings settings, EvidenceGatherer
             w.WriteStartArray("topHolders");
             foreach (var h in s.TopHolders.Where(h => h.ZoneId == f.ZoneId))
             {
-                CheckJson.WriteValue(w, Core.Rules.Evidence.Of(("pid", h.Pid), ("command", h.Command), ("args", h.Args), ("lwps", h.Lwps)));
+                Diagnosis.Holder(h).WriteJson(w);
             }
 
             w.WriteEndArray();
             w.WriteStartArray("services");
             foreach (var sv in s.Services.Where(x => InZone(x.ZoneId, f.ZoneId) && (x.InTransition || x.Name == f.Service)))
             {
-                CheckJson.WriteValue(w, Core.Rules.Evidence.Of(
+                EvidenceMap.Of(
                     ("name", sv.Name), ("zone", sv.ZoneId), ("state", sv.State), ("nextState", sv.NextState), ("inTransition", sv.InTransition),
-                    ("stateSince", sv.StateSince is { } t ? CheckJson.Iso(t) : null), ("tasks", sv.Tasks), ("tasksLimit", sv.TasksLimit), ("controlGroup", sv.ControlGroup)));
+                    ("stateSince", sv.StateSince), ("tasks", sv.Tasks), ("tasksLimit", sv.TasksLimit), ("controlGroup", sv.ControlGroup)).WriteJson(w);
             }
 
             w.WriteEndArray();
             w.WriteStartArray("provisions");
             foreach (var p in s.Provisions.Where(p => p.ZoneId == f.ZoneId))
             {
-                CheckJson.WriteValue(w, Core.Rules.Evidence.Of(
-                    ("vmState", p.VmState), ("markerPresent", p.MarkerPresent), ("markerSince", p.MarkerSince is { } m ? CheckJson.Iso(m) : null),
-                    ("deadline", p.Deadline is { } d ? CheckJson.Iso(d) : null)));
+                EvidenceMap.Of(
+                    ("vmState", p.VmState), ("markerPresent", p.MarkerPresent), ("markerSince", p.MarkerSince),
+                    ("deadline", p.Deadline)).WriteJson(w);
             }
 
             w.WriteEndArray();
@@ -156,8 +161,13 @@ public sealed class EvidenceRecorder(EvidenceSettings settings, EvidenceGatherer
                 w.WriteString("title", it.Title);
                 if (!it.Argv.IsDefaultOrEmpty)
                 {
-                    w.WritePropertyName("argv");
-                    CheckJson.WriteValue(w, it.Argv);
+                    w.WriteStartArray("argv");
+                    foreach (var a in it.Argv)
+                    {
+                        w.WriteStringValue(a);
+                    }
+
+                    w.WriteEndArray();
                 }
 
                 if (it.Path is not null)
@@ -188,14 +198,6 @@ public sealed class EvidenceRecorder(EvidenceSettings settings, EvidenceGatherer
 
         return ms.ToArray();
     }
-
-    private static int Priority(string rule) => rule switch
-    {
-        "cap-starvation" => 0,
-        "provision-stuck" => 1,
-        "service-stuck" => 2,
-        _ => 3,
-    };
 
     /// <summary>A service belongs to the zone if it runs in it or, for cgroups, below it.</summary>
     private static bool InZone(string serviceZone, string zone) =>

@@ -118,7 +118,7 @@ public sealed class PollingWorker(
                     MetricsRenderer.SeverityName(f.Severity),
                     f.ZoneId,
                     f.Summary,
-                    f.Hints);
+                    f.Hints.Render());
             }
         }
 

@@ -53,7 +53,7 @@ public static class AlertsJson
                 w.WriteStartArray("hints");
                 foreach (var h in a.Hints)
                 {
-                    w.WriteStringValue(h);
+                    w.WriteStringValue(h.Render());
                 }
 
                 w.WriteEndArray();

@@ -32,8 +32,9 @@ public sealed class AlertTrackerTests
         Severity = sev,
         Since = since ?? T0,
         Summary = $"{zone} uses 90 of 100 LWPs (90%)",
-        Evidence = Evidence.Of(("lwps", 90L), ("lwpLimit", 100L), ("notes", ImmutableArray.Create("a", "b"))),
-        Hints = ["echo 200 > /sys/fs/cgroup/pids/web/pids.max"],
+        Figures = EvidenceMap.Of(("lwps", 90L), ("lwpLimit", 100L)),
+        Notes = ["a", "b"],
+        Hints = [Hint.WriteFile(rule, zone, HintEffect.Live, ShellWord.CgroupPath("/sys/fs/cgroup/pids/web/pids.max"), ShellWord.Number(200))],
     };
 
     private static Snapshot Snap(DateTimeOffset at, bool collectorsOk = true) => new()

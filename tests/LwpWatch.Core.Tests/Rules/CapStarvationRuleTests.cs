@@ -32,11 +32,11 @@ public class CapStarvationRuleTests
         Assert.Contains("93 thread/process creations refused", f.Summary, StringComparison.Ordinal);
         Assert.Contains("stuck-notify.service stuck activating->start for 45s", f.Summary, StringComparison.Ordinal);
         // demand = 20 used + min(93 refused, cap 20) = 40, x1.5 = 60
-        Assert.Equal(60L, f.Evidence["suggestedLimit"]);
-        Assert.Contains("systemctl set-property stuck-notify.service TasksMax=60", f.Hints);
-        Assert.Contains("echo 60 > /sys/fs/cgroup/pids/system.slice/stuck-notify.service/pids.max", f.Hints);
-        var holders = Assert.IsAssignableFrom<System.Collections.IEnumerable>(f.Evidence["topHolders"]).Cast<IReadOnlyDictionary<string, object>>().ToList();
-        Assert.Equal(4242, Assert.Single(holders)["pid"]);
+        Assert.Equal(60L, f.Evidence.Integer("suggestedLimit"));
+        Assert.Contains("systemctl set-property stuck-notify.service TasksMax=60", f.Hints.Render());
+        Assert.Contains("echo 60 > /sys/fs/cgroup/pids/system.slice/stuck-notify.service/pids.max", f.Hints.Render());
+        var holders = f.Evidence.Records("topHolders").ToList();
+        Assert.Equal(4242, Assert.Single(holders).Integer("pid"));
     }
 
     [Fact]
@@ -67,7 +67,7 @@ public class CapStarvationRuleTests
             [Snap.Unit(ctr, "cri-containerd-0f3e.scope")]);
         var f = Assert.Single(Snap.Run(Rule(), Poll(0, 0), Poll(40, 7)));
         Assert.Equal(pod, f.ZoneId);
-        Assert.Contains("echo 200 > /sys/fs/cgroup/pids" + pod + "/pids.max", f.Hints);
+        Assert.Contains("echo 200 > /sys/fs/cgroup/pids" + pod + "/pids.max", f.Hints.Render());
     }
 
     [Fact]
@@ -90,11 +90,11 @@ public class CapStarvationRuleTests
         Assert.Contains("web01 (" + Snap.Uuid + ")", f.Summary, StringComparison.Ordinal);
         Assert.Contains("398/400", f.Summary, StringComparison.Ordinal);
         Assert.Contains("vmadm fails it and stops the zone in 240s", f.Summary, StringComparison.Ordinal);
-        Assert.Contains(f.Hints, h => h.StartsWith("prctl -n zone.max-lwps -v ", StringComparison.Ordinal) && h.EndsWith(" -t privileged -r -i zone " + Snap.Uuid, StringComparison.Ordinal));
-        Assert.Contains(f.Hints, h => h.StartsWith("vmadm update " + Snap.Uuid + " max_lwps=", StringComparison.Ordinal));
+        Assert.Contains(f.Hints.Render(), h => h.StartsWith("prctl -n zone.max-lwps -v ", StringComparison.Ordinal) && h.EndsWith(" -t privileged -r -i zone " + Snap.Uuid, StringComparison.Ordinal));
+        Assert.Contains(f.Hints.Render(), h => h.StartsWith("vmadm update " + Snap.Uuid + " max_lwps=", StringComparison.Ordinal));
         // demand 400 + min(900, 400) = 800 x 1.5 = 1200 (>= the 625 Triton needs for zfs mount)
-        Assert.Equal(1200L, f.Evidence["suggestedLimit"]);
-        var notes = string.Join("\n", (IEnumerable<string>)f.Evidence["notes"]);
+        Assert.Equal(1200L, f.Evidence.Integer("suggestedLimit"));
+        var notes = string.Join("\n", f.Notes);
         Assert.Contains("625", notes, StringComparison.Ordinal);
         Assert.Contains("prctl", notes, StringComparison.Ordinal);
     }
@@ -105,7 +105,7 @@ public class CapStarvationRuleTests
         Snapshot Poll(double t) => Snap.At(t, [Snap.Illumos(Snap.Uuid, "web01", 400, 400, (long)t)],
             [new ServiceState { ZoneId = Snap.Uuid, Name = "svc:/system/filesystem/local:default", State = "offline", NextState = "online", InTransition = true }], platform: "illumos");
         var f = Assert.Single(Snap.Run(Rule(), Poll(0), Poll(60)));
-        Assert.Contains((IEnumerable<string>)f.Evidence["notes"], n => n.Contains("exactly at its cap", StringComparison.Ordinal));
+        Assert.Contains(f.Notes, n => n.Contains("exactly at its cap", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -136,9 +136,9 @@ public class CapStarvationRuleTests
             [new Provision { ZoneId = Snap.Uuid, VmState = "provisioning", MarkerPresent = true, MarkerSince = Snap.T0, Deadline = deadline }], platform: "illumos");
 
         var f = Assert.Single(Snap.Run(DefaultRule(), Poll(45, 92), Poll(75, 172)));
-        Assert.Equal(true, f.Evidence["projected"]);
+        Assert.Equal(true, f.Evidence.Flag("projected"));
         Assert.Contains("172/400 threads and rising 160/min: at its cap in ~85s", f.Summary, StringComparison.Ordinal);
-        Assert.Contains("vmadm update " + Snap.Uuid + " max_lwps=625", f.Hints);
+        Assert.Contains("vmadm update " + Snap.Uuid + " max_lwps=625", f.Hints.Render());
 
         // Slow growth that reaches the cap only after the deadline, or a plateau, is not blamed on the cap.
         Assert.Empty(Snap.Run(DefaultRule(), Poll(45, 92), Poll(75, 100)));

@@ -22,8 +22,8 @@ public class ExhaustionForecastRuleTests
     {
         // +20 per 30 s = 40/min; at 800 the cap is 200 away = 5 min
         var f = Assert.Single(Run(640, 660, 680, 700, 720, 740, 760, 780, 800));
-        Assert.Equal(300L, f.Evidence["secondsToCap"]);
-        Assert.Equal(40.0, f.Evidence["slopePerMinute"]);
+        Assert.Equal(300L, f.Evidence.Integer("secondsToCap"));
+        Assert.Equal(40.0, f.Evidence.Real("slopePerMinute"));
         Assert.Contains("in about 5m00s", f.Summary, StringComparison.Ordinal);
     }
 

@@ -23,9 +23,9 @@ public sealed class ForkDeniedRuleTests
         Assert.Empty(Eval(rule, 0, 0));
         var f1 = Eval(rule, 15, 10).Single();
         Assert.Equal(Severity.Critical, f1.Severity);
-        Assert.Equal(10L, f1.Evidence["denialsInEpisode"]);
+        Assert.Equal(10L, f1.Evidence.Integer("denialsInEpisode"));
         var f2 = Eval(rule, 30, 25).Single();
-        Assert.Equal(25L, f2.Evidence["denialsInEpisode"]);
+        Assert.Equal(25L, f2.Evidence.Integer("denialsInEpisode"));
         Assert.Equal(f1.Since, f2.Since);
         Assert.Single(Eval(rule, 300, 25)); // 285 s after the last rise: still in the window
         Assert.Empty(Eval(rule, 330, 25)); // 300 s after: cleared

@@ -57,11 +57,11 @@ public sealed class NearCapRuleTests
         var rule = new NearCapRule(new NearCapSettings());
         var z = Z.Cg("/system.slice/web.service", 398, 400, unit: "web.service");
         var f = rule.Evaluate(RuleContext.Single(Z.Snap(0, z))).Single();
-        Assert.Equal(398L, f.Evidence["lwps"]);
-        Assert.Equal(400L, f.Evidence["lwpLimit"]);
-        Assert.Equal(600L, f.Evidence["suggestedLimit"]);
-        Assert.Contains("systemctl set-property web.service TasksMax=600", f.Hints);
-        Assert.Contains("echo 600 > /sys/fs/cgroup/pids/system.slice/web.service/pids.max", f.Hints);
+        Assert.Equal(398L, f.Evidence.Integer("lwps"));
+        Assert.Equal(400L, f.Evidence.Integer("lwpLimit"));
+        Assert.Equal(600L, f.Evidence.Integer("suggestedLimit"));
+        Assert.Contains("systemctl set-property web.service TasksMax=600", f.Hints.Render());
+        Assert.Contains("echo 600 > /sys/fs/cgroup/pids/system.slice/web.service/pids.max", f.Hints.Render());
         Assert.Contains("398 of 400", f.Summary, StringComparison.Ordinal);
     }
 

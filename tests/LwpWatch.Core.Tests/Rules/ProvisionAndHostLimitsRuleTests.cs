@@ -16,7 +16,7 @@ public class ProvisionStuckRuleTests
         var rule = new ProvisionStuckRule(new ProvisionStuckSettings());
         Assert.Empty(Snap.Run(rule, Poll(30)));
         var f = Assert.Single(Snap.Run(new ProvisionStuckRule(new ProvisionStuckSettings()), Poll(30), Poll(90)));
-        Assert.Equal(210L, f.Evidence["secondsLeft"]);
+        Assert.Equal(210L, f.Evidence.Integer("secondsLeft"));
         Assert.Equal(Severity.Warning, f.Severity);
         Assert.Contains("stops the zone in 210s", f.Summary, StringComparison.Ordinal);
         Assert.Contains("(LWPs 398/400)", f.Summary, StringComparison.Ordinal);
@@ -45,8 +45,8 @@ public class HostLimitsRuleTests
         var snap = Snap.At(0, host: new HostLimits { ThreadsMax = 192730, PidMax = 32768, Tasks = 31500 });
         var f = Assert.Single(Snap.Run(new HostLimitsRule(new HostLimitsSettings()), snap));
         Assert.Equal(Severity.Critical, f.Severity);
-        Assert.Equal("kernel.pid_max", f.Evidence["limitingKey"]);
-        Assert.Equal("sysctl -w kernel.pid_max=65536", Assert.Single(f.Hints));
+        Assert.Equal("kernel.pid_max", f.Evidence.Text("limitingKey"));
+        Assert.Equal("sysctl -w kernel.pid_max=65536", Assert.Single(f.Hints.Render()));
     }
 
     [Fact]

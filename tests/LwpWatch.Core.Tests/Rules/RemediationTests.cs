@@ -21,8 +21,8 @@ public sealed class RemediationTests
         var engine = new RuleEngine(RuleFactory.Create(new Core.Options.RulesSettings()), TimeSpan.FromMinutes(30));
         engine.Evaluate(Z.Snap(0, Z.Cg("/a", 20, 20, denials: 0)));
         var o = engine.Evaluate(Z.Snap(15, Z.Cg("/a", 20, 20, denials: 31)));
-        var suggested = o.Findings.Where(f => f.Evidence.ContainsKey("suggestedLimit")).Select(f => f.Evidence["suggestedLimit"]).Distinct().ToList();
-        Assert.Equal([60L], suggested.Cast<long>());
+        var suggested = o.Findings.Where(f => f.SuggestedLimit is not null).Select(f => f.SuggestedLimit).Distinct().ToList();
+        Assert.Equal([60L], suggested);
         Assert.True(o.Findings.Length >= 2);
     }
 
@@ -30,10 +30,11 @@ public sealed class RemediationTests
     public void Illumos_hints_are_live_prctl_and_persistent_vmadm_with_the_uuid()
     {
         var zone = new Zone { Id = "9a3f0c1e-5b7d-4c21-8e44-0f6d2b1a7c90", Kind = ZoneKind.IllumosZone, Name = "delegate-test-7", Lwps = 398, LwpLimit = 400 };
-        var hints = Remediation.RaiseCapCommands(zone, 800);
+        var hints = Remediation.RaiseCapCommands(RuleIds.CapStarvation, zone, 800);
         Assert.Equal(
             ["prctl -n zone.max-lwps -v 800 -t privileged -r -i zone 9a3f0c1e-5b7d-4c21-8e44-0f6d2b1a7c90", "vmadm update 9a3f0c1e-5b7d-4c21-8e44-0f6d2b1a7c90 max_lwps=800"],
-            hints.ToArray());
+            hints.Render().ToArray());
+        Assert.Equal([HintEffect.Live, HintEffect.Persistent], hints.Select(h => h.Effect));
         Assert.Contains(Remediation.Notes(zone), n => n.Contains("625", StringComparison.Ordinal));
         Assert.Contains(Remediation.Notes(zone), n => n.Contains("exactly at its cap", StringComparison.Ordinal));
     }
@@ -42,6 +43,6 @@ public sealed class RemediationTests
     public void Container_hints_use_docker_update()
     {
         var zone = Z.Cg("/system.slice/docker-abc.scope", 100, 100) with { Container = "abc", Unit = "docker-abc.scope" };
-        Assert.Contains("docker update --pids-limit 200 abc", Remediation.RaiseCapCommands(zone, 200));
+        Assert.Contains("docker update --pids-limit 200 abc", Remediation.RaiseCapCommands(RuleIds.NearCap, zone, 200).Render());
     }
 }

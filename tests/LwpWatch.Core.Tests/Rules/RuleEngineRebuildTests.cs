@@ -40,7 +40,7 @@ public sealed class RuleEngineRebuildTests
 
         var rebuilt = engine.Rebuild([new NearCapRule(new NearCapSettings { Warning = 0.5, Critical = 0.9, For = TimeSpan.FromSeconds(60) })], Window);
         var f = rebuilt.Evaluate(Z.Snap(90, Z.Cg("/a", 60, 100))).Findings.Single();
-        Assert.Equal(Model.Severity.Warning, f.Severity);
+        Assert.Equal(LwpWatch.Core.Model.Severity.Warning, f.Severity);
     }
 
     [Fact]

@@ -97,7 +97,7 @@ public sealed class RuleEngineTests
         Assert.Empty(engine.Evaluate(Poll(7200 + 255, 255)).Findings);
         Assert.Equal(TimeSpan.FromHours(2), engine.LastContext!.ClockStep);
         var fired = engine.Evaluate(Poll(7200 + 300, 300)).Findings.Single();
-        Assert.Equal(300L, fired.Evidence["stuckSeconds"]);
+        Assert.Equal(300L, fired.Evidence.Integer("stuckSeconds"));
 
         // Without monotonic readings the same forward step is indistinguishable from two hours between polls.
         var blind = new RuleEngine([new ServiceStuckRule(new ServiceStuckSettings(), new CapStarvationSettings())], TimeSpan.FromMinutes(30));

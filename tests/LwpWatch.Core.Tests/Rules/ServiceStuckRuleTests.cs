@@ -18,7 +18,7 @@ public class ServiceStuckRuleTests
         Assert.Empty(Snap.Run(Rule(), Poll(0, s, z), Poll(299, s, z)));
         var f = Assert.Single(Snap.Run(Rule(), Poll(0, s, z), Poll(300, s, z)));
         Assert.Equal(Severity.Warning, f.Severity);
-        Assert.Equal(300L, f.Evidence["stuckSeconds"]);
+        Assert.Equal(300L, f.Evidence.Integer("stuckSeconds"));
     }
 
     [Fact]
@@ -26,7 +26,7 @@ public class ServiceStuckRuleTests
     {
         var s = Snap.Unit("/system.slice/x.service", "x.service", since: Snap.T0.AddMinutes(-10));
         var f = Assert.Single(Snap.Run(Rule(), Poll(0, s)));
-        Assert.Equal(600L, f.Evidence["stuckSeconds"]);
+        Assert.Equal(600L, f.Evidence.Integer("stuckSeconds"));
     }
 
     [Fact]
@@ -52,7 +52,7 @@ public class ServiceStuckRuleTests
         Assert.Equal(TimeSpan.FromMinutes(5), settings.ThresholdFor("svc:/system/filesystem/localx:default"));
         var s = new ServiceState { ZoneId = Snap.Uuid, Name = "svc:/system/filesystem/local:default", State = "offline", NextState = "online", InTransition = true };
         var f = Assert.Single(Snap.Run(Rule(settings), Poll(0, s), Poll(120, s)));
-        Assert.Equal("svcs -xv -z " + Snap.Uuid + " svc:/system/filesystem/local:default", Assert.Single(f.Hints));
+        Assert.Equal("svcs -xv -z " + Snap.Uuid + " svc:/system/filesystem/local:default", Assert.Single(f.Hints.Render()));
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public class ServiceStuckRuleTests
         var s = Snap.Unit("/system.slice/stuck-pre.service", "stuck-pre.service", sub: "start-pre");
         var z = Snap.Cgroup("/system.slice/stuck-pre.service", 1, 20);
         var f = Assert.Single(Snap.Run(Rule(new() { Threshold = TimeSpan.Zero }), Poll(0, s, z)));
-        Assert.Equal("unknown", f.Evidence["verdict"]);
+        Assert.Equal("unknown", f.Evidence.Text("verdict"));
         Assert.Contains("not short of threads (1/20)", f.Summary, StringComparison.Ordinal);
     }
 
@@ -71,7 +71,7 @@ public class ServiceStuckRuleTests
         var s = Snap.Unit("/a.service", "a.service");
         var z = Snap.Cgroup("/a.service", 3, 100, pressure: new ZonePressure { CpuPressureAvg10 = 73.5 });
         var f = Assert.Single(Snap.Run(Rule(new() { Threshold = TimeSpan.Zero }), Poll(0, s, z)));
-        Assert.Equal("cpu", f.Evidence["verdict"]);
+        Assert.Equal("cpu", f.Evidence.Text("verdict"));
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public class ServiceStuckRuleTests
         Zone Z(long ns) => Snap.Illumos(Snap.Uuid, "web01", 50, 400, 0, new ZonePressure { CpuWaitNanos = ns });
         // 45 CPU-seconds waited in 15 s of wall time = 3 per second
         var f = Assert.Single(Snap.Run(Rule(new() { Threshold = TimeSpan.Zero }), Poll(0, s, Z(1_000_000_000)), Poll(15, s, Z(46_000_000_000))));
-        Assert.Equal("cpu", f.Evidence["verdict"]);
+        Assert.Equal("cpu", f.Evidence.Text("verdict"));
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public class ServiceStuckRuleTests
         var s = Snap.Unit("/a.service", "a.service");
         Zone Z(long oom) => Snap.Cgroup("/a.service", 3, 100, pressure: new ZonePressure { MemoryFailures = oom });
         var f = Assert.Single(Snap.Run(Rule(new() { Threshold = TimeSpan.Zero }), Poll(0, s, Z(2)), Poll(15, s, Z(5))));
-        Assert.Equal("memory", f.Evidence["verdict"]);
+        Assert.Equal("memory", f.Evidence.Text("verdict"));
         Assert.Contains("3 OOM", f.Summary, StringComparison.Ordinal);
     }
 
@@ -100,7 +100,7 @@ public class ServiceStuckRuleTests
         var s = Snap.Unit("/a.service", "a.service", deps: ["db.service"]);
         var snap = Snap.At(0, [Snap.Cgroup("/a.service", 3, 100)], [s, Snap.Unit("/db.service", "db.service", "failed", "failed")]);
         var f = Assert.Single(Snap.Run(Rule(new() { Threshold = TimeSpan.Zero }), snap));
-        Assert.Equal("dependency", f.Evidence["verdict"]);
+        Assert.Equal("dependency", f.Evidence.Text("verdict"));
         Assert.Contains("db.service, which is failed", f.Summary, StringComparison.Ordinal);
     }
 
@@ -109,7 +109,7 @@ public class ServiceStuckRuleTests
     {
         var s = Snap.Unit("/a.service", "a.service");
         var f = Assert.Single(Snap.Run(Rule(new() { Threshold = TimeSpan.Zero }), Poll(0, s, Snap.Cgroup("/a.service", 20, 20, 5)), Poll(10, s, Snap.Cgroup("/a.service", 20, 20, 9))));
-        Assert.Equal("thread-cap", f.Evidence["verdict"]);
+        Assert.Equal("thread-cap", f.Evidence.Text("verdict"));
         Assert.Contains("see cap-starvation", f.Summary, StringComparison.Ordinal);
     }
 

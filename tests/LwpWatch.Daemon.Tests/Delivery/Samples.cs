@@ -23,7 +23,11 @@ public static class Samples
         LastSeenAt = T0.AddMinutes(5),
         Summary = "web.service (/system.slice/web.service) uses 20 of 20 LWPs (100%)",
         Description = "denials: 31\nlwpLimit: 20\nlwps: 20\nratio: 1\nsuggestedLimit: 40",
-        Hints = ["systemctl set-property web.service TasksMax=40", "echo 40 > /sys/fs/cgroup/pids/system.slice/web.service/pids.max"],
+        Hints =
+        [
+            LwpWatch.Core.Rules.Hint.Command("near-cap", "/system.slice/web.service", HintEffect.Persistent, ShellWord.Literal("systemctl"), ShellWord.Literal("set-property"), ShellWord.Text("web.service"), ShellWord.Literal("TasksMax=40")),
+            LwpWatch.Core.Rules.Hint.WriteFile("near-cap", "/system.slice/web.service", HintEffect.Live, ShellWord.CgroupPath("/sys/fs/cgroup/pids/system.slice/web.service/pids.max"), ShellWord.Number(40)),
+        ],
         RunbookUrl = "https://runbooks.example.org/lwpwatch#near-cap",
         Labels = new Dictionary<string, string>
         {
@@ -54,7 +58,7 @@ public static class Samples
         Severity = severity,
         Since = since ?? DateTimeOffset.UtcNow,
         Summary = $"{zone} uses 20 of 20 LWPs (100%)",
-        Evidence = LwpWatch.Core.Rules.Evidence.Of(("lwps", 20L), ("lwpLimit", 20L)),
-        Hints = [$"echo 40 > /sys/fs/cgroup/pids/{zone}/pids.max"],
+        Figures = EvidenceMap.Of(("lwps", 20L), ("lwpLimit", 20L)),
+        Hints = [LwpWatch.Core.Rules.Hint.WriteFile("near-cap", zone, HintEffect.Live, ShellWord.CgroupPath($"/sys/fs/cgroup/pids/{zone}/pids.max"), ShellWord.Number(40))],
     };
 }

@@ -36,7 +36,7 @@ public sealed class EvidenceTests : IDisposable
         Severity = Severity.Critical,
         Since = T0,
         Summary = "out of threads",
-        Hints = ["echo 60 > /sys/fs/cgroup/pids/app.slice/pids.max"],
+        Hints = [Hint.WriteFile(rule, zone, HintEffect.Live, ShellWord.CgroupPath("/sys/fs/cgroup/pids/app.slice/pids.max"), ShellWord.Number(60))],
     };
 
     private EvidenceRecorder Recorder(EvidenceSettings? s = null, string? dir = null)

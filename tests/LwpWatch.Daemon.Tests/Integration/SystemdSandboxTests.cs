@@ -45,15 +45,15 @@ public sealed class SystemdSandboxTests(ITestOutputHelper output) : IClassFixtur
         Assert.Equal("stuck-notify.service", f.Service);
         Assert.Contains("20/20", f.Summary, StringComparison.Ordinal);
         Assert.Contains("stuck-notify.service stuck activating->start", f.Summary, StringComparison.Ordinal);
-        Assert.True((long)f.Evidence["denialsInWindow"] > 0, "denials in the window");
+        Assert.True(f.Evidence.Integer("denialsInWindow") > 0, "denials in the window");
         Assert.Contains("refused", f.Summary, StringComparison.Ordinal);
-        var n = (long)f.Evidence["suggestedLimit"];
+        var n = f.SuggestedLimit!.Value;
         Assert.True(n > 50, $"N={n} must let a unit that needs 50 threads start");
         var hint = $"systemctl set-property stuck-notify.service TasksMax={n}";
-        Assert.Contains(hint, f.Hints);
-        Assert.Contains($"echo {n} > /sys/fs/cgroup/pids{unitZone}/pids.max", f.Hints);
-        var holders = ((System.Collections.IEnumerable)f.Evidence["topHolders"]).Cast<IReadOnlyDictionary<string, object>>().ToList();
-        Assert.Contains(holders, h => (string)h["command"] == "spawn" && (long)h["lwps"] >= 19);
+        Assert.Contains(hint, f.Hints.Render());
+        Assert.Contains($"echo {n} > /sys/fs/cgroup/pids{unitZone}/pids.max", f.Hints.Render());
+        var holders = f.Evidence.Records("topHolders").ToList();
+        Assert.Contains(holders, h => h.Text("command") == "spawn" && h.Integer("lwps") >= 19);
 
         // Evidence was saved in the same poll: the manager's account of the unit and its log tail.
         Assert.NotNull(f.EvidenceId);
@@ -67,7 +67,7 @@ public sealed class SystemdSandboxTests(ITestOutputHelper output) : IClassFixtur
 
         // The stuck-pre unit has headroom: stuck, but with a non-cap verdict, and no second cap-starvation.
         var pre = Assert.Single(mine, x => x.Rule == "service-stuck" && x.Service == "stuck-pre.service");
-        Assert.NotEqual(Verdict.ThreadCap, pre.Evidence["verdict"]);
+        Assert.NotEqual(VerdictCause.ThreadCap, pre.Verdict!.Cause);
         output.WriteLine(pre.Summary);
 
         // The same through the real binaries: `explain` tells the story, `run` serves the finding and its evidence.

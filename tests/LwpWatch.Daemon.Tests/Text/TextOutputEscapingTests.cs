@@ -169,7 +169,7 @@ public sealed class TextOutputEscapingTests
             {
                 ZoneId = "/" + name,
                 Summary = summary + name,
-                Hints = ["echo 40 > '/sys/fs/cgroup/pids/" + name + "/pids.max'"],
+                Hints = [Hint.WriteFile(RuleIds.NearCap, "/" + name, HintEffect.Live, ShellWord.CgroupPath("/sys/fs/cgroup/pids/" + name + "/pids.max"), ShellWord.Number(40))],
             };
             var n = Samples.Notification("slack") with { Alert = alert };
             using var doc = JsonDocument.Parse(new SlackNotifier(new Uri("https://hooks.slack.com/services/T0/B0/x")).Render(n, T).Body);

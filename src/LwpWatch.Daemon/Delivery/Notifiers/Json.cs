@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using LwpWatch.Core.Rules;
 
 namespace LwpWatch.Daemon.Delivery.Notifiers;
 
@@ -54,7 +55,7 @@ internal static class Json
 
         if (!a.Hints.IsEmpty)
         {
-            b["hints"] = string.Join("\n", a.Hints);
+            b["hints"] = string.Join("\n", a.Hints.Render());
         }
 
         if (a.EvidenceId is { } ev)

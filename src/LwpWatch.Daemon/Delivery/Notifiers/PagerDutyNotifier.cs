@@ -49,7 +49,7 @@ public sealed class PagerDutyNotifier(Uri url, string routingKey) : INotifier
                 w.WriteStartArray("fix_commands");
                 foreach (var h in a.Hints)
                 {
-                    w.WriteStringValue(h);
+                    w.WriteStringValue(h.Render());
                 }
 
                 w.WriteEndArray();

@@ -51,7 +51,7 @@ public sealed class SlackNotifier(Uri url) : INotifier
             sb.Append("\n*Fix:*\n```\n");
             foreach (var h in a.Hints)
             {
-                sb.Append(Escape(h)).Append('\n');
+                sb.Append(Escape(h.Render())).Append('\n');
             }
 
             sb.Append("```");
