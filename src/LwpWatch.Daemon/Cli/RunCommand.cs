@@ -101,7 +101,10 @@ public static class RunCommand
     /// <param name="apiToken">The bearer token for /api (and /metrics when protected); null = open.</param>
     public static WebApplication Build(LwpWatchOptions options, PollPipeline pipeline, Serilog.ILogger logger, IReadOnlyList<Action<IServiceCollection>> configure, string? apiToken = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // The host's own config files (appsettings*.json, none exist: LwpWatch reads YAML) are not watched: with
+        // reload on, a FileSystemWatcher covers the working directory and every directory below it (one inotify
+        // watch and a managed entry each; from / or a repo checkout, thousands), for files that never exist.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(logger, dispose: false);
         builder.WebHost.UseUrls(options.Http.Listen);
