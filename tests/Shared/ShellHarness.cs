@@ -235,7 +235,10 @@ public static class HostileNames
         }
     }
 
-    /// <summary>Each entry in its escaped form (CgroupName.Escape), as written in the corpus.</summary>
-    public static IReadOnlyList<string> Escaped() =>
-        [.. File.ReadAllLines(CorpusPath, Encoding.UTF8).Where(l => l.Length > 0 && !l.StartsWith('#'))];
+    /// <summary>Each entry as raw bytes.</summary>
+    public static IReadOnlyList<byte[]> Names() =>
+        [.. File.ReadAllLines(CorpusPath, Encoding.UTF8).Where(l => l.Length > 0 && !l.StartsWith('#')).Select(LwpWatch.Core.Model.CgroupName.Unescape)];
+
+    /// <summary>Each entry in CgroupName.Escape's form: what LwpWatch's zone ids hold for it.</summary>
+    public static IReadOnlyList<string> Escaped() => [.. Names().Select(n => LwpWatch.Core.Model.CgroupName.Escape(n))];
 }

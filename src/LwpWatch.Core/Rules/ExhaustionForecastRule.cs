@@ -66,7 +66,7 @@ public sealed class ExhaustionForecastRule(ExhaustionForecastSettings settings) 
                     ("secondsToCap", (long)seconds),
                     ("r2", Math.Round(r2, 3)),
                     ("samples", n)),
-                Hints = Remediation.RaiseCapCommands(Name, zone, Remediation.SuggestedLimit(zone, context, 1.5)),
+                Hints = Remediation.RaiseCapCommands(Name, zone, Remediation.SuggestedLimit(zone, context, 1.5), context.Current),
             });
         }
 

@@ -43,7 +43,7 @@ public sealed class ForkDeniedRule(ForkDeniedSettings settings) : IRule
             _state[zone.Id] = state;
             if (state.LastRise is { } rise && now - rise < settings.Window)
             {
-                findings.Add(Build(zone, state, now, Remediation.SuggestedLimit(zone, context, settings.Headroom)));
+                findings.Add(Build(zone, state, context, Remediation.SuggestedLimit(zone, context, settings.Headroom)));
             }
         }
 
@@ -82,7 +82,7 @@ public sealed class ForkDeniedRule(ForkDeniedSettings settings) : IRule
         return prev with { Last = count };
     }
 
-    private Finding Build(Zone zone, State state, DateTimeOffset now, long n)
+    private Finding Build(Zone zone, State state, RuleContext context, long n)
     {
         var severity = state.FirstSight && !state.FirstSightCritical ? Severity.Warning : Severity.Critical;
         var summary = state.FirstSight
@@ -93,7 +93,7 @@ public sealed class ForkDeniedRule(ForkDeniedSettings settings) : IRule
             Rule = Name,
             ZoneId = zone.Id,
             Severity = severity,
-            Since = state.EpisodeSince ?? now,
+            Since = state.EpisodeSince ?? context.Now,
             Summary = string.Create(CultureInfo.InvariantCulture, $"{summary}"),
             Figures = EvidenceMap.Of(
                 ("denials", state.Last),
@@ -102,8 +102,8 @@ public sealed class ForkDeniedRule(ForkDeniedSettings settings) : IRule
                 ("lwps", zone.Lwps),
                 ("lwpLimit", zone.LwpLimit)),
             SuggestedLimit = n,
-            Notes = Remediation.Notes(zone),
-            Hints = Remediation.RaiseCapCommands(Name, zone, n),
+            Notes = Remediation.Notes(zone, context.Current),
+            Hints = Remediation.RaiseCapCommands(Name, zone, n, context.Current),
         };
     }
 

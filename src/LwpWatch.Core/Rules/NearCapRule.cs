@@ -51,7 +51,7 @@ public sealed class NearCapRule(NearCapSettings settings) : IRule
 
             if (fire is { } severity)
             {
-                findings.Add(Build(zone, ratio, severity, now, Remediation.SuggestedLimit(zone, context, settings.Headroom)));
+                findings.Add(Build(zone, ratio, severity, context, Remediation.SuggestedLimit(zone, context, settings.Headroom)));
             }
         }
 
@@ -79,7 +79,7 @@ public sealed class NearCapRule(NearCapSettings settings) : IRule
         return Severity.Info;
     }
 
-    private Finding Build(Zone zone, double ratio, Severity severity, DateTimeOffset now, long n)
+    private Finding Build(Zone zone, double ratio, Severity severity, RuleContext context, long n)
     {
         var pct = (ratio * 100).ToString("0.#", CultureInfo.InvariantCulture);
         return new Finding
@@ -87,7 +87,7 @@ public sealed class NearCapRule(NearCapSettings settings) : IRule
             Rule = Name,
             ZoneId = zone.Id,
             Severity = severity,
-            Since = now,
+            Since = context.Now,
             Summary = string.Create(CultureInfo.InvariantCulture, $"{zone.DisplayName} uses {zone.Lwps} of {zone.LwpLimit} LWPs ({pct}%)"),
             Figures = EvidenceMap.Of(
                 ("lwps", zone.Lwps),
@@ -96,8 +96,8 @@ public sealed class NearCapRule(NearCapSettings settings) : IRule
                 ("peak", zone.Peak),
                 ("denials", zone.Denials)),
             SuggestedLimit = n,
-            Notes = Remediation.Notes(zone),
-            Hints = Remediation.RaiseCapCommands(Name, zone, n),
+            Notes = Remediation.Notes(zone, context.Current),
+            Hints = Remediation.RaiseCapCommands(Name, zone, n, context.Current),
         };
     }
 

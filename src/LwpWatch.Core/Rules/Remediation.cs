@@ -35,8 +35,14 @@ public static class Remediation
         return (want + step - 1) / step * step;
     }
 
-    /// <summary>The commands that raise a zone's cap to <paramref name="newLimit"/>, for a finding of <paramref name="rule"/>.</summary>
-    public static ImmutableArray<Hint> RaiseCapCommands(string rule, Zone zone, long newLimit)
+    /// <summary>
+    /// The commands that raise a zone's cap to <paramref name="newLimit"/>, for a finding of <paramref name="rule"/>.
+    /// illumos: prctl (live) and vmadm update (persistent). Linux: <c>systemctl set-property</c> only for the unit the
+    /// watched manager reports owning exactly this cgroup (<see cref="ManagingUnit"/>), <c>docker update</c> only for a
+    /// container the path itself places (<see cref="DockerContainer"/>), and always the pids.max write, which acts on
+    /// exactly this cgroup whoever made it.
+    /// </summary>
+    public static ImmutableArray<Hint> RaiseCapCommands(string rule, Zone zone, long newLimit, Snapshot snapshot)
     {
         var n = ShellWord.Number(newLimit);
         var hints = ImmutableArray.CreateBuilder<Hint>();
@@ -49,13 +55,13 @@ public static class Remediation
             return hints.ToImmutable();
         }
 
-        if (zone.Unit is { } unit)
+        if (ManagingUnit(zone, snapshot) is { } unit)
         {
             hints.Add(Hint.Command(rule, zone.Id, HintEffect.Persistent,
-                [L("systemctl"), L("set-property"), .. Operands(ShellWord.Text(unit)), L("TasksMax=" + newLimit.ToString(CultureInfo.InvariantCulture))]));
+                [L("systemctl"), L("set-property"), .. Operands(ShellWord.Text(unit.Name)), L("TasksMax=" + newLimit.ToString(CultureInfo.InvariantCulture))]));
         }
 
-        if (zone.Container is { } container)
+        if (DockerContainer(zone) is { } container)
         {
             hints.Add(Hint.Command(rule, zone.Id, HintEffect.Live,
                 [L("docker"), L("update"), L("--pids-limit"), n, .. Operands(ShellWord.Text(container))]));
@@ -70,6 +76,51 @@ public static class Remediation
     }
 
     /// <summary>
+    /// The systemd unit whose cgroup this zone is, as the watched manager itself reported it (its ControlGroup, from
+    /// Properties.GetAll): never a unit inferred from the path's last name. A tenant's tenant/sshd.service is not the
+    /// host's sshd.service, and a mkdir'ed /test.slice is no unit at all (measured on systemd 252: set-property on
+    /// one makes systemd take the cgroup over, write a persistent drop-in and strip the child's pids controller).
+    /// </summary>
+    public static ServiceState? ManagingUnit(Zone zone, Snapshot snapshot)
+    {
+        if (!string.Equals(zone.Kind, ZoneKind.Cgroup, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        foreach (var s in snapshot.Services)
+        {
+            if (s.ControlGroup is not null && string.Equals(s.ZoneId, zone.Id, StringComparison.Ordinal))
+            {
+                return s;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The docker container id this zone's cgroup is, by its exact place in the hierarchy: docker's systemd cgroup
+    /// driver (<c>/system.slice/docker-&lt;64 hex&gt;.scope</c>) or its cgroupfs driver (<c>/docker/&lt;64 hex&gt;</c>), both
+    /// only creatable by root. A tenant's subtree may hold cgroups named like these anywhere below its own; those get
+    /// no docker command (it would change a real container the tenant named, or none).
+    /// </summary>
+    public static string? DockerContainer(Zone zone)
+    {
+        if (!string.Equals(zone.Kind, ZoneKind.Cgroup, StringComparison.Ordinal) || zone.Container is not { } id || !IsDockerId(id))
+        {
+            return null;
+        }
+
+        return string.Equals(zone.Id, "/system.slice/docker-" + id + ".scope", StringComparison.Ordinal)
+            || string.Equals(zone.Id, "/docker/" + id, StringComparison.Ordinal)
+            ? id
+            : null;
+    }
+
+    private static bool IsDockerId(string id) => id.Length == 64 && id.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
+
+    /// <summary>
     /// Operands from outside after the options: a leading "--" when one starts with '-', so the program never takes a
     /// name for an option (quoting keeps the shell from splitting a word, not getopt from reading it).
     /// </summary>
@@ -79,7 +130,7 @@ public static class Remediation
     private static ShellWord L(string word) => ShellWord.Literal(word);
 
     /// <summary>Why the commands are what they are; shown beside the hints, never executed.</summary>
-    public static ImmutableArray<string> Notes(Zone zone)
+    public static ImmutableArray<string> Notes(Zone zone, Snapshot snapshot)
     {
         if (string.Equals(zone.Kind, ZoneKind.IllumosZone, StringComparison.Ordinal))
         {
@@ -90,7 +141,7 @@ public static class Remediation
             ];
         }
 
-        return zone.Unit is not null
+        return ManagingUnit(zone, snapshot) is not null
             ? ["systemctl set-property is persistent (add --runtime for this boot only); writing pids.max is live only"]
             : ["writing pids.max is live only; make it persistent in whatever created the cgroup"];
     }

@@ -106,7 +106,7 @@ public sealed record ExplainReport(
             {
                 if (v is { IsCap: true, StarvedZone: { } sz })
                 {
-                    fix.AddRange(Remediation.RaiseCapCommands(RuleIds.CapStarvation, sz, Remediation.StarvationLimit(sz, v.Denials, diagnosis.Headroom)));
+                    fix.AddRange(Remediation.RaiseCapCommands(RuleIds.CapStarvation, sz, Remediation.StarvationLimit(sz, v.Denials, diagnosis.Headroom), s));
                 }
             }
 

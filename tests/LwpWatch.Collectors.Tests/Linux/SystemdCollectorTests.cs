@@ -85,9 +85,41 @@ public class SystemdCollectorTests
         var (c, host, draft) = Make(Settings with { Systemd = Settings.Systemd with { MaxDetailQueries = 1 } });
         var got = await c.CollectAsync(draft, CancellationToken.None);
         Assert.Equal(2, host.BusCalls.Count);
-        Assert.Contains(got.Warnings, w => w.Contains("1 units in transition left for the next poll", StringComparison.Ordinal));
+        Assert.Contains(got.Warnings, w => w.Contains("1 unit property queries (GetAll) left for the next poll", StringComparison.Ordinal));
         await c.CollectAsync(draft, CancellationToken.None);
         Assert.Equal(4, host.BusCalls.Count); // the other one is fetched next poll
+    }
+
+    [Fact]
+    public async Task The_owner_of_a_capped_zone_is_what_the_manager_reports_never_a_name_alike()
+    {
+        var (c, host, draft) = Make();
+        host.Reply(SystemdCollector.GetAllCall(Bus, "/org/freedesktop/systemd1/unit/systemd_2dlogind_2eservice"), MemoryHost.Fixture("getall-logind.json"));
+        draft = draft.With(new Contribution
+        {
+            Zones =
+            [
+                // A tenant's cgroup named like the unit and half full: the query it triggers answers with the unit's
+                // real cgroup, so the unit is not joined to the tenant's.
+                new Zone { Id = "/lwpw-sd/tenant/systemd-logind.service", Kind = ZoneKind.Cgroup, Name = "systemd-logind.service", Unit = "systemd-logind.service", Lwps = 6, LwpLimit = 10 },
+                new Zone { Id = "/lwpw-sd/system.slice/systemd-logind.service", Kind = ZoneKind.Cgroup, Name = "systemd-logind.service", Unit = "systemd-logind.service", Lwps = 1, LwpLimit = 28908 },
+                // mkdir'ed, no such unit in ListUnits: nothing to ask, nothing owns it.
+                new Zone { Id = "/lwpw-sd/test.slice", Kind = ZoneKind.Cgroup, Name = "test.slice", Unit = "test.slice", Lwps = 10, LwpLimit = 10, Denials = 5 },
+            ],
+        });
+        var got = await c.CollectAsync(draft, CancellationToken.None);
+
+        Assert.Empty(got.Warnings);
+        var logind = Assert.Single(got.Services, s => s.Name == "systemd-logind.service");
+        Assert.Equal(("/lwpw-sd/system.slice/systemd-logind.service", "/system.slice/systemd-logind.service"), (logind.ZoneId, logind.ControlGroup));
+        Assert.False(logind.InTransition);
+        Assert.DoesNotContain(got.Services, s => s.ZoneId == "/lwpw-sd/tenant/systemd-logind.service" || s.ZoneId == "/lwpw-sd/test.slice");
+        // Units not asked about carry no ControlGroup: where they run is only a guess from the name.
+        Assert.Null(Assert.Single(got.Services, s => s.Name == "systemd-journald.service").ControlGroup);
+        Assert.Equal(4, host.BusCalls.Count); // ListUnits, the two in transition, logind
+
+        await c.CollectAsync(draft, CancellationToken.None);
+        Assert.Equal(5, host.BusCalls.Count); // cached while its state holds
     }
 
     [Fact]

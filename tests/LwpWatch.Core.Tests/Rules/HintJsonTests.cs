@@ -14,7 +14,8 @@ public sealed class HintJsonTests
     public void A_hint_round_trips_and_stores_its_rendering()
     {
         var zone = Z.Cg("/t/a;touch x;.service", 10, 10) with { CgroupPath = "/sys/fs/cgroup/pids/t/a;touch x;.service\\xff", Unit = "a;touch x;.service" };
-        foreach (var h in Remediation.RaiseCapCommands(RuleIds.NearCap, zone, 20))
+        var owner = new ServiceState { ZoneId = zone.Id, Name = zone.Unit!, State = "active", ControlGroup = zone.Id };
+        foreach (var h in Remediation.RaiseCapCommands(RuleIds.NearCap, zone, 20, Z.Snap(0, zone) with { Services = [owner] }))
         {
             using var ms = new MemoryStream();
             using (var w = new Utf8JsonWriter(ms))

@@ -56,7 +56,8 @@ public sealed class NearCapRuleTests
     {
         var rule = new NearCapRule(new NearCapSettings());
         var z = Z.Cg("/system.slice/web.service", 398, 400, unit: "web.service");
-        var f = rule.Evaluate(RuleContext.Single(Z.Snap(0, z))).Single();
+        var owner = new ServiceState { ZoneId = z.Id, Name = "web.service", State = "active", ControlGroup = z.Id };
+        var f = rule.Evaluate(RuleContext.Single(Z.Snap(0, z) with { Services = [owner] })).Single();
         Assert.Equal(398L, f.Evidence.Integer("lwps"));
         Assert.Equal(400L, f.Evidence.Integer("lwpLimit"));
         Assert.Equal(600L, f.Evidence.Integer("suggestedLimit"));

@@ -64,6 +64,8 @@ internal static class Snap
         Tasks = tasks,
         TasksLimit = limit,
         Dependencies = deps.IsDefault ? [] : deps,
+        // What the systemd collector reports for a unit in transition (it asks the manager, Properties.GetAll).
+        ControlGroup = state is "activating" or "deactivating" or "reloading" ? zoneId : null,
     };
 
     /// <summary>Feeds snapshots through an engine-like history (all of them kept) and returns the last poll's findings.</summary>

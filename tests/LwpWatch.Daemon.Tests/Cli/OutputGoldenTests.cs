@@ -15,8 +15,10 @@ namespace LwpWatch.Daemon.Tests.Cli;
 /// Every output that renders findings, byte for byte, for one history that makes every rule fire (Linux and
 /// illumos): `check --format json` (the documented contract), explain's JSON, an evidence bundle, /api/v1/zones
 /// and the alert descriptions. The golden files were first written by this same test on the code before findings
-/// were typed (5e340ac): the typed model reproduced every byte but one deliberate change, nested records in an
-/// alert's description ("pid=4242, ..." instead of "[pid, 4242]; ..."). Regenerate on purpose only:
+/// were typed (5e340ac): the typed model reproduced every byte but deliberate changes: nested records in an alert's
+/// description ("pid=4242, ..." instead of "[pid, 4242]; ..."), and no systemctl/docker hint for the
+/// docker-0123456789ab.scope zone (no manager reports owning it, and a 12-digit id is not a docker container's
+/// place in the hierarchy: issue 13 item 2). Regenerate on purpose only:
 /// LWPW_WRITE_GOLDEN=1 writes the files instead of comparing (then review the diff).
 /// </summary>
 public sealed class OutputGoldenTests
