@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every LwpWatch test on a fresh Debian machine of the project's kind (root, cgroup v1 pids mounted).
 # Installs what the tests need if it is missing (promtool, alertmanager, gcc, systemd-nspawn, debootstrap,
-# dbus-daemon, strace),
-# restores, builds, runs `dotnet test`, and ends with one summary line: "tests: N passed, N failed, N skipped".
+# dbus-daemon, strace), restores, builds, runs `dotnet test`, then with LWPWATCH_VM=1 the VM suite
+# (tests/integration/vm: a real cgroup v2 host with systemd as PID 1 in qemu, minutes of TCG), and ends with
+# one summary line over both: "tests: N passed, N failed, N skipped" (a VM suite left out counts as 1 skipped).
 set -uo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -36,5 +37,23 @@ read -r passed failed skipped < <(grep -Eo 'Failed: +[0-9]+, Passed: +[0-9]+, Sk
   awk -F'[:,]' '{f+=$2; p+=$4; s+=$6} END {print p+0, f+0, s+0}')
 rm -f "$log"
 if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi   # a crash or build break counts as a failure
+
+# The VM suite, after the .NET tests (never beside them: a TCG guest takes both cores, and timing tests
+# would pay for it). Its last line "vm: N passed, N failed, N skipped" joins the totals.
+if [ "${LWPWATCH_VM:-0}" != 1 ]; then
+  echo "vm: skipped (LWPWATCH_VM=1 runs tests/integration/vm)"
+  skipped=$((skipped + 1))
+else
+  vmlog=$(mktemp)
+  tests/integration/vm/run.sh 2>&1 | tee "$vmlog"
+  vrc=${PIPESTATUS[0]}
+  read -r vp vf vs < <(grep -Eo '^vm: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$vmlog" | tail -1 |
+    awk -F'[ ,]+' '{print $2, $4, $6}')
+  rm -f "$vmlog"
+  if [ -z "${vp:-}" ]; then vp=0; vf=1; vs=0; fi                # no summary line: the suite broke
+  if [ "$vrc" -ne 0 ] && [ "$vf" -eq 0 ]; then vf=1; fi
+  passed=$((passed + vp)); failed=$((failed + vf)); skipped=$((skipped + vs))
+  [ "$vrc" -ne 0 ] && rc=1
+fi
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
 exit "$rc"
