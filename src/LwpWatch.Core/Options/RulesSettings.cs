@@ -9,6 +9,8 @@ public sealed record RulesSettings
 
     public ForkDeniedSettings ForkDenied { get; init; } = new();
 
+    public ConfiguredNotEnforcedSettings ConfiguredNotEnforced { get; init; } = new();
+
     public ServiceStuckSettings ServiceStuck { get; init; } = new();
 
     public ProvisionStuckSettings ProvisionStuck { get; init; } = new();
@@ -22,6 +24,7 @@ public sealed record RulesSettings
     public IEnumerable<string> Validate(string path) =>
         NearCap.Validate($"{path}.nearCap")
             .Concat(ForkDenied.Validate($"{path}.forkDenied"))
+            .Concat(ConfiguredNotEnforced.Validate($"{path}.configuredNotEnforced"))
             .Concat(ServiceStuck.Validate($"{path}.serviceStuck"))
             .Concat(ProvisionStuck.Validate($"{path}.provisionStuck"))
             .Concat(ExhaustionForecast.Validate($"{path}.exhaustionForecast"))

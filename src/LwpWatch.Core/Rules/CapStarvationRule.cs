@@ -159,13 +159,10 @@ public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionS
             : string.Create(CultureInfo.InvariantCulture,
                 $"{zone.DisplayName} is out of threads ({zone.Lwps}/{zone.LwpLimit}{denials}): {string.Join("; ", parts)}. Raise its cap to {n}.");
 
+        // At exactly the cap prctl cannot act: the hints then lead with what works and the notes name the holders.
         var hints = Remediation.RaiseCapCommands(Name, zone, n, ctx.Current);
         var notes = ImmutableArray.CreateBuilder<string>();
         notes.AddRange(Remediation.Notes(zone, ctx.Current));
-        if (illumos && zone.LwpLimit is { } cap && zone.Lwps >= cap)
-        {
-            notes.Add(string.Create(CultureInfo.InvariantCulture, $"this zone is exactly at its cap ({zone.Lwps}/{cap}): prctl will fail until one LWP is freed; vmadm update takes effect at the next zone boot"));
-        }
 
         if (!illumos && services.Count > 0)
         {

@@ -57,11 +57,15 @@ public static class Diagnosis
 
         if (service is not null && !service.Dependencies.IsDefaultOrEmpty)
         {
+            // An SMF FMRI names a service in every zone (each zone's svc:/milestone/network is its own): on illumos a
+            // dependency is the one in the same zone. systemd units of one manager sit in different cgroups (zones).
+            var sameZone = zone?.Kind == ZoneKind.IllumosZone;
             foreach (var dep in service.Dependencies)
             {
                 foreach (var other in ctx.Current.Services)
                 {
-                    if (other.Name == dep && other.State is "failed" or "maintenance" or "offline" or "degraded" && !other.InTransition)
+                    if (other.Name == dep && (!sameZone || other.ZoneId == service.ZoneId)
+                        && other.State is "failed" or "maintenance" or "offline" or "degraded" && !other.InTransition)
                     {
                         return new Verdict(VerdictCause.Dependency, $"{headroom}; it needs {dep}, which is {other.State}", null, 0, false);
                     }

@@ -37,24 +37,21 @@ public static class Remediation
 
     /// <summary>
     /// The commands that raise a zone's cap to <paramref name="newLimit"/>, for a finding of <paramref name="rule"/>.
-    /// illumos: prctl (live) and vmadm update (persistent). Linux: <c>systemctl set-property</c> only for the unit the
+    /// illumos: in the order that works (<see cref="IllumosHints.RaiseCap"/>: prctl then vmadm update below the
+    /// cap; vmadm update, vmadm reboot, then prctl at exactly the cap). Linux: <c>systemctl set-property</c> only for the unit the
     /// watched manager reports owning exactly this cgroup (<see cref="ManagingUnit"/>), <c>docker update</c> only for a
     /// container the path itself places (<see cref="DockerContainer"/>), and always the pids.max write, which acts on
     /// exactly this cgroup whoever made it.
     /// </summary>
     public static ImmutableArray<Hint> RaiseCapCommands(string rule, Zone zone, long newLimit, Snapshot snapshot)
     {
-        var n = ShellWord.Number(newLimit);
-        var hints = ImmutableArray.CreateBuilder<Hint>();
         if (string.Equals(zone.Kind, ZoneKind.IllumosZone, StringComparison.Ordinal))
         {
-            hints.Add(Hint.Command(rule, zone.Id, HintEffect.Live,
-                L("prctl"), L("-n"), L("zone.max-lwps"), L("-v"), n, L("-t"), L("privileged"), L("-r"), L("-i"), L("zone"), ShellWord.Text(zone.Id)));
-            hints.Add(Hint.Command(rule, zone.Id, HintEffect.Persistent,
-                L("vmadm"), L("update"), ShellWord.Text(zone.Id), L("max_lwps=" + newLimit.ToString(CultureInfo.InvariantCulture))));
-            return hints.ToImmutable();
+            return IllumosHints.RaiseCap(rule, zone, newLimit, IllumosHints.Provisioning(zone, snapshot));
         }
 
+        var n = ShellWord.Number(newLimit);
+        var hints = ImmutableArray.CreateBuilder<Hint>();
         if (ManagingUnit(zone, snapshot) is { } unit)
         {
             hints.Add(Hint.Command(rule, zone.Id, HintEffect.Persistent,
@@ -134,11 +131,7 @@ public static class Remediation
     {
         if (string.Equals(zone.Kind, ZoneKind.IllumosZone, StringComparison.Ordinal))
         {
-            return
-            [
-                "prctl changes the live cap but cannot act on a zone exactly at its cap (it needs an agent LWP inside the zone): free one LWP first (stop a top holder) or use vmadm update and restart the zone",
-                "vmadm update is persistent across reboots; Triton packages with a delegated dataset need max_lwps >= 625 for 'zfs mount -va'",
-            ];
+            return IllumosHints.Notes(zone, snapshot.HoldersOf(zone.Id));
         }
 
         return ManagingUnit(zone, snapshot) is not null

@@ -9,6 +9,7 @@ public static class RuleFactory
     [
         new NearCapRule(settings.NearCap),
         new ForkDeniedRule(settings.ForkDenied),
+        new ConfiguredNotEnforcedRule(settings.ConfiguredNotEnforced),
         new ServiceStuckRule(settings.ServiceStuck, settings.CapStarvation),
         new ProvisionStuckRule(settings.ProvisionStuck),
         new ExhaustionForecastRule(settings.ExhaustionForecast),

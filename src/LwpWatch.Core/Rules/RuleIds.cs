@@ -8,6 +8,7 @@ public static class RuleIds
 {
     public const string NearCap = "near-cap";
     public const string ForkDenied = "fork-denied";
+    public const string ConfiguredNotEnforced = "configured-not-enforced";
     public const string ServiceStuck = "service-stuck";
     public const string ProvisionStuck = "provision-stuck";
     public const string ExhaustionForecast = "exhaustion-forecast";
@@ -17,7 +18,7 @@ public static class RuleIds
 
     /// <summary>All ids, in the order the rules are registered.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [NearCap, ForkDenied, ServiceStuck, ProvisionStuck, ExhaustionForecast, CapStarvation, HostLimits, CollectorHealth];
+        [NearCap, ForkDenied, ConfiguredNotEnforced, ServiceStuck, ProvisionStuck, ExhaustionForecast, CapStarvation, HostLimits, CollectorHealth];
 
     /// <summary>
     /// Root causes first: when more critical findings fire than one poll may gather evidence for, the bundles that

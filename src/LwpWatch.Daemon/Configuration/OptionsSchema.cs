@@ -64,6 +64,12 @@ internal static class OptionsSchema
         .Key("firstSightCriticalRatio", o => o.FirstSightCriticalRatio, (o, v) => o with { FirstSightCriticalRatio = v }, Kinds.Double)
         .Key("headroom", o => o.Headroom, (o, v) => o with { Headroom = v }, Kinds.Double);
 
+    public static readonly Schema<ConfiguredNotEnforcedSettings> ConfiguredNotEnforced = new Schema<ConfiguredNotEnforcedSettings>(() => new())
+        .Key("enabled", o => o.Enabled, (o, v) => o with { Enabled = v }, Kinds.Bool)
+        .Key("window", o => o.Window, (o, v) => o with { Window = v }, Kinds.Duration)
+        .Key("farBelowRatio", o => o.FarBelowRatio, (o, v) => o with { FarBelowRatio = v }, Kinds.Double)
+        .Key("atBootCapRatio", o => o.AtBootCapRatio, (o, v) => o with { AtBootCapRatio = v }, Kinds.Double);
+
     public static readonly Schema<ServiceStuckSettings> ServiceStuck = new Schema<ServiceStuckSettings>(() => new())
         .Key("enabled", o => o.Enabled, (o, v) => o with { Enabled = v }, Kinds.Bool)
         .Key("threshold", o => o.Threshold, (o, v) => o with { Threshold = v }, Kinds.Duration)
@@ -100,6 +106,7 @@ internal static class OptionsSchema
     public static readonly Schema<RulesSettings> Rules = new Schema<RulesSettings>(() => new())
         .Key("nearCap", o => o.NearCap, (o, v) => o with { NearCap = v }, Kinds.Section(NearCap))
         .Key("forkDenied", o => o.ForkDenied, (o, v) => o with { ForkDenied = v }, Kinds.Section(ForkDenied))
+        .Key("configuredNotEnforced", o => o.ConfiguredNotEnforced, (o, v) => o with { ConfiguredNotEnforced = v }, Kinds.Section(ConfiguredNotEnforced))
         .Key("serviceStuck", o => o.ServiceStuck, (o, v) => o with { ServiceStuck = v }, Kinds.Section(ServiceStuck))
         .Key("provisionStuck", o => o.ProvisionStuck, (o, v) => o with { ProvisionStuck = v }, Kinds.Section(ProvisionStuck))
         .Key("exhaustionForecast", o => o.ExhaustionForecast, (o, v) => o with { ExhaustionForecast = v }, Kinds.Section(ExhaustionForecast))

@@ -13,7 +13,7 @@ public sealed class TritonReplayTests
     private const string Sick = "9a3f0c1e-5b7d-4c21-8e44-0f6d2b1a7c90";
     private const string Healthy = "c0f63bf1-aa36-4c78-8c3c-a9cfe3b0001e";
 
-    // vmadm list's transition_expire for the sick VM (epoch ms 1757322592000).
+    // The provisioning deadline in the sick VM's /etc/zones XML: transition provisioning:running:1757322592000.
     private static readonly DateTimeOffset Deadline = DateTimeOffset.FromUnixTimeMilliseconds(1757322592000);
 
     private static string Example
