@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.CommandLine;
 using LwpWatch.Collectors.Io;
 using LwpWatch.Collectors.Process;
 using LwpWatch.Core.Options;
@@ -19,36 +20,32 @@ public static class Program
 
     public static async Task<int> Main(string[] args)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
-        {
-            Console.Out.Write(Help());
-            return args.Length == 0 ? UsageError : 0;
-        }
-
-        if (args[0] is "--version" or "version")
+        if (args.Length > 0 && args[0] is "--version" or "version")
         {
             Console.Out.WriteLine($"lwpwatch {Metrics.MetricsRenderer.Version}");
             return 0;
         }
 
-        var (cli, error) = CliArgs.Parse(args, Verbs.All);
-        if (cli is null)
+        if (args.Length > 0 && args[0] == "help")
         {
-            await Console.Error.WriteLineAsync($"lwpwatch: {TerminalText.Escape(error)}\n\n{Help()}").ConfigureAwait(false);
-            return UsageError;
+            args = ["--help", .. args[1..]];
         }
 
+        var root = CommandTree.Build(Verbs.All, Dispatch);
+        var parsed = root.Parse(args);
+
+        // The library prints usage errors with typo suggestions and the verb's help; they exit 64 (EX_USAGE),
+        // not its default 1, which `check` uses for "warning". Its signal handling is off: `run` owns SIGTERM.
+        var config = new InvocationConfiguration
+        {
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = null,
+            Error = new EscapingWriter(Console.Error),
+        };
         try
         {
-            return cli.Verb switch
-            {
-                "run" => await RunCommand.ExecuteAsync(cli).ConfigureAwait(false),
-                "check" => await CheckCommand.ExecuteAsync(cli, Console.Out, Console.Error).ConfigureAwait(false),
-                "explain" => await ExplainCommand.ExecuteAsync(cli, Console.Out, Console.Error).ConfigureAwait(false),
-                "config validate" => ConfigValidate(cli, Console.Out, Console.Error),
-                "capture" => await CaptureCommand.ExecuteAsync(cli, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false),
-                _ => UsageError,
-            };
+            var code = await parsed.InvokeAsync(config).ConfigureAwait(false);
+            return parsed.Errors.Count > 0 ? UsageError : code;
         }
         catch (OperationCanceledException)
         {
@@ -56,6 +53,30 @@ public static class Program
         }
     }
 
+    private static async Task<int> Dispatch(CliArgs cli, CancellationToken cancellationToken) => cli.Verb switch
+    {
+        "run" => await RunCommand.ExecuteAsync(cli).ConfigureAwait(false),
+        "check" => await CheckCommand.ExecuteAsync(cli, Console.Out, Console.Error).ConfigureAwait(false),
+        "explain" => await ExplainCommand.ExecuteAsync(cli, Console.Out, Console.Error).ConfigureAwait(false),
+        "config validate" => ConfigValidate(cli, Console.Out, Console.Error),
+        "capture" => await CaptureCommand.ExecuteAsync(cli, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false),
+        "completion" => await Completion(cli, Console.Out, Console.Error).ConfigureAwait(false),
+        _ => UsageError,
+    };
+
+    private static async Task<int> Completion(CliArgs cli, TextWriter stdout, TextWriter stderr)
+    {
+        if (cli.Positionals is not ["bash"])
+        {
+            await stderr.WriteLineAsync("lwpwatch completion: name the shell: bash").ConfigureAwait(false);
+            return UsageError;
+        }
+
+        await stdout.WriteAsync(CommandTree.BashCompletion("lwpwatch")).ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>The verbs' usage lines (README's CLI table holds the same; a test keeps them equal).</summary>
     public static string Help()
     {
         var sb = new StringBuilder("LwpWatch: tells on-call when a zone or container is starving for threads.\n\nUsage:\n");

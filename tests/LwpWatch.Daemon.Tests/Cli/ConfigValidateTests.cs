@@ -33,6 +33,6 @@ public sealed class ConfigValidateTests
     {
         var (code, _, stderr) = TestTools.Run(TestTools.Lwpwatch, ["check", "--frmat", "json"], TimeSpan.FromSeconds(30));
         Assert.Equal(64, code);
-        Assert.Contains("unknown flag --frmat", stderr, StringComparison.Ordinal);
+        Assert.Contains("Unrecognized command or argument '--frmat'", stderr, StringComparison.Ordinal);
     }
 }
