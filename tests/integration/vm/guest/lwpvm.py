@@ -34,11 +34,15 @@ class _V:
 
     scenarios = "all"
     kernel_series = "?"
+    scale = 1
 
     def open(self):
         os.makedirs(RAW, exist_ok=True)
         self.scenarios = (read(IN + "/scenarios") or "all").strip()
         self.kernel_series = (read(IN + "/kernel-series") or "?").strip()
+        # LWPWATCH_VM_TIMEOUT_SCALE (run.sh; 1 in CI): a guest on a busy host runs many times slower, so the
+        # harness's own bounds (commands, waits) stretch with the installed config's (scenarios.scale_timeouts).
+        self.scale = max(1, int((read(IN + "/timeout-scale") or "1").strip() or 1))
         with open(OUT + "/scenarios", "w") as f:
             f.write(self.scenarios + "\n")
         self._results = open(OUT + "/results.jsonl", "a", buffering=1)
@@ -83,6 +87,7 @@ class _V:
     def run(self, name, argv, timeout=300, quiet=False):
         """Runs argv (no shell) with a time bound; stdout/stderr/"rc seconds" saved under raw/NAME."""
         t = time.monotonic()
+        timeout *= self.scale
         try:
             p = subprocess.run(argv, capture_output=True, timeout=timeout)
             rc, out, err = p.returncode, p.stdout, p.stderr
@@ -127,8 +132,8 @@ V = _V()
 
 
 def wait_until(fn, timeout, interval=1.0):
-    """fn() until it returns something truthy or timeout seconds pass; returns the last value."""
-    end = time.monotonic() + timeout
+    """fn() until it returns something truthy or timeout seconds (times V.scale) pass; returns the last value."""
+    end = time.monotonic() + timeout * V.scale
     while True:
         v = fn()
         if v or time.monotonic() >= end:
@@ -161,6 +166,26 @@ def cap_of(p):
 def current_of(p):
     v = p.get("pids.current")
     return None if v is None else int(v)
+
+
+def zone_id(path):
+    """A cgroup path as LwpWatch names it (src/LwpWatch.Core/Model/CgroupName.cs, Escape): valid UTF-8 kept, the
+    backslash and every byte that is not part of valid UTF-8 written \\xHH (lower-case hex)."""
+    b, out, i = os.fsencode(path), [], 0
+    while i < len(b):
+        for n in (1, 2, 3, 4):
+            try:
+                ch = b[i:i + n].decode("utf-8")
+                break
+            except UnicodeDecodeError:
+                ch = None
+        if ch is None:
+            out.append("\\x%02x" % b[i])
+            i += 1
+        else:
+            out.append("\\x5c" if ch == "\\" else ch)
+            i += n
+    return "".join(out)
 
 
 def cgroup2_options():

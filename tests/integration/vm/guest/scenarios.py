@@ -18,7 +18,7 @@ import subprocess
 import time
 
 from lwpvm import (CG, IN, V, active_state, cap_of, cgroup2_options, current_of, events_max, http, http_json, pids, read,
-                   show, uptime, wait_until)
+                   show, uptime, wait_until, zone_id)
 
 LW = "/usr/local/bin/lwpwatch"
 RELEASE = "/opt/lwpvm-release"
@@ -46,7 +46,9 @@ class Copy:
 
     @property
     def zone(self):
-        return self.cgdir[len(CG):] if self.cgdir else None
+        """LwpWatch's zone id: the cgroup path in its lossless string form (CgroupName.Escape: a backslash, as in
+        systemd's own "\\x2d", is written \\x5c), so systemd's escapes never turn into other bytes in a hint."""
+        return zone_id(self.cgdir[len(CG):]) if self.cgdir else None
 
     def kernel(self):
         return pids(self.cgdir) if self.cgdir else {}
@@ -214,7 +216,16 @@ def scale_timeouts():
     with open(path, "w") as f:
         f.write(text)
     r = V.run("boot-config-scaled", [LW, "config", "validate", "--config", path])
-    V.note("boot.timeout-scale", f"time bounds x{k} in {path} (LWPWATCH_VM_TIMEOUT_SCALE): validate {r} {r.out.strip()}")
+    # The unit's own start bound too (its first poll comes before READY=1); a drop-in, as an admin would do it.
+    unit = read("/etc/systemd/system/lwpwatch.service") or ""
+    m = re.search(r"^TimeoutStartSec=(\d+)s?$", unit, re.M)
+    if m:
+        os.makedirs("/etc/systemd/system/lwpwatch.service.d", exist_ok=True)
+        with open("/etc/systemd/system/lwpwatch.service.d/lwpvm-timeout-scale.conf", "w") as f:
+            f.write(f"[Service]\nTimeoutStartSec={int(m.group(1)) * k}s\n")
+        V.run(None, ["systemctl", "daemon-reload"])
+    V.note("boot.timeout-scale", f"time bounds x{k} in {path} and TimeoutStartSec x{k} (LWPWATCH_VM_TIMEOUT_SCALE): "
+                                 f"validate {r} {r.out.strip()}")
 
 
 def scenario_workloads():
@@ -231,7 +242,8 @@ def scenario_workloads():
     locate_units("notify")
     locate_units("early")
     locate_units("scope")
-    for c in [c for g in GROUPS.values() for c in g if not c.cgdir]:
+    # watched starts later, while the daemon watches (scenario_daemon_start checks it there)
+    for c in [c for g, cs in GROUPS.items() if g != "watched" for c in cs if not c.cgdir]:
         V.fail(f"{c.name}.started", f"{c.unit or c.container}: no cgroup (see raw/ for its start)")
     everything = copies("notify", "early", "scope", "docker")
     waiting = wait_until(lambda: all(c.cgdir and at_cap(c) for c in everything) and pids(SLICES["slice"].path)["pids.current"] == "10", 180, 1)
@@ -330,7 +342,7 @@ def scenario_observe():
 
     # explain: for the copies that apply its hint and for copy 1 of every group (copies are identical), two
     # at a time (the guest has two vCPUs; each explain is three polls a second apart plus its start-up).
-    want = [c for c in everything if c.source == "explain" or c.index == 1]
+    want = [c for c in everything if c.zone and (c.source == "explain" or c.index == 1)]
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         text = pool.submit(V.run, "observe-explain-text", [LW, "explain", GROUPS["notify"][0].zone])
         ex = dict(zip([c.name for c in want], pool.map(
@@ -341,7 +353,7 @@ def scenario_observe():
         c.hints = {
             "check": hints_of(cdoc, c.zone),
             "explain": None if e is None and c.name not in ex else
-            distinct(((e or {}).get("fix") or []) + [h for f in (e or {}).get("findings", []) for h in (f.get("hints") or [])]),
+            explain_hints(e, c.zone),
             "daemon": hints_of(ddoc, c.zone),
             "alert": distinct([h for a in (alerts or {}).get("alerts", []) if a.get("zone") == c.zone and a.get("state") == "firing"
                                for h in (a.get("hints") or [])]),
@@ -366,6 +378,12 @@ def distinct(xs):
         if x not in out:
             out.append(x)
     return out
+
+
+def explain_hints(doc, zone):
+    """explain --format json: {"target", "zones": [{"id", "fix": [...], "findings": [{"hints": [...]}, ...]}]}."""
+    zs = [z for z in (doc or {}).get("zones", []) if z.get("id") == zone]
+    return distinct([h for z in zs for h in (z.get("fix") or [])] + [h for z in zs for f in z.get("findings") or [] for h in f.get("hints") or []])
 
 
 def hints_of(doc, zone):
@@ -458,7 +476,7 @@ def slice_hints(sl, cdoc, ddoc):
     """Every hint check, explain and the daemon print for a mkdir'ed parent: only the pids.max write."""
     ex = V.run(f"explain-{sl.tag}", [LW, "explain", sl.zone, "--format", "json"], quiet=True).json() or {}
     sh = {"check": hints_of(cdoc, sl.zone), "daemon": hints_of(ddoc, sl.zone),
-          "explain": distinct((ex.get("fix") or []) + [h for f in ex.get("findings", []) for h in (f.get("hints") or [])])}
+          "explain": explain_hints(ex, sl.zone)}
     V.save(f"hints-{sl.tag}.json", sh)
     sl.hints = distinct(sh["check"] + sh["explain"] + sh["daemon"])
     V.ok(f"{sl.tag}.no-systemctl-hint", sl.hints and not any(h.startswith("systemctl") for h in sl.hints),
@@ -553,9 +571,10 @@ def capture(name, polls):
     V.ok(f"{name}.written", r.rc == 0 and os.path.exists(out + "/bundle.json"), f"lwpwatch capture {r}")
     if r.rc == 0:
         with open(out + "/SOURCE.json", "w") as f:
-            json.dump({k: FACTS.get(k) for k in ("kernel", "systemd", "packages", "kernel_packages", "cgroup2_options",
-                                                 "cgroup_features", "docker", "date", "lwpwatch")}
-                      | {"zones": {c.name: {"zone": c.zone, "unit": c.unit, "container": c.container, "demand": c.demand}
+            json.dump({k: FACTS.get(k) for k in ("kernel", "systemd", "packages", "kernel_packages",
+                                                 "cgroup_features", "docker", "date", "lwpwatch", "nearCapWarning")}
+                      | {"cgroup2_options": cgroup2_options(),    # as mounted while it captured (pids_localevents or not)
+                         "zones": {c.name: {"zone": c.zone, "unit": c.unit, "container": c.container, "demand": c.demand}
                                    for c in copies()},
                          "slices": {t: {"zone": sl.zone, "demand": SLICE_DEMAND} for t, sl in SLICES.items()}}, f, indent=1)
 
