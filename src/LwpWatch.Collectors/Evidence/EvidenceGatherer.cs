@@ -180,23 +180,29 @@ public sealed class EvidenceGatherer(IHostSource io, LwpWatchOptions options)
 
     /// <summary>
     /// The dependency verdict of <c>svcs -xv</c>: each "Path:" chain from a service to the one that keeps it offline,
-    /// with every hop's state as this poll saw it in the same zone (an FMRI names a service in every zone).
+    /// with every hop's state as this poll saw it in the same zone (an FMRI names a service in every zone), then the
+    /// verdict: the chain's last hop is the cause (explain.c print_dependency_reasons() walks next_hop until it
+    /// reaches the cause). explain.c prints a Path only for an instance offline with no next state, so a service in
+    /// transition (the one service-stuck is about) never has one; this item is there when svcs names such a waiter.
     /// </summary>
     private static EvidenceItem? DependencyChains(Snapshot snapshot, string zone, ImmutableArray<SvcsExplanation> explained)
     {
         var lines = new List<string>();
+        var causes = new List<string>();
         foreach (var x in explained)
         {
             foreach (var path in x.Paths)
             {
-                var hops = path.Select(fmri =>
-                {
-                    var s = snapshot.Services.FirstOrDefault(v => v.ZoneId == zone && v.Name == fmri);
-                    return s is null ? fmri : $"{fmri} ({s.State}{(s.InTransition ? "->" + s.NextState : "")})";
-                });
+                var hops = path.Select(fmri => fmri + StateOf(snapshot, zone, fmri));
                 lines.Add(string.Join(" needs ", hops));
+                if (path.Length > 1)
+                {
+                    causes.Add($"verdict dependency: {path[0]} waits on {path[^1]}{StateOf(snapshot, zone, path[^1])}");
+                }
             }
         }
+
+        lines.AddRange(causes.Distinct(StringComparer.Ordinal));
 
         return lines.Count == 0 ? null : new EvidenceItem
         {
@@ -204,6 +210,11 @@ public sealed class EvidenceGatherer(IHostSource io, LwpWatchOptions options)
             Text = string.Join('\n', lines) + "\n",
         };
     }
+
+    private static string StateOf(Snapshot snapshot, string zone, string fmri) =>
+        snapshot.Services.FirstOrDefault(v => v.ZoneId == zone && v.Name == fmri) is { } s
+            ? $" ({s.State}{(s.InTransition ? "->" + s.NextState : "")})"
+            : "";
 
     private async Task<ImmutableArray<EvidenceItem>> SystemdAsync(string unit, TimeSpan budget, CancellationToken ct)
     {
