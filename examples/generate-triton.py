@@ -257,7 +257,7 @@ def poll(root, n):
         "Reason: Start method is running.\n",
         "   See: http://illumos.org/msg/SMF-8000-C4\n",
         "   See: %s\n" % log,
-        "Impact: 14 dependent services are not running:\n",
+        "Impact: 2 dependent services are not running:\n",
         "        svc:/milestone/multi-user:default\n",
         "        svc:/smartdc/zoneinit:default\n",
     ])

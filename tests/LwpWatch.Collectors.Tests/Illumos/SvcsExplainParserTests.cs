@@ -19,7 +19,7 @@ public sealed class SvcsExplainParserTests
         Assert.Equal("Start method is running.", x.Reason);
         Assert.Equal(2, x.See.Length);
         Assert.EndsWith("system-filesystem-local:default.log", x.See[1], StringComparison.Ordinal);
-        Assert.Equal("14 dependent services are not running:", x.Impact);
+        Assert.Equal("2 dependent services are not running:", x.Impact);
         Assert.Equal(["svc:/milestone/multi-user:default", "svc:/smartdc/zoneinit:default"], x.Impacted.ToArray());
     }
 
