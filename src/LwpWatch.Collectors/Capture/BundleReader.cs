@@ -7,12 +7,23 @@ namespace LwpWatch.Collectors.Capture;
 /// <summary>One recorded poll: its number (from 1), its clock and its directory.</summary>
 public sealed record BundlePoll(int Number, DateTimeOffset TakenAt, string Directory);
 
-/// <summary>Opens a capture bundle and checks its shape up front; every problem is a <see cref="BundleException"/> naming the file.</summary>
+/// <summary>
+/// Opens a capture bundle and checks its shape up front; every problem is a <see cref="BundleException"/> naming the
+/// file. Every file of it is read through <see cref="BundleFiles"/>: confined to the bundle, bounded in bytes
+/// and JSON depth. The first <see cref="BundleViolationException"/> any poll's reads meet is kept in
+/// <see cref="Violation"/>, so a replay stops there even though the collector that met it only failed.
+/// </summary>
 public sealed class BundleReader
 {
-    private BundleReader(string root, int version, string platform, string host, ImmutableArray<BundlePoll> polls)
+    /// <summary>No bundle holds more polls than this (a day of 1 s polls).</summary>
+    public const int MaxPolls = 86_400;
+
+    private BundleViolationException? _violation;
+
+    private BundleReader(BundleFiles files, int version, string platform, string host, ImmutableArray<BundlePoll> polls)
     {
-        Root = root;
+        Files = files;
+        Root = files.Root;
         Version = version;
         Platform = platform;
         Host = host;
@@ -31,16 +42,43 @@ public sealed class BundleReader
     /// <summary>In order, oldest first.</summary>
     public ImmutableArray<BundlePoll> Polls { get; }
 
-    public static BundleReader Open(string directory)
+    /// <summary>The first refusal met while replaying (a path leaving the bundle, a FIFO, a file past its bound), or null.</summary>
+    public BundleViolationException? Violation => Volatile.Read(ref _violation);
+
+    internal BundleFiles Files { get; }
+
+    public static BundleReader Open(string directory) => Open(directory, native: true);
+
+    /// <summary>See <see cref="BundleFiles.Open(string, bool)"/>.</summary>
+    internal static BundleReader Open(string directory, bool native)
     {
-        var root = Path.GetFullPath(directory);
-        var bundleJson = Path.Join(root, BundlePaths.BundleFile);
-        if (!File.Exists(bundleJson))
+        var files = BundleFiles.Open(directory, native);
+        try
+        {
+            return Open(files);
+        }
+        catch (BundleViolationException ex)
+        {
+            files.Dispose();
+            throw new BundleViolationException($"{files.Root}: {ex.Message}");
+        }
+        catch (BundleException)
+        {
+            files.Dispose();
+            throw;
+        }
+    }
+
+    private static BundleReader Open(BundleFiles files)
+    {
+        var root = files.Root;
+        if (files.KindOf(BundlePaths.BundleFile) != BundleFiles.Kind.File)
         {
             throw new BundleException($"{root}: not a capture bundle (no {BundlePaths.BundleFile})");
         }
 
-        using var doc = Parse(bundleJson);
+        var bundleJson = Path.Join(root, BundlePaths.BundleFile);
+        using var doc = Parse(files, BundlePaths.BundleFile, BundleFiles.MaxHeaderBytes, bundleJson);
         var r = doc.RootElement;
         var version = Int(r, "version", bundleJson);
         if (version != BundleWriter.Version)
@@ -61,17 +99,26 @@ public sealed class BundleReader
             throw new BundleException($"{bundleJson}: the bundle has no polls");
         }
 
+        // Checked against the directories before anything is sized by it: a bundle.json claiming 2^31 polls is a
+        // one-line error, not an allocation.
+        var present = files.List("polls", directoriesOnly: true)?.Count(n => n.Length == 4 && n.All(char.IsAsciiDigit)) ?? 0;
+        if (count > present || count > MaxPolls)
+        {
+            throw new BundleException($"{bundleJson}: says {count} polls but {Path.Join(root, "polls")} holds {present} poll directories{(count > MaxPolls ? $" (and a bundle holds at most {MaxPolls})" : "")}");
+        }
+
         var polls = ImmutableArray.CreateBuilder<BundlePoll>(count);
         for (var i = 1; i <= count; i++)
         {
-            var dir = Path.Join(root, "polls", BundlePaths.PollDirectoryName(i));
+            var rel = "polls/" + BundlePaths.PollDirectoryName(i);
+            var dir = Path.Join(root, rel);
             var pollJson = Path.Join(dir, BundlePaths.PollFile);
-            if (!File.Exists(pollJson))
+            if (files.KindOf(rel + "/" + BundlePaths.PollFile) != BundleFiles.Kind.File)
             {
                 throw new BundleException($"{root}: bundle.json says {count} polls but {pollJson} is missing");
             }
 
-            using var p = Parse(pollJson);
+            using var p = Parse(files, rel + "/" + BundlePaths.PollFile, BundleFiles.MaxHeaderBytes, pollJson);
             var taken = Str(p.RootElement, "takenAt", pollJson);
             if (!DateTimeOffset.TryParse(taken, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var takenAt))
             {
@@ -86,24 +133,33 @@ public sealed class BundleReader
             polls.Add(new BundlePoll(i, takenAt, dir));
         }
 
-        return new BundleReader(root, version, platform, host, polls.MoveToImmutable());
+        return new BundleReader(files, version, platform, host, polls.MoveToImmutable());
     }
 
     /// <summary>A host source that answers exactly as the node did during poll <paramref name="number"/>.</summary>
     public ReplayHostSource OpenPoll(int number) =>
         number >= 1 && number <= Polls.Length
-            ? new ReplayHostSource(Root, Polls[number - 1])
+            ? new ReplayHostSource(this, Polls[number - 1])
             : throw new BundleException($"{Root}: no poll {number} (the bundle has {Polls.Length})");
 
-    internal static JsonDocument Parse(string path)
+    /// <summary>Keeps the first refusal (see <see cref="Violation"/>) and hands it back to be thrown.</summary>
+    internal BundleViolationException Report(BundleViolationException v)
     {
+        Interlocked.CompareExchange(ref _violation, v, null);
+        return v;
+    }
+
+    /// <summary>A JSON file of the bundle, read confined and bounded, parsed with a bounded depth; missing = a named error.</summary>
+    internal static JsonDocument Parse(BundleFiles files, string relative, long maxBytes, string shown)
+    {
+        var bytes = files.ReadFile(relative, maxBytes) ?? throw new BundleException($"{shown} is missing");
         try
         {
-            return JsonDocument.Parse(File.ReadAllBytes(path));
+            return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = BundleFiles.MaxJsonDepth });
         }
         catch (JsonException ex)
         {
-            throw new BundleException($"{path}: invalid JSON: {ex.Message}");
+            throw new BundleException($"{shown}: invalid JSON: {ex.Message}");
         }
     }
 

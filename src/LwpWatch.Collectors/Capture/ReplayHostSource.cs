@@ -14,18 +14,19 @@ namespace LwpWatch.Collectors.Capture;
 /// and recorded absences from files.json, commands from commands.json by exact argv and D-Bus calls from bus.json
 /// by exact call (address, destination, path, interface, member, args) (repeats of the same argv or call are
 /// served in recorded order, the last one again after that). Anything the recording cannot answer throws
-/// a <see cref="BundleException"/> naming it, which fails only the collector that asked. Paths with '..' and
-/// symlinks that are absolute or lead outside the bundle are refused.
+/// a <see cref="BundleException"/> naming it, which fails only the collector that asked. Every file access goes
+/// through <see cref="BundleFiles"/> (confined beneath the bundle like openat2 RESOLVE_BENEATH, regular files
+/// only, sizes bounded before reading); what it refuses is a <see cref="BundleViolationException"/>, reported
+/// to the reader so the replay stops.
 /// </summary>
 public sealed class ReplayHostSource : IHostSource
 {
-    private const int MaxLinkHops = 40;
-
     /// <summary>A day: far above any tool timeout, far below what TimeSpan can hold (a huge value once overflowed it).</summary>
     private const long MaxDurationMs = 86_400_000;
 
-    private readonly string _bundleRoot;
-    private readonly string _filesRoot;
+    private readonly BundleReader _reader;
+    private readonly BundleFiles _files;
+    private readonly string _filesRel;
     private readonly string _label;
     private readonly Dictionary<string, DateTimeOffset?> _index = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Queue<CommandResult>> _commands = new(StringComparer.Ordinal);
@@ -34,102 +35,74 @@ public sealed class ReplayHostSource : IHostSource
     private readonly Dictionary<string, BusReply> _lastBus = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
-    public ReplayHostSource(string bundleRoot, BundlePoll poll)
+    internal ReplayHostSource(BundleReader reader, BundlePoll poll)
     {
-        _bundleRoot = Path.GetFullPath(bundleRoot);
-        _filesRoot = Path.Join(poll.Directory, BundlePaths.FilesDir);
+        _reader = reader;
+        _files = reader.Files;
+        var pollRel = "polls/" + BundlePaths.PollDirectoryName(poll.Number);
+        _filesRel = pollRel + "/" + BundlePaths.FilesDir;
         _label = $"replay of poll {poll.Number.ToString(CultureInfo.InvariantCulture)} ({poll.Directory})";
         TakenAt = poll.TakenAt;
-        LoadIndex(Path.Join(poll.Directory, BundlePaths.FilesIndex));
-        LoadCommands(Path.Join(poll.Directory, BundlePaths.CommandsFile));
-        LoadBus(Path.Join(poll.Directory, BundlePaths.BusFile));
+        LoadIndex(pollRel + "/" + BundlePaths.FilesIndex, Path.Join(poll.Directory, BundlePaths.FilesIndex));
+        LoadCommands(pollRel + "/" + BundlePaths.CommandsFile, Path.Join(poll.Directory, BundlePaths.CommandsFile));
+        LoadBus(pollRel + "/" + BundlePaths.BusFile, Path.Join(poll.Directory, BundlePaths.BusFile));
     }
 
     public DateTimeOffset TakenAt { get; }
 
     public string? ReadText(string path)
     {
-        var (key, local) = Resolve(path);
-        if (File.Exists(local))
-        {
-            return Encoding.UTF8.GetString(File.ReadAllBytes(local));
-        }
-
-        return IsAbsent(key) || Directory.Exists(local) ? null : throw Missing($"file {key}");
+        var bytes = Read(path, int.MaxValue);
+        return bytes is null ? null : Encoding.UTF8.GetString(bytes);
     }
 
-    public byte[]? ReadBytes(string path, int maxBytes)
-    {
-        var (key, local) = Resolve(path);
-        if (File.Exists(local))
-        {
-            var all = File.ReadAllBytes(local);
-            return all.Length <= maxBytes ? all : all[..maxBytes];
-        }
+    public byte[]? ReadBytes(string path, int maxBytes) => Read(path, maxBytes);
 
-        return IsAbsent(key) || Directory.Exists(local) ? null : throw Missing($"file {key}");
+    /// <summary>The first <paramref name="take"/> bytes of a recorded file; null for a recorded absence or a directory.</summary>
+    private byte[]? Read(string path, int take)
+    {
+        var (key, rel) = Resolve(path);
+        var kind = BundleFiles.Kind.Missing;
+        var bytes = Confined(() =>
+        {
+            var b = _files.ReadFile(rel, BundleFiles.MaxFileBytes, take, out var k);
+            kind = k;
+            return b;
+        });
+        return kind switch
+        {
+            BundleFiles.Kind.File => bytes,
+            BundleFiles.Kind.Directory => null,
+            _ => IsAbsent(key) ? null : throw Missing($"file {key}"),
+        };
     }
 
     public IReadOnlyList<string> ListDirectories(string path)
     {
-        var (key, local) = Resolve(path);
-        if (Directory.Exists(local))
-        {
-            var result = new List<string>();
-            foreach (var d in new DirectoryInfo(local).EnumerateDirectories())
-            {
-                // Like the live source: never follow symlinked directories.
-                if ((d.Attributes & FileAttributes.ReparsePoint) == 0)
-                {
-                    result.Add(d.Name);
-                }
-            }
-
-            result.Sort(StringComparer.Ordinal);
-            return result;
-        }
-
-        return IsAbsent(key) ? [] : throw Missing($"directory listing of {key}");
+        var (key, rel) = Resolve(path);
+        var names = Confined(() => _files.List(rel, directoriesOnly: true));
+        return names ?? (IsAbsent(key) ? [] : throw Missing($"directory listing of {key}"));
     }
 
     public IReadOnlyList<string> ListEntries(string path)
     {
-        var (key, local) = Resolve(path);
-        if (Directory.Exists(local))
-        {
-            var result = new List<string>();
-            foreach (var e in new DirectoryInfo(local).EnumerateFileSystemInfos())
-            {
-                result.Add(e.Name);
-            }
-
-            result.Sort(StringComparer.Ordinal);
-            return result;
-        }
-
-        return IsAbsent(key) ? [] : throw Missing($"directory listing of {key}");
+        var (key, rel) = Resolve(path);
+        var names = Confined(() => _files.List(rel, directoriesOnly: false));
+        return names ?? (IsAbsent(key) ? [] : throw Missing($"directory listing of {key}"));
     }
 
     public bool FileExists(string path)
     {
-        var (key, local) = Resolve(path);
-        if (File.Exists(local))
-        {
-            return true;
-        }
-
-        return IsAbsent(key) || Directory.Exists(local) ? false : throw Missing($"existence of {key}");
+        var (key, rel) = Resolve(path);
+        var kind = Confined(() => _files.KindOf(rel));
+        return kind == BundleFiles.Kind.File || (IsAbsent(key) || kind == BundleFiles.Kind.Directory ? false : throw Missing($"existence of {key}"));
     }
 
     public bool DirectoryExists(string path)
     {
-        var (key, local) = Resolve(path);
-        if (Directory.Exists(local))
-        {
-            return true;
-        }
-
-        return IsAbsent(key) || File.Exists(local) ? false : throw Missing($"existence of {key}");
+        var (key, rel) = Resolve(path);
+        var kind = Confined(() => _files.KindOf(rel));
+        return kind == BundleFiles.Kind.Directory || (IsAbsent(key) || kind == BundleFiles.Kind.File ? false : throw Missing($"existence of {key}"));
     }
 
     public DateTimeOffset? GetModifiedTime(string path)
@@ -218,8 +191,8 @@ public sealed class ReplayHostSource : IHostSource
 
     private BundleException Missing(string what) => new($"{_label}: {what} was not recorded");
 
-    /// <summary>The local path for a host path, after refusing '..' and any symlink that leaves the bundle.</summary>
-    private (string Key, string Local) Resolve(string path)
+    /// <summary>The bundle-relative path under this poll's files/ for a host path, after refusing '..' and the like.</summary>
+    private (string Key, string Rel) Resolve(string path)
     {
         string key;
         try
@@ -231,51 +204,25 @@ public sealed class ReplayHostSource : IHostSource
             throw new BundleException($"{_label}: refused: {ex.Message}");
         }
 
-        var current = _filesRoot;
-        var hops = 0;
-        var pending = new Queue<string>(key.Split('/', StringSplitOptions.RemoveEmptyEntries));
-        while (pending.Count > 0)
-        {
-            var next = Path.Join(current, pending.Dequeue());
-            var info = new FileInfo(next);
-            if (info.LinkTarget is { } target)
-            {
-                if (++hops > MaxLinkHops)
-                {
-                    throw new BundleException($"{_label}: refused {key}: too many symlinks");
-                }
-
-                if (Path.IsPathRooted(target))
-                {
-                    throw new BundleException($"{_label}: refused {key}: {next} is an absolute symlink ({target})");
-                }
-
-                var resolved = Path.GetFullPath(Path.Join(current, target));
-                if (!Inside(resolved))
-                {
-                    throw new BundleException($"{_label}: refused {key}: symlink {next} -> {target} leaves the bundle");
-                }
-
-                next = resolved;
-            }
-
-            current = next;
-        }
-
-        return (key, current);
+        return (key, key == "/" ? _filesRel : _filesRel + key);
     }
 
-    private bool Inside(string full) =>
-        full.Equals(_bundleRoot, StringComparison.Ordinal) || full.StartsWith(_bundleRoot + "/", StringComparison.Ordinal);
-
-    private void LoadIndex(string file)
+    /// <summary>Runs a confined access; a refusal is reported to the reader (the replay stops) and thrown on.</summary>
+    private T Confined<T>(Func<T> access)
     {
-        if (!File.Exists(file))
+        try
         {
-            throw new BundleException($"{_label}: {file} is missing");
+            return access();
         }
+        catch (BundleViolationException ex)
+        {
+            throw _reader.Report(new BundleViolationException($"{_label}: {ex.Message}"));
+        }
+    }
 
-        using var doc = BundleReader.Parse(file);
+    private void LoadIndex(string rel, string file)
+    {
+        using var doc = Confined(() => BundleReader.Parse(_files, rel, BundleFiles.MaxIndexBytes, file));
         if (doc.RootElement.ValueKind != JsonValueKind.Array)
         {
             throw new BundleException($"{file}: must be an array of {{\"path\",\"mtime\"}}");
@@ -306,14 +253,14 @@ public sealed class ReplayHostSource : IHostSource
     }
 
     /// <summary>bus.json is optional: a poll that made no bus call (illumos, or a bundle from before the bus seam) has none.</summary>
-    private void LoadBus(string file)
+    private void LoadBus(string rel, string file)
     {
-        if (!File.Exists(file))
+        if (Confined(() => _files.KindOf(rel)) == BundleFiles.Kind.Missing)
         {
             return;
         }
 
-        using var doc = BundleReader.Parse(file);
+        using var doc = Confined(() => BundleReader.Parse(_files, rel, BundleFiles.MaxIndexBytes, file));
         if (doc.RootElement.ValueKind != JsonValueKind.Array)
         {
             throw new BundleException($"{file}: must be an array of bus calls");
@@ -385,14 +332,9 @@ public sealed class ReplayHostSource : IHostSource
         }
     }
 
-    private void LoadCommands(string file)
+    private void LoadCommands(string rel, string file)
     {
-        if (!File.Exists(file))
-        {
-            throw new BundleException($"{_label}: {file} is missing");
-        }
-
-        using var doc = BundleReader.Parse(file);
+        using var doc = Confined(() => BundleReader.Parse(_files, rel, BundleFiles.MaxIndexBytes, file));
         if (doc.RootElement.ValueKind != JsonValueKind.Array)
         {
             throw new BundleException($"{file}: must be an array of commands");

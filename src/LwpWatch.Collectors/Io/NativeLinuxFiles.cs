@@ -51,6 +51,19 @@ internal static class NativeLinuxFiles
     private static readonly int ODirectory = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x4000 : 0x10000;
     private static readonly int ONoFollow = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? 0x8000 : 0x20000;
 
+    private const int ONoCtty = 0x100;
+    private const ulong ResolveNoMagicLinks = 0x02;
+    private const ulong ResolveBeneath = 0x08;
+
+    // openat2 is 437 on every architecture (include/uapi/asm-generic/unistd.h; x86-64 uses the same number).
+    private const nint SysOpenat2 = 437;
+    private const int EPERM = 1;
+    private const int E2BIG = 7;
+    private const int EXDEV = 18;
+    private const int ENOSYS = 38;
+
+    private static bool openat2Available = true;
+
     private const int ENOENT = 2;
     private const int ESRCH = 3;
     private const int EINTR = 4;
@@ -142,6 +155,152 @@ internal static class NativeLinuxFiles
     }
 
     public static void CloseDirectory(int fd) => _ = Close(fd);
+
+    /// <summary>What <see cref="OpenBeneath"/> answers besides an fd.</summary>
+    public enum Beneath
+    {
+        Opened,
+        Missing,
+        Escapes,
+        TooManyLinks,
+        Unsupported,
+    }
+
+    /// <summary>
+    /// openat2(2) of <paramref name="relative"/> (taken literally: UTF-8, no unescaping) beneath the directory
+    /// <paramref name="rootFd"/> with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS: every component, and every
+    /// component of every symlink met on the way, is resolved by the kernel inside the root; an absolute symlink
+    /// or a '..' that would climb out fails (EXDEV) instead of leaving it. O_NONBLOCK, so a FIFO never hangs the
+    /// open. <see cref="Beneath.Unsupported"/> on kernels before 5.6 or when a seccomp filter refuses the call.
+    /// </summary>
+    public static Beneath OpenBeneath(int rootFd, string relative, bool directory, out int fd)
+    {
+        fd = -1;
+        if (!openat2Available)
+        {
+            return Beneath.Unsupported;
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(relative + "\0");
+        var how = new OpenHow
+        {
+            Flags = (ulong)(ORdOnly | ONonBlock | OCloExec | ONoCtty | (directory ? ODirectory : 0)),
+            Resolve = ResolveBeneath | ResolveNoMagicLinks,
+        };
+        nint rc;
+        try
+        {
+            do
+            {
+                rc = Syscall(SysOpenat2, rootFd, ref bytes[0], ref how, Marshal.SizeOf<OpenHow>());
+            }
+            while (rc < 0 && Marshal.GetLastPInvokeError() == EINTR);
+        }
+        catch (EntryPointNotFoundException)
+        {
+            openat2Available = false;
+            return Beneath.Unsupported;
+        }
+
+        if (rc >= 0)
+        {
+            fd = (int)rc;
+            return Beneath.Opened;
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        switch (errno)
+        {
+            case ENOENT or ENOTDIR:
+                return Beneath.Missing;
+            case EXDEV:
+                return Beneath.Escapes;
+            case ELOOP:
+                return Beneath.TooManyLinks;
+            case ENOSYS or EPERM or E2BIG:
+                openat2Available = false;
+                return Beneath.Unsupported;
+            default:
+                throw Error(errno, relative, null);
+        }
+    }
+
+    /// <summary>
+    /// Appends the raw names (bytes) in the getdents64 records to <paramref name="names"/>, "." and ".." left out;
+    /// only real subdirectories when <paramref name="directoriesOnly"/> (never a symlink to one; an entry without
+    /// d_type is probed no-follow, relative to <paramref name="dirFd"/>).
+    /// </summary>
+    public static void ParseRawNames(int dirFd, ReadOnlySpan<byte> entries, bool directoriesOnly, List<byte[]> names)
+    {
+        for (var off = 0; off < entries.Length;)
+        {
+            var rec = entries[off..];
+            var reclen = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(rec[16..]);
+            off += reclen;
+            var nameBytes = EntryName(rec, reclen);
+            if (nameBytes.SequenceEqual("."u8) || nameBytes.SequenceEqual(".."u8))
+            {
+                continue;
+            }
+
+            var type = rec[DirentTypeOffset];
+            if (directoriesOnly && type != DtDir)
+            {
+                if (type != DtUnknown)
+                {
+                    continue;
+                }
+
+                var z = new byte[nameBytes.Length + 1];
+                nameBytes.CopyTo(z);
+                int fd;
+                do
+                {
+                    fd = OpenAtSys(dirFd, ref z[0], OPath | ODirectory | ONoFollow | OCloExec);
+                }
+                while (fd < 0 && Marshal.GetLastPInvokeError() == EINTR);
+
+                if (fd < 0)
+                {
+                    continue;
+                }
+
+                _ = Close(fd);
+            }
+
+            names.Add(nameBytes.ToArray());
+        }
+    }
+
+    /// <summary>Reads exactly up to <paramref name="count"/> bytes from the start of an open file (fewer if it is shorter now).</summary>
+    public static byte[] ReadExactly(int fd, string path, int count)
+    {
+        var buffer = new byte[count];
+        var total = 0;
+        while (total < count)
+        {
+            nint n;
+            do
+            {
+                n = Read(fd, ref buffer[total], count - total);
+            }
+            while (n < 0 && Marshal.GetLastPInvokeError() == EINTR);
+
+            if (n < 0)
+            {
+                throw Error(Marshal.GetLastPInvokeError(), path, null);
+            }
+
+            if (n == 0)
+            {
+                break;
+            }
+
+            total += (int)n;
+        }
+
+        return total == count ? buffer : buffer[..total];
+    }
 
     /// <summary>Last modification time of what the path names (following symlinks), or null when it does not exist.</summary>
     public static DateTimeOffset? ModifiedTime(string path)
@@ -608,6 +767,20 @@ internal static class NativeLinuxFiles
 
     [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
     private static extern int StatX(int dirFd, ref byte path, int flags, int mask, ref byte statx);
+
+    /// <summary>struct open_how (include/uapi/linux/openat2.h): flags, mode, resolve, each a u64.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct OpenHow
+    {
+        public ulong Flags;
+        public ulong Mode;
+        public ulong Resolve;
+    }
+
+    // Called through syscall(2): a C library need not wrap openat2. syscall passes its integer arguments in registers on x86-64 and
+    // arm64 alike.
+    [DllImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static extern nint Syscall(nint number, nint dirFd, ref byte path, ref OpenHow how, nint size);
 
     [DllImport("libc", EntryPoint = "close")]
     private static extern int Close(int fd);

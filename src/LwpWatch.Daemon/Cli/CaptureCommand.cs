@@ -68,7 +68,18 @@ public static class CaptureCommand
             cts.CancelAfter(options.Poll.CollectorTimeout * 8 + TimeSpan.FromSeconds(5));
             var result = await pipeline.RunOnceAsync(cts.Token).ConfigureAwait(false);
             var recording = recorder.TakeRecording();
-            writer.WritePoll(result.Outcome.Snapshot.TakenAt, recording);
+            try
+            {
+                writer.WritePoll(result.Outcome.Snapshot.TakenAt, recording);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // e.g. a tenant's cgroup tree deeper than PATH_MAX below the bundle directory: a clear error, and the
+                // polls written so far stay a valid, shorter bundle (bundle.json is rewritten after each poll).
+                await stderr.WriteLineAsync($"lwpwatch capture: poll {i.ToString(CultureInfo.InvariantCulture)} could not be written: {TerminalText.Escape(ex.Message)}").ConfigureAwait(false);
+                return 1;
+            }
+
             await stderr.WriteLineAsync(TerminalText.Escape(Describe(i, polls, result, recording))).ConfigureAwait(false);
         }
 

@@ -44,7 +44,13 @@ public static class CheckCommand
                 return (int)CheckStatus.Unknown;
             }
 
-            result = await replay.RunAllAsync(CancellationToken.None).ConfigureAwait(false);
+            if (await replay.RunAllAsync(CancellationToken.None).ConfigureAwait(false) is not { } replayed)
+            {
+                await stderr.WriteLineAsync($"lwpwatch check: {TerminalText.Escape(replay.Error!)}").ConfigureAwait(false);
+                return (int)CheckStatus.Unknown;
+            }
+
+            result = replayed;
         }
         else
         {

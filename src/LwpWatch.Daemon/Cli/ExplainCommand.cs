@@ -54,6 +54,11 @@ public static class ExplainCommand
 
             pipeline = replay.Pipeline!;
             last = await replay.RunAllAsync(CancellationToken.None).ConfigureAwait(false);
+            if (last is null)
+            {
+                await stderr.WriteLineAsync($"lwpwatch explain: {TerminalText.Escape(replay.Error!)}").ConfigureAwait(false);
+                return (int)CheckStatus.Unknown;
+            }
         }
         else
         {

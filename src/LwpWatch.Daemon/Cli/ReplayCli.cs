@@ -13,7 +13,8 @@ public sealed class ReplayCli
 {
     private ReplayCli(string? error) => Error = error;
 
-    public string? Error { get; }
+    /// <summary>Why the bundle cannot be replayed (one line): set by <see cref="Prepare"/>, or by <see cref="RunAllAsync"/> when a poll is malformed or a read was refused.</summary>
+    public string? Error { get; private set; }
 
     public PollPipeline? Pipeline { get; private init; }
 
@@ -56,17 +57,37 @@ public sealed class ReplayCli
         return new ReplayCli(null) { Pipeline = pipeline, Bundle = replay, Until = last };
     }
 
-    /// <summary>Runs polls 1..Until; the result is the state after the last one.</summary>
-    public async Task<PollResult> RunAllAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs polls 1..Until; the result is the state after the last one. A poll whose files.json or commands.json is
+    /// malformed, or any read the bundle refused (a path leaving it, a FIFO, a file past its bound: see
+    /// BundleFiles), stops the replay: null, and <see cref="Error"/> says why in one line. What a poll merely did
+    /// not record fails only the collector that asked, as on a node.
+    /// </summary>
+    public async Task<PollResult?> RunAllAsync(CancellationToken cancellationToken)
     {
         var pipeline = Pipeline ?? throw new InvalidOperationException(Error);
+        var reader = Bundle!.Reader;
         PollResult? result = null;
         for (var i = 1; i <= Until; i++)
         {
-            Bundle!.MoveTo(i);
-            result = await pipeline.RunOnceAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                Bundle.MoveTo(i);
+                result = await pipeline.RunOnceAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (BundleException ex)
+            {
+                Error = $"malformed bundle {reader.Root}: {ex.Message}";
+                return null;
+            }
+
+            if (reader.Violation is { } v)
+            {
+                Error = $"malformed bundle {reader.Root}: {v.Message}";
+                return null;
+            }
         }
 
-        return result!;
+        return result;
     }
 }

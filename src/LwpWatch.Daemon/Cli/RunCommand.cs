@@ -58,16 +58,22 @@ public static class RunCommand
         PollPipeline pipeline;
         if (cli.Flag("replay") is { } bundle)
         {
+            // A bundle that cannot be replayed exits 3, as check and explain do (issue 13: every malformed bundle).
             var replay = ReplayCli.Prepare(bundle, cli.Flag("until"), options);
             if (replay.Error is not null)
             {
                 await Console.Error.WriteLineAsync($"lwpwatch run: {TerminalText.Escape(replay.Error)}").ConfigureAwait(false);
-                return 1;
+                return 3;
             }
 
             // Replay every recorded poll first; the daemon then serves the state after the last one (its poll
             // loop re-reads that last poll, on its recorded clock, so nothing changes).
-            await replay.RunAllAsync(CancellationToken.None).ConfigureAwait(false);
+            if (await replay.RunAllAsync(CancellationToken.None).ConfigureAwait(false) is null)
+            {
+                await Console.Error.WriteLineAsync($"lwpwatch run: {TerminalText.Escape(replay.Error!)}").ConfigureAwait(false);
+                return 3;
+            }
+
             pipeline = replay.Pipeline!;
         }
         else

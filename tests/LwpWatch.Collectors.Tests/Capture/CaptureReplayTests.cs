@@ -176,9 +176,9 @@ public sealed class CaptureReplayTests : IDisposable
         var replay = BundleReader.Open(Bundle).OpenPoll(1);
 
         Assert.Contains("'..'", Assert.Throws<BundleException>(() => replay.ReadText("/proc/../../../secret")).Message, StringComparison.Ordinal);
-        Assert.Contains("absolute symlink", Assert.Throws<BundleException>(() => replay.ReadText("/abs")).Message, StringComparison.Ordinal);
-        Assert.Contains("leaves the bundle", Assert.Throws<BundleException>(() => replay.ReadText("/rel-out")).Message, StringComparison.Ordinal);
-        Assert.Contains("leaves the bundle", Assert.Throws<BundleException>(() => replay.ReadText("/dir-out/secret")).Message, StringComparison.Ordinal);
+        Assert.Contains("absolute symlink", Assert.Throws<BundleViolationException>(() => replay.ReadText("/abs")).Message, StringComparison.Ordinal);
+        Assert.Contains("leaves the bundle", Assert.Throws<BundleViolationException>(() => replay.ReadText("/rel-out")).Message, StringComparison.Ordinal);
+        Assert.Contains("leaves the bundle", Assert.Throws<BundleViolationException>(() => replay.ReadText("/dir-out/secret")).Message, StringComparison.Ordinal);
         Assert.Equal("inside", replay.ReadText("/rel-in"));
         Assert.Throws<BundleException>(() => replay.ReadText("relative/path"));
     }
@@ -201,7 +201,11 @@ public sealed class CaptureReplayTests : IDisposable
         File.WriteAllText(json, "{\"version\":1,\"platform\":\"aix\",\"host\":\"h\",\"polls\":1}");
         Assert.Contains("platform", Assert.Throws<BundleException>(() => BundleReader.Open(Bundle)).Message, StringComparison.Ordinal);
         File.WriteAllText(json, "{\"version\":1,\"platform\":\"linux\",\"host\":\"h\",\"polls\":2}");
+        Assert.Contains("says 2 polls but " + Path.Combine(Bundle, "polls") + " holds 0 poll directories", Assert.Throws<BundleException>(() => BundleReader.Open(Bundle)).Message, StringComparison.Ordinal);
+        Directory.CreateDirectory(Path.Combine(Bundle, "polls", "0001"));
+        Directory.CreateDirectory(Path.Combine(Bundle, "polls", "0002"));
         Assert.Contains("0001", Assert.Throws<BundleException>(() => BundleReader.Open(Bundle)).Message, StringComparison.Ordinal);
+        Directory.Delete(Path.Combine(Bundle, "polls"), recursive: true);
         File.WriteAllText(json, "{\"version\":1,");
         Assert.Contains("invalid JSON", Assert.Throws<BundleException>(() => BundleReader.Open(Bundle)).Message, StringComparison.Ordinal);
 

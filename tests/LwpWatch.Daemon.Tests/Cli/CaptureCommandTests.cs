@@ -36,7 +36,7 @@ public sealed class CaptureCommandTests : IDisposable
 
         var replay = ReplayCli.Prepare(bundle, null, options);
         Assert.Null(replay.Error);
-        var replayed = await replay.RunAllAsync(CancellationToken.None);
+        var replayed = await replay.RunAllAsync(CancellationToken.None) ?? throw new InvalidOperationException(replay.Error);
 
         var a = liveResult.Outcome.Snapshot;
         var b = replayed.Outcome.Snapshot;
