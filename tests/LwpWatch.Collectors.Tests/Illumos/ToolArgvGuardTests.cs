@@ -127,6 +127,108 @@ internal static class ToolSource
         }
     }
 
+    /// <summary>prctl.c main(): known idtype and privilege, -r and -s need -v, -s/-r/-x exclusive, at least one operand.</summary>
+    public static void CheckPrctl(IReadOnlyList<string> argv)
+    {
+        var src = Read("prctl");
+        var (options, operands) = Getopt(src["options"], argv.Skip(1).ToList());
+        string? Arg(char letter) => options.LastOrDefault(o => o.Letter == letter).Arg;
+        var letters = options.Select(o => o.Letter).ToList();
+        Assert.True(operands.Count >= 1, "prctl: no arguments specified");
+        Assert.True(letters.Count(l => l is 's' or 'r' or 'x') <= 1, "options -s, -r, and -x are exclusive");
+        Assert.False((letters.Contains('r') || letters.Contains('s')) && Arg('v') is null, "option -r/-s requires use of option -v");
+        Assert.False(letters.Contains('P') && (letters.Contains('r') || letters.Contains('s') || letters.Contains('x')), "-P not valid when manipulating resource control values");
+        if (Arg('i') is { } idtype)
+        {
+            Assert.Contains(idtype, src["idtypes"].Split(' '));
+        }
+
+        if (Arg('t') is { } priv)
+        {
+            Assert.Contains(priv, src["privileges"].Split(' '));
+        }
+
+        if (Arg('n') is { } name && name.StartsWith("zone.", StringComparison.Ordinal))
+        {
+            Assert.Contains(name, src["zone-rctls"].Split(' '));
+            Assert.True(Arg('i') is "zone" or "zoneid", $"{name} is a zone rctl: -i zone");
+        }
+
+        if (Arg('v') is { } v)
+        {
+            Assert.True(long.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0, $"-v {v}");
+        }
+    }
+
+    /// <summary>vmadm.8.md SYNOPSIS: get &lt;uuid&gt;, reboot &lt;uuid&gt; [-F], update &lt;uuid&gt; property=value..., only updatable properties.</summary>
+    public static void CheckVmadm(IReadOnlyList<string> argv)
+    {
+        var src = Read("vmadm");
+        var sub = argv[1];
+        Assert.Contains(sub, src["subcommands"].Split(' '));
+        Assert.True(argv.Count >= 3 && Guid.TryParseExact(argv[2], "D", out _), $"vmadm {sub} takes a VM uuid first, got '{(argv.Count > 2 ? argv[2] : "")}'");
+        var rest = argv.Skip(3).ToList();
+        switch (sub)
+        {
+            case "get":
+                Assert.Empty(rest);
+                break;
+            case "reboot":
+                Assert.True(rest.Count == 0 || rest is ["-F"], "vmadm reboot <uuid> [-F]");
+                break;
+            default:
+                Assert.NotEmpty(rest);
+                foreach (var kv in rest)
+                {
+                    var eq = kv.IndexOf('=', StringComparison.Ordinal);
+                    Assert.True(eq > 0, $"vmadm update takes property=value, got '{kv}'");
+                    Assert.Contains(kv[..eq], src["updatable"].Split(' '));
+                    Assert.True(long.TryParse(kv[(eq + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _), kv);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>ps.c main(): known options, -o names from fname[], no operand.</summary>
+    public static void CheckPs(IReadOnlyList<string> argv)
+    {
+        var src = Read("ps");
+        var (options, operands) = Getopt(src["options"], argv.Skip(1).ToList());
+        Assert.Empty(operands);
+        var fields = src["fields"].Split(' ');
+        foreach (var (_, arg) in options.Where(o => o.Letter == 'o'))
+        {
+            foreach (var f in arg!.Split(',', ' '))
+            {
+                Assert.Contains(f.Split('=')[0], fields);
+            }
+        }
+    }
+
+    /// <summary>A command LwpWatch prints for an operator to paste on an illumos node.</summary>
+    public static void CheckHint(IReadOnlyList<string> argv)
+    {
+        switch (argv[0])
+        {
+            case "svcs":
+                CheckSvcs(argv);
+                break;
+            case "prctl":
+                CheckPrctl(argv);
+                break;
+            case "vmadm":
+                CheckVmadm(argv);
+                break;
+            case "ps":
+                CheckPs(argv);
+                break;
+            default:
+                Assert.Fail($"LwpWatch printed '{string.Join(' ', argv)}' for illumos, a tool with no tool-source fixture");
+                break;
+        }
+    }
+
     public static void Check(IReadOnlyList<string> argv)
     {
         switch (argv[0])
