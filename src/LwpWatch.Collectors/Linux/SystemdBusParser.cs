@@ -21,6 +21,13 @@ public sealed record SystemdUnitDetail
     /// <summary>CLOCK_MONOTONIC microseconds of the last state change; 0 (never) is returned as null.</summary>
     public ulong? StateChangeMonotonicUs { get; init; }
 
+    /// <summary>
+    /// CLOCK_MONOTONIC microseconds of the unit's last start (InactiveExitTimestampMonotonic); 0 (never) is null.
+    /// systemd removes a unit's cgroup when the unit becomes inactive or failed (src/core/unit.c, unit_notify:
+    /// unit_prune_cgroup) and creates it anew on the next start, so the cgroup's pids counters count from here.
+    /// </summary>
+    public ulong? StartMonotonicUs { get; init; }
+
     public string? ControlGroup { get; init; }
 
     public long? TasksCurrent { get; init; }
@@ -84,6 +91,7 @@ public static class SystemdBusParser
 
         var props = data[0];
         var stamp = U64(props, "StateChangeTimestampMonotonic", input);
+        var started = U64(props, "InactiveExitTimestampMonotonic", input);
         var tasks = U64(props, "TasksCurrent", input);
         var max = U64(props, "TasksMax", input);
         var deps = ImmutableArray.CreateBuilder<string>();
@@ -105,6 +113,7 @@ public static class SystemdBusParser
             ActiveState = S(props, "ActiveState", input),
             SubState = S(props, "SubState", input),
             StateChangeMonotonicUs = stamp is null or 0 ? null : stamp,
+            StartMonotonicUs = started is null or 0 ? null : started,
             ControlGroup = string.IsNullOrEmpty(cgroup) ? null : cgroup,
             TasksCurrent = tasks is null or Infinity ? null : (long)Math.Min(tasks.Value, long.MaxValue),
             TasksMax = max is null or Infinity ? null : (long)Math.Min(max.Value, long.MaxValue),

@@ -105,6 +105,7 @@ public sealed class SystemdCollector(IHostSource io, LinuxSettings linux) : ICol
                 NextState = u.SubState,
                 InTransition = u.InTransition,
                 StateSince = d?.StateChangeMonotonicUs is { } us && uptime is { } up ? SystemdBusParser.WallTimeOf(us, up, draft.TakenAt) : null,
+                StartedAt = d?.StartMonotonicUs is { } st && uptime is { } up2 ? SystemdBusParser.WallTimeOf(st, up2, draft.TakenAt) : null,
                 Tasks = d?.TasksCurrent ?? zone?.Lwps,
                 TasksLimit = d is not null ? d.TasksMax : zone?.LwpLimit,
                 ControlGroup = cgroup,

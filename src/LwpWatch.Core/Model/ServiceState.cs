@@ -23,6 +23,12 @@ public sealed record ServiceState
     /// <summary>When the manager says the state last changed; a lower bound for "stuck since".</summary>
     public DateTimeOffset? StateSince { get; init; }
 
+    /// <summary>
+    /// When the unit last started (systemd InactiveExitTimestamp): its cgroup, and so that cgroup's pids.events and
+    /// pids.peak, exist since then. Null when the manager does not say (SMF, a unit never started).
+    /// </summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
     /// <summary>systemd TasksCurrent / TasksMax (null = not set / infinity).</summary>
     public long? Tasks { get; init; }
 

@@ -23,6 +23,7 @@ public class SystemdBusParserTests
         Assert.Equal("activating", d.ActiveState);
         Assert.Equal("start", d.SubState);
         Assert.Equal(1126388562UL, d.StateChangeMonotonicUs);
+        Assert.Equal(1126388562UL, d.StartMonotonicUs); // InactiveExitTimestampMonotonic: still activating since its start
         Assert.Equal("/system.slice/stuck-notify.service", d.ControlGroup);
         Assert.Equal(20, d.TasksCurrent);
         Assert.Equal(20, d.TasksMax);
@@ -40,6 +41,7 @@ public class SystemdBusParserTests
         Assert.Null(missing.TasksCurrent); // 2^64-1 = not set
         Assert.Null(missing.ControlGroup); // ""
         Assert.Null(missing.StateChangeMonotonicUs); // 0 = never
+        Assert.Null(missing.StartMonotonicUs); // never started: InactiveExitTimestampMonotonic 0
     }
 
     [Theory]
