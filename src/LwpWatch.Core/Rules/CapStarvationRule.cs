@@ -12,8 +12,10 @@ namespace LwpWatch.Core.Rules;
 /// service whose zone is not short of threads is left to service-stuck's differential verdict: the cap is
 /// never blamed without evidence.
 /// </summary>
-public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionStuckSettings provisions) : IRule
+public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionStuckSettings provisions, CapSizing? sizing = null) : IRule
 {
+    private readonly CapSizing _sizing = sizing ?? CapSizing.Default;
+
     /// <summary>Triton: a zone with a delegated dataset needs this many LWPs for `zfs mount -va` at boot.</summary>
     public const long TritonZfsMountLwps = 625;
 
@@ -127,7 +129,7 @@ public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionS
         var zone = c.Zone;
         var now = ctx.Now;
         var illumos = zone.Kind == ZoneKind.IllumosZone;
-        var n = Remediation.StarvationLimit(zone, c.Verdict.Denials, settings.Headroom);
+        var n = _sizing.Suggest(zone);
         var fsLocal = c.Services.Any(s => s.Service.Name.StartsWith("svc:/system/filesystem/local", StringComparison.Ordinal));
         if (illumos && (fsLocal || c.Provision is not null))
         {
@@ -150,9 +152,9 @@ public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionS
             parts.Add(provisionText);
         }
 
-        var denials = c.Verdict.Denials > 0
-            ? string.Create(CultureInfo.InvariantCulture, $", {c.Verdict.Denials} thread/process creations refused {(c.Verdict.DenialsSinceStart ? "since it started" : $"in the last {Diagnosis.Fmt(settings.DenialWindow)}")}")
-            : "";
+        // Every refusal since the zone started (the counter's own span), not only what rose while LwpWatch watched.
+        var denials = Diagnosis.Refusals(zone, c.Verdict.Denials, c.Verdict.DenialsSinceStart, c.Verdict.DenialSpan, Diagnosis.StartedAt(zone, ctx.Current))
+            .Replace(" refused since", " thread/process creations refused since", StringComparison.Ordinal);
         var summary = c.Verdict.Projected
             ? string.Create(CultureInfo.InvariantCulture,
                 $"{zone.DisplayName} will run out of threads before vmadm's deadline ({Trend(c.Verdict.Detail)}): {string.Join("; ", parts)}. Raise its cap to {n} now, while prctl can still act.")

@@ -17,18 +17,13 @@ public static class Diagnosis
         // The limit that bites may sit on an ancestor cgroup (a pod or container slice above the unit).
         foreach (var candidate in LimitCandidates(zoneId, ctx.Current))
         {
-            var (denials, sinceStart) = DenialsInWindow(candidate, ctx, s.DenialWindow);
+            var (denials, sinceStart, span) = DenialsInWindow(candidate, ctx, s.DenialWindow);
             var atCap = candidate.Ratio >= s.NearRatio || (candidate.Lwps is { } u && candidate.LwpLimit is { } l && u >= l);
             // A counter seen once has unknown age: it proves starvation only together with usage at the cap.
             if (atCap || (denials > 0 && !sinceStart))
             {
-                var why = string.Create(CultureInfo.InvariantCulture, $"{candidate.DisplayName} at {candidate.Lwps}/{candidate.LwpLimit} threads");
-                if (denials > 0)
-                {
-                    why += string.Create(CultureInfo.InvariantCulture, $", {denials} refused {(sinceStart ? "since it started" : $"in the last {Fmt(s.DenialWindow)}")}");
-                }
-
-                return new Verdict(VerdictCause.ThreadCap, why, candidate, denials, sinceStart);
+                var why = string.Create(CultureInfo.InvariantCulture, $"{candidate.DisplayName} at {candidate.Lwps}/{candidate.LwpLimit} threads{Refusals(candidate, denials, sinceStart, span, StartedAt(candidate, ctx.Current))}");
+                return new Verdict(VerdictCause.ThreadCap, why, candidate, denials, sinceStart, DenialSpan: span);
             }
         }
 
@@ -149,19 +144,70 @@ public static class Diagnosis
     }
 
     /// <summary>
-    /// Denials of a zone within the window: now minus the oldest sample in it (a counter that went down reset:
-    /// count from the reset). With a single sample the whole counter is returned and flagged "since start".
+    /// ", 116 refused since it started at 01:00:00Z (+60 in the last 1m00s)": every refusal the counter holds (it
+    /// counts from the cgroup's creation / the zone's boot), then what LwpWatch itself saw rise, over the span it
+    /// really watched (a window reaching back before LwpWatch's first sample would claim refusals it never saw, or
+    /// miss them). The start time is printed when the manager says it (<see cref="StartedAt"/>).
     /// </summary>
-    public static (long Denials, bool SinceStart) DenialsInWindow(Zone zone, RuleContext ctx, TimeSpan window)
+    public static string Refusals(Zone zone, long rise, bool sinceStart, TimeSpan span, DateTimeOffset? started = null)
+    {
+        if (zone.Denials is not (> 0 and var total))
+        {
+            return "";
+        }
+
+        return !sinceStart && rise > 0 && rise < total && span > TimeSpan.Zero
+            ? string.Create(CultureInfo.InvariantCulture, $", {total} refused {SinceStart(started)} (+{rise} in the last {Fmt(span)})")
+            : string.Create(CultureInfo.InvariantCulture, $", {total} refused {SinceStart(started)}");
+    }
+
+    /// <summary>"since it started at 01:00:00Z" when the start is known, else "since it started".</summary>
+    public static string SinceStart(DateTimeOffset? started) => started is { } t
+        ? string.Create(CultureInfo.InvariantCulture, $"since it started at {t.UtcDateTime:HH:mm:ss}Z")
+        : "since it started";
+
+    /// <summary>
+    /// When the zone's counters began: the start of the unit that owns the cgroup (systemd creates a unit's cgroup
+    /// when it starts and removes it when it stops, so pids.events counts from that start). Null when no manager
+    /// says (a mkdir'ed cgroup, an illumos zone: the counter still counts from creation/boot, only the time is
+    /// unknown; kernfs gives a cgroup directory the time its inode was instantiated, not its creation, so the
+    /// directory's mtime cannot tell).
+    /// </summary>
+    public static DateTimeOffset? StartedAt(Zone zone, Snapshot snapshot)
+    {
+        if (zone.Unit is not { } unit)
+        {
+            return null;
+        }
+
+        foreach (var s in snapshot.Services)
+        {
+            if (s.StartedAt is { } t && t <= snapshot.TakenAt && string.Equals(s.Name, unit, StringComparison.Ordinal)
+                && string.Equals(s.ZoneId, zone.Id, StringComparison.Ordinal))
+            {
+                return t;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Denials of a zone within the window: now minus the oldest sample in it (a counter that went down reset:
+    /// count from the reset), and the time from that sample to now. With a single sample the whole counter is
+    /// returned and flagged "since start".
+    /// </summary>
+    public static (long Denials, bool SinceStart, TimeSpan Span) DenialsInWindow(Zone zone, RuleContext ctx, TimeSpan window)
     {
         if (zone.Denials is not { } now)
         {
-            return (0, false);
+            return (0, false, TimeSpan.Zero);
         }
 
         var cutoff = (ctx.Now - window).UtcTicks;
         var nowTicks = ctx.Now.UtcTicks;
         long? baseline = null;
+        long baselineTicks = nowTicks;
         var prev = (long?)null;
         foreach (var sample in ctx.History.Of(zone.Id))
         {
@@ -176,10 +222,12 @@ public static class Diagnosis
                 if (prev is { } p && d < p)
                 {
                     baseline = 0; // reset inside the window
+                    baselineTicks = sample.TicksUtc;
                 }
-                else
+                else if (baseline is null)
                 {
-                    baseline ??= d;
+                    baseline = d;
+                    baselineTicks = sample.TicksUtc;
                 }
 
                 prev = d;
@@ -188,15 +236,16 @@ public static class Diagnosis
 
         if (baseline is null)
         {
-            return (now, true);
+            return (now, true, TimeSpan.Zero);
         }
 
+        var span = TimeSpan.FromTicks(nowTicks - baselineTicks);
         if (prev is { } last && now < last)
         {
-            return (now, false); // reset between the last sample and now
+            return (now, false, span); // reset between the last sample and now
         }
 
-        return (now - baseline.Value, false);
+        return (now - baseline.Value, false, span);
     }
 
     /// <summary>Memory failures over the window (from the first sample in it to now; a counter that went down restarted: all of now).</summary>

@@ -9,8 +9,10 @@ namespace LwpWatch.Core.Rules;
 /// noise (the fit must explain at least minR2 of the variance); a restart (sharp drop, or the denial counter
 /// going down) starts the series again. Zones already at their cap are near-cap's and cap-starvation's job.
 /// </summary>
-public sealed class ExhaustionForecastRule(ExhaustionForecastSettings settings) : IRule
+public sealed class ExhaustionForecastRule(ExhaustionForecastSettings settings, CapSizing? sizing = null) : IRule
 {
+    private readonly CapSizing _sizing = sizing ?? CapSizing.Default;
+
     public string Name => RuleIds.ExhaustionForecast;
 
     public IEnumerable<Finding> Evaluate(RuleContext context)
@@ -66,7 +68,8 @@ public sealed class ExhaustionForecastRule(ExhaustionForecastSettings settings) 
                     ("secondsToCap", (long)seconds),
                     ("r2", Math.Round(r2, 3)),
                     ("samples", n)),
-                Hints = Remediation.RaiseCapCommands(Name, zone, Remediation.SuggestedLimit(zone, context, 1.5), context.Current),
+                SuggestedLimit = _sizing.Suggest(zone),
+                Hints = Remediation.RaiseCapCommands(Name, zone, _sizing.Suggest(zone), context.Current),
             });
         }
 

@@ -7,8 +7,10 @@ namespace LwpWatch.Core.Rules;
 /// fork-denied: the zone's denial counter (forkfail_cap, pids.events max) rose. A counter that went down
 /// means the zone rebooted or the cgroup was recreated: the baseline resets and nothing fires.
 /// </summary>
-public sealed class ForkDeniedRule(ForkDeniedSettings settings) : IRule
+public sealed class ForkDeniedRule(ForkDeniedSettings settings, CapSizing? sizing = null) : IRule
 {
+    private readonly CapSizing _sizing = sizing ?? CapSizing.Default;
+
     private readonly Dictionary<string, State> _state = new(StringComparer.Ordinal);
 
     public string Name => RuleIds.ForkDenied;
@@ -43,7 +45,7 @@ public sealed class ForkDeniedRule(ForkDeniedSettings settings) : IRule
             _state[zone.Id] = state;
             if (state.LastRise is { } rise && now - rise < settings.Window)
             {
-                findings.Add(Build(zone, state, context, Remediation.SuggestedLimit(zone, context, settings.Headroom)));
+                findings.Add(Build(zone, state, context, _sizing.Suggest(zone)));
             }
         }
 
@@ -85,9 +87,11 @@ public sealed class ForkDeniedRule(ForkDeniedSettings settings) : IRule
     private Finding Build(Zone zone, State state, RuleContext context, long n)
     {
         var severity = state.FirstSight && !state.FirstSightCritical ? Severity.Warning : Severity.Critical;
+        // The whole counter too: a 5-minute episode alone understates a unit that was refused before LwpWatch looked.
+        var since = Diagnosis.SinceStart(Diagnosis.StartedAt(zone, context.Current));
         var summary = state.FirstSight
-            ? $"{zone.DisplayName}: {state.Last} forks/threads refused by its cap since it started (usage {zone.Lwps}/{Limit(zone)})"
-            : $"{zone.DisplayName}: {state.Rise} forks/threads refused by its cap since {state.EpisodeSince:HH:mm:ss}Z (usage {zone.Lwps}/{Limit(zone)})";
+            ? string.Create(CultureInfo.InvariantCulture, $"{zone.DisplayName}: {state.Last} forks/threads refused by its cap {since} (usage {zone.Lwps}/{Limit(zone)})")
+            : string.Create(CultureInfo.InvariantCulture, $"{zone.DisplayName}: {state.Rise} forks/threads refused by its cap since {state.EpisodeSince?.UtcDateTime:HH:mm:ss}Z{(state.Last > state.Rise ? $", {state.Last} {since}" : "")} (usage {zone.Lwps}/{Limit(zone)})");
         return new Finding
         {
             Rule = Name,

@@ -7,8 +7,10 @@ namespace LwpWatch.Core.Rules;
 /// near-cap: a zone's LWP/task usage is close to its cap. Levels rise at their threshold but fall only
 /// below threshold - hysteresis, and must hold for `for` before firing.
 /// </summary>
-public sealed class NearCapRule(NearCapSettings settings) : IRule
+public sealed class NearCapRule(NearCapSettings settings, CapSizing? sizing = null) : IRule
 {
+    private readonly CapSizing _sizing = sizing ?? CapSizing.Default;
+
     private readonly Dictionary<string, State> _state = new(StringComparer.Ordinal);
 
     public string Name => RuleIds.NearCap;
@@ -51,7 +53,7 @@ public sealed class NearCapRule(NearCapSettings settings) : IRule
 
             if (fire is { } severity)
             {
-                findings.Add(Build(zone, ratio, severity, context, Remediation.SuggestedLimit(zone, context, settings.Headroom)));
+                findings.Add(Build(zone, ratio, severity, context, _sizing.Suggest(zone)));
             }
         }
 

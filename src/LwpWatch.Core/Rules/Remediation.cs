@@ -5,36 +5,11 @@ using LwpWatch.Core.Model;
 namespace LwpWatch.Core.Rules;
 
 /// <summary>
-/// Exact commands that raise a zone's thread cap, with the real ids filled in. Text only: LwpWatch never
-/// changes a cap by itself.
+/// Exact commands that raise a zone's thread cap, with the real ids filled in (the cap itself comes from
+/// <see cref="CapSizing"/>). Text only: LwpWatch never changes a cap by itself.
 /// </summary>
 public static class Remediation
 {
-    /// <summary>The window over which refused creations count as demand when every rule sizes its suggestion.</summary>
-    public static readonly TimeSpan DemandWindow = TimeSpan.FromMinutes(5);
-
-    /// <summary>
-    /// The one cap suggestion every rule shows for a zone (near-cap, fork-denied and cap-starvation must not
-    /// disagree on the same page): <see cref="StarvationLimit"/> with the creations refused in the last
-    /// <see cref="DemandWindow"/>.
-    /// </summary>
-    public static long SuggestedLimit(Zone zone, RuleContext context, double headroom) =>
-        StarvationLimit(zone, Diagnosis.DenialsInWindow(zone, context, DemandWindow).Denials, headroom);
-
-    /// <summary>
-    /// The cap to suggest for a zone that is starving: what it uses (usage, peak or the cap it hit) plus the
-    /// thread/process creations it was refused in the window - each one is a task that wanted to exist - at
-    /// most the cap again (a program retrying in a loop inflates that count), times the headroom, rounded up.
-    /// </summary>
-    public static long StarvationLimit(Zone zone, long refused, double headroom = 1.5)
-    {
-        var used = Math.Max(zone.Lwps ?? 0, Math.Max(zone.Peak ?? 0, zone.LwpLimit ?? 0));
-        var demand = used + Math.Min(Math.Max(refused, 0), Math.Max(zone.LwpLimit ?? used, 1));
-        var want = (long)Math.Ceiling(Math.Max(demand, 1) * Math.Max(headroom, 1.0));
-        var step = want < 100 ? 10 : want < 1000 ? 50 : want < 10_000 ? 100 : 1000;
-        return (want + step - 1) / step * step;
-    }
-
     /// <summary>
     /// The commands that raise a zone's cap to <paramref name="newLimit"/>, for a finding of <paramref name="rule"/>.
     /// illumos: in the order that works (<see cref="IllumosHints.RaiseCap"/>: prctl then vmadm update below the

@@ -37,9 +37,11 @@ public static class VerdictCauses
 /// <summary>
 /// The verdict on one stuck service/provision. <see cref="StarvedZone"/> is the zone whose cap binds (the service's
 /// own or an ancestor) when the cause is the thread cap. <see cref="Projected"/>: not starving yet, but projected
-/// to reach the cap before vmadm's provisioning deadline.
+/// to reach the cap before vmadm's provisioning deadline. <see cref="Denials"/> are the refusals LwpWatch saw rise over
+/// <see cref="DenialSpan"/> (the whole counter, flagged <see cref="DenialsSinceStart"/>, when it has one sample only):
+/// evidence that the zone is refusing now, not its demand (that is the whole counter, see <see cref="CapSizing"/>).
 /// </summary>
-public sealed record Verdict(VerdictCause Cause, string Detail, Zone? StarvedZone, long Denials, bool DenialsSinceStart, bool Projected = false)
+public sealed record Verdict(VerdictCause Cause, string Detail, Zone? StarvedZone, long Denials, bool DenialsSinceStart, bool Projected = false, TimeSpan DenialSpan = default)
 {
     public bool IsCap => Cause == VerdictCause.ThreadCap;
 }

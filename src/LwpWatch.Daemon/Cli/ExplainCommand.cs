@@ -76,7 +76,7 @@ public static class ExplainCommand
         }
 
         var target = cli.Positionals[0];
-        var reports = ExplainReport.Build(target, last!.Outcome, pipeline.Engine.LastContext!, options.Rules.CapStarvation);
+        var reports = ExplainReport.Build(target, last!.Outcome, pipeline.Engine.LastContext!, options.Rules);
         if (reports.IsEmpty)
         {
             var s = last.Outcome.Snapshot;

@@ -25,8 +25,14 @@ public sealed record ExplainReport(
     ImmutableArray<Hint> Fix)
 {
     /// <summary>Zones the target names: a zone id, name/alias, unit or container id, or the zone of a unit/FMRI (and the ancestor whose cap binds it).</summary>
-    public static ImmutableArray<ExplainReport> Build(string target, RuleOutcome last, RuleContext ctx, CapStarvationSettings diagnosis)
+    public static ImmutableArray<ExplainReport> Build(string target, RuleOutcome last, RuleContext ctx, CapStarvationSettings diagnosis) =>
+        Build(target, last, ctx, new Core.Options.RulesSettings { CapStarvation = diagnosis });
+
+    /// <summary>As above with the configured rules, so a fix explain computes itself is sized as every rule sizes it.</summary>
+    public static ImmutableArray<ExplainReport> Build(string target, RuleOutcome last, RuleContext ctx, Core.Options.RulesSettings rules)
     {
+        var diagnosis = rules.CapStarvation;
+        var sizing = CapSizing.From(rules);
         var s = last.Snapshot;
         var ids = new List<string>();
         void Add(string id)
@@ -99,14 +105,15 @@ public sealed record ExplainReport(
             }
 
             var findings = last.Findings.Where(f => f.ZoneId == id || (f.Service is { } fs && stuck.Any(x => x.Item1.Name == fs))).ToImmutableArray();
-            // cap-starvation's own fix when it fires; a stuck service blamed on the cap gets the same N (usage +
-            // refused, with headroom) even before that rule's stuckFor has passed; otherwise the findings' hints.
+            // cap-starvation's own fix when it fires; a stuck service blamed on the cap gets the same N (the one sizing:
+            // demand since the zone started, not just what rose between explain's own polls) even before that rule's
+            // stuckFor has passed; otherwise the findings' hints.
             var fix = new List<Hint>(findings.Where(f => f.Rule == RuleIds.CapStarvation).SelectMany(f => f.Hints));
             foreach (var (_, _, v) in fix.Count > 0 ? [] : stuck.ToList())
             {
                 if (v is { IsCap: true, StarvedZone: { } sz })
                 {
-                    fix.AddRange(Remediation.RaiseCapCommands(RuleIds.CapStarvation, sz, Remediation.StarvationLimit(sz, v.Denials, diagnosis.Headroom), s));
+                    fix.AddRange(Remediation.RaiseCapCommands(RuleIds.CapStarvation, sz, sizing.Suggest(sz), s));
                 }
             }
 

@@ -31,10 +31,10 @@ public class CapStarvationRuleTests
         Assert.Contains("20/20", f.Summary, StringComparison.Ordinal);
         Assert.Contains("93 thread/process creations refused", f.Summary, StringComparison.Ordinal);
         Assert.Contains("stuck-notify.service stuck activating->start for 45s", f.Summary, StringComparison.Ordinal);
-        // demand = 20 used + min(93 refused, cap 20) = 40, x1.5 = 60
-        Assert.Equal(60L, f.Evidence.Integer("suggestedLimit"));
-        Assert.Contains("systemctl set-property stuck-notify.service TasksMax=60", f.Hints.Render());
-        Assert.Contains("echo 60 > /sys/fs/cgroup/pids/system.slice/stuck-notify.service/pids.max", f.Hints.Render());
+        // demand = 20 held + min(93 refused since start, twice the cap 20) = 60, x1.5 = 90
+        Assert.Equal(90L, f.Evidence.Integer("suggestedLimit"));
+        Assert.Contains("systemctl set-property stuck-notify.service TasksMax=90", f.Hints.Render());
+        Assert.Contains("echo 90 > /sys/fs/cgroup/pids/system.slice/stuck-notify.service/pids.max", f.Hints.Render());
         var holders = f.Evidence.Records("topHolders").ToList();
         Assert.Equal(4242, Assert.Single(holders).Integer("pid"));
     }
@@ -92,8 +92,8 @@ public class CapStarvationRuleTests
         Assert.Contains("vmadm fails it and stops the zone in 240s", f.Summary, StringComparison.Ordinal);
         Assert.Contains(f.Hints.Render(), h => h.StartsWith("prctl -n zone.max-lwps -v ", StringComparison.Ordinal) && h.EndsWith(" -t privileged -r -i zone " + Snap.Uuid, StringComparison.Ordinal));
         Assert.Contains(f.Hints.Render(), h => h.StartsWith("vmadm update " + Snap.Uuid + " max_lwps=", StringComparison.Ordinal));
-        // demand 400 + min(900, 400) = 800 x 1.5 = 1200 (>= the 625 Triton needs for zfs mount)
-        Assert.Equal(1200L, f.Evidence.Integer("suggestedLimit"));
+        // demand 400 + min(900 refused since boot, twice the cap 800) = 1200 x 1.5 = 1800 (>= the 625 Triton needs for zfs mount)
+        Assert.Equal(1800L, f.Evidence.Integer("suggestedLimit"));
         var notes = string.Join("\n", f.Notes);
         Assert.Contains("625", notes, StringComparison.Ordinal);
         Assert.Contains("prctl", notes, StringComparison.Ordinal);

@@ -100,8 +100,8 @@ public sealed class TritonReplayTests
         Assert.Contains("LWPs  zfs: /usr/sbin/zfs mount", text, StringComparison.Ordinal);
         Assert.Contains("svc:/system/filesystem/local:default  offline->online  for 4m15s", text, StringComparison.Ordinal);
         Assert.Contains("verdict: thread-cap:", text, StringComparison.Ordinal);
-        Assert.Contains($"  prctl -n zone.max-lwps -v 1200 -t privileged -r -i zone {Sick}\n", text, StringComparison.Ordinal);
-        Assert.Contains($"  vmadm update {Sick} max_lwps=1200\n", text, StringComparison.Ordinal);
+        Assert.Contains($"  prctl -n zone.max-lwps -v 1800 -t privileged -r -i zone {Sick}\n", text, StringComparison.Ordinal);
+        Assert.Contains($"  vmadm update {Sick} max_lwps=1800\n", text, StringComparison.Ordinal);
         Assert.Contains("cannot act on a zone exactly at its cap", text, StringComparison.Ordinal);
     }
 

@@ -119,6 +119,8 @@ public sealed class SystemdSandboxTests(ITestOutputHelper output) : IClassFixtur
             && o.Snapshot.Services.Any(s => s.Name == "stuck-notify.service" && s.State == "active")
             && o.Snapshot.Zones.Any(z => z.Id == unitZone && z.Lwps >= 51), TimeSpan.FromSeconds(30));
         Assert.DoesNotContain(after.Findings, x => x.Rule == "cap-starvation");
+        // Issue 14 defect 4: the fixed unit must not sit at near-cap's warning (51/60 = 85% did).
+        Assert.DoesNotContain(after.Findings, x => x.ZoneId == unitZone && x.Rule == "near-cap");
         var zone = Assert.Single(after.Snapshot.Zones, z => z.Id == unitZone);
         Assert.Equal(n, zone.LwpLimit);
         Assert.True(zone.Lwps >= 51, $"usage {zone.Lwps}: the main thread + 50 workers are all there");
