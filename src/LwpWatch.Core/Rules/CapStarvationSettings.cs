@@ -21,7 +21,7 @@ public sealed record CapStarvationSettings
     /// <summary>Denials in this window count as evidence of starvation.</summary>
     public TimeSpan DenialWindow { get; init; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Suggested cap = (highest usage + refused tasks in the window, at most the cap again) x this, rounded.</summary>
+    /// <summary>Headroom of the one suggested cap (<see cref="CapSizing"/>): every rule uses the largest of nearCap, forkDenied and capStarvation headroom.</summary>
     public double Headroom { get; init; } = 1.5;
 
     /// <summary>Linux cgroup cpu.pressure "some avg10" (%) at or above which a stuck service is blamed on CPU.</summary>

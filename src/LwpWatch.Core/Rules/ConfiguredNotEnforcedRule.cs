@@ -46,7 +46,7 @@ public sealed class ConfiguredNotEnforcedRule(ConfiguredNotEnforcedSettings sett
             return null;
         }
 
-        var (denials, sinceStart) = Diagnosis.DenialsInWindow(zone, context, settings.Window);
+        var (denials, sinceStart, _) = Diagnosis.DenialsInWindow(zone, context, settings.Window);
         var processes = zone.Processes ?? 0;
         var atBoot = Math.Max(lwps, processes) >= boot * settings.AtBootCapRatio;
         if (denials <= 0 || sinceStart || !atBoot || lwps >= configured * settings.FarBelowRatio)

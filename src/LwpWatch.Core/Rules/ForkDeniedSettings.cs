@@ -14,6 +14,7 @@ public sealed record ForkDeniedSettings
     /// </summary>
     public double FirstSightCriticalRatio { get; init; } = 0.9;
 
+    /// <summary>Headroom of the one suggested cap (<see cref="CapSizing"/>): every rule uses the largest of nearCap, forkDenied and capStarvation headroom.</summary>
     public double Headroom { get; init; } = 1.5;
 
     public IEnumerable<string> Validate(string path)

@@ -17,7 +17,7 @@ public sealed record NearCapSettings
     /// <summary>A level clears only when the ratio drops this far below its threshold, so a value hovering at the threshold does not flap.</summary>
     public double Hysteresis { get; init; } = 0.03;
 
-    /// <summary>Suggested cap = (highest usage + creations refused in the last 5m, at most the cap again) x this factor, rounded.</summary>
+    /// <summary>Headroom of the one suggested cap (<see cref="CapSizing"/>): every rule uses the largest of nearCap, forkDenied and capStarvation headroom.</summary>
     public double Headroom { get; init; } = 1.5;
 
     public IEnumerable<string> Validate(string path)

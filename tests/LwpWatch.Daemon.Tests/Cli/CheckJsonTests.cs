@@ -31,6 +31,6 @@ public sealed class CheckJsonTests
         Assert.Equal("2026-11-22T01:02:03Z", f.GetProperty("since").GetString());
         Assert.Equal(JsonValueKind.Null, f.GetProperty("service").ValueKind);
         Assert.Equal(61, f.GetProperty("evidence").GetProperty("denials").GetInt64());
-        Assert.Equal("echo 150 > /sys/fs/cgroup/pids/lrtest/pids.max", f.GetProperty("hints")[0].GetString());
+        Assert.Equal("echo 200 > /sys/fs/cgroup/pids/lrtest/pids.max", f.GetProperty("hints")[0].GetString()); // (40 + 61) x 1.5 -> 200
     }
 }

@@ -36,7 +36,7 @@ public sealed class RealCgroupCheckTests
                 .ToList();
             var finding = Assert.Single(denied);
             Assert.Equal("critical", finding.GetProperty("severity").GetString());
-            Assert.Contains(finding.GetProperty("hints").EnumerateArray(), h => h.GetString() == $"echo 150 > {cg.Path}/pids.max");
+            Assert.Contains(finding.GetProperty("hints").EnumerateArray(), h => h.GetString() == $"echo 200 > {cg.Path}/pids.max"); // 40 held + 61 refused = 101, the 1 + 100 asked, x1.5 -> 200
             Assert.True(DateTimeOffset.TryParse(finding.GetProperty("since").GetString(), System.Globalization.CultureInfo.InvariantCulture, out _));
         }
 
