@@ -49,8 +49,32 @@ public sealed record CapSizing(double Headroom, double ClearRatio)
         return new CapDemand(holds, refused, counted);
     }
 
-    /// <summary>The cap to suggest for this zone.</summary>
+    /// <summary>Triton: a zone with a delegated dataset needs this many LWPs for `zfs mount -va` at boot.</summary>
+    public const long TritonZfsMountLwps = 625;
+
+    /// <summary>The cap to suggest for this zone from its demand alone.</summary>
     public long Suggest(Zone zone) => Suggest(DemandOf(zone));
+
+    /// <summary>
+    /// The cap every rule and explain suggest for this zone in this snapshot: <see cref="Suggest(Zone)"/>, and at least
+    /// <see cref="TritonZfsMountLwps"/> for an illumos zone that is provisioning or has not mounted its filesystems (filesystem/local not online) (its
+    /// demand is about to rise to what zfs mount -va needs, which no counter shows yet). In here, not in one rule,
+    /// so near-cap, fork-denied and cap-starvation do not print 600 and 625 for the same zone.
+    /// </summary>
+    public long Suggest(Zone zone, Snapshot snapshot)
+    {
+        var n = Suggest(zone);
+        if (zone.Kind != ZoneKind.IllumosZone || n >= TritonZfsMountLwps)
+        {
+            return n;
+        }
+
+        var id = zone.Id;
+        var booting = snapshot.Provisions.Any(p => p.MarkerPresent && p.VmState == "provisioning" && string.Equals(p.ZoneId, id, StringComparison.Ordinal))
+            || snapshot.Services.Any(s => (s.InTransition || s.State != "online") && string.Equals(s.ZoneId, id, StringComparison.Ordinal)
+                && s.Name.StartsWith("svc:/system/filesystem/local", StringComparison.Ordinal));
+        return booting ? TritonZfsMountLwps : n;
+    }
 
     public long Suggest(CapDemand demand)
     {

@@ -17,7 +17,7 @@ public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionS
     private readonly CapSizing _sizing = sizing ?? CapSizing.Default;
 
     /// <summary>Triton: a zone with a delegated dataset needs this many LWPs for `zfs mount -va` at boot.</summary>
-    public const long TritonZfsMountLwps = 625;
+    public const long TritonZfsMountLwps = CapSizing.TritonZfsMountLwps;
 
     private readonly TransitionTracker _tracker = new();
     private readonly Dictionary<string, DateTimeOffset> _provisionSeen = new(StringComparer.Ordinal);
@@ -129,12 +129,8 @@ public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionS
         var zone = c.Zone;
         var now = ctx.Now;
         var illumos = zone.Kind == ZoneKind.IllumosZone;
-        var n = _sizing.Suggest(zone);
-        var fsLocal = c.Services.Any(s => s.Service.Name.StartsWith("svc:/system/filesystem/local", StringComparison.Ordinal));
-        if (illumos && (fsLocal || c.Provision is not null))
-        {
-            n = Math.Max(n, TritonZfsMountLwps);
-        }
+        // The Triton floor for a provisioning / mounting zone is part of the one sizing (every rule shows it).
+        var n = _sizing.Suggest(zone, ctx.Current);
 
         var services = c.Services.OrderBy(s => s.Since).ToList();
         var parts = new List<string>();

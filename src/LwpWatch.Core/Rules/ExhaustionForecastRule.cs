@@ -68,8 +68,8 @@ public sealed class ExhaustionForecastRule(ExhaustionForecastSettings settings, 
                     ("secondsToCap", (long)seconds),
                     ("r2", Math.Round(r2, 3)),
                     ("samples", n)),
-                SuggestedLimit = _sizing.Suggest(zone),
-                Hints = Remediation.RaiseCapCommands(Name, zone, _sizing.Suggest(zone), context.Current),
+                SuggestedLimit = _sizing.Suggest(zone, context.Current),
+                Hints = Remediation.RaiseCapCommands(Name, zone, _sizing.Suggest(zone, context.Current), context.Current),
             });
         }
 

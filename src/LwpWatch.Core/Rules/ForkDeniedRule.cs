@@ -45,7 +45,7 @@ public sealed class ForkDeniedRule(ForkDeniedSettings settings, CapSizing? sizin
             _state[zone.Id] = state;
             if (state.LastRise is { } rise && now - rise < settings.Window)
             {
-                findings.Add(Build(zone, state, context, _sizing.Suggest(zone)));
+                findings.Add(Build(zone, state, context, _sizing.Suggest(zone, context.Current)));
             }
         }
 

@@ -53,7 +53,7 @@ public sealed class NearCapRule(NearCapSettings settings, CapSizing? sizing = nu
 
             if (fire is { } severity)
             {
-                findings.Add(Build(zone, ratio, severity, context, _sizing.Suggest(zone)));
+                findings.Add(Build(zone, ratio, severity, context, _sizing.Suggest(zone, context.Current)));
             }
         }
 

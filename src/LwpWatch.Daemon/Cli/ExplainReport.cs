@@ -113,7 +113,7 @@ public sealed record ExplainReport(
             {
                 if (v is { IsCap: true, StarvedZone: { } sz })
                 {
-                    fix.AddRange(Remediation.RaiseCapCommands(RuleIds.CapStarvation, sz, sizing.Suggest(sz), s));
+                    fix.AddRange(Remediation.RaiseCapCommands(RuleIds.CapStarvation, sz, sizing.Suggest(sz, s), s));
                 }
             }
 

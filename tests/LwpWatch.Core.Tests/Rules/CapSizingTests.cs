@@ -133,6 +133,31 @@ public sealed class CapSizingTests
         Assert.Equal(90, n); // (20 + 2 x 20) x 1.5
     }
 
+    [Fact]
+    public void A_provisioning_illumos_zone_gets_the_zfs_mount_floor_from_every_rule()
+    {
+        // 290/300, refusing, filesystem/local waiting and vmadm provisioning: demand alone says 500, zfs mount -va needs 625.
+        const string uuid = "9a3f0c1e-5b7d-4c21-8e44-0f6d2b1a7c90";
+        var engine = Engine();
+        RuleOutcome o = null!;
+        for (var t = 0; t <= 120; t += 15)
+        {
+            var zone = new Zone { Id = uuid, Kind = ZoneKind.IllumosZone, Name = "web01", Lwps = 300, LwpLimit = 300, Denials = t / 15 };
+            o = engine.Evaluate(Z.Snap(t, zone) with
+            {
+                Platform = "illumos",
+                Services = [new ServiceState { ZoneId = uuid, Name = "svc:/system/filesystem/local:default", State = "offline", NextState = "online", InTransition = true, StateSince = Z.T0 }],
+                Provisions = [new Provision { ZoneId = uuid, VmState = "provisioning", MarkerPresent = true, MarkerSince = Z.T0, Deadline = Z.T0.AddSeconds(300) }],
+            });
+        }
+
+        var rules = o.Findings.Where(f => f.SuggestedLimit is not null).Select(f => f.Rule).ToHashSet();
+        Assert.Contains(RuleIds.NearCap, rules);
+        Assert.Contains(RuleIds.CapStarvation, rules);
+        Assert.Equal([CapSizing.TritonZfsMountLwps], o.Findings.Where(f => f.SuggestedLimit is not null).Select(f => f.SuggestedLimit!.Value).Distinct());
+        Assert.Equal(500, CapSizing.Default.Suggest(o.Snapshot.Zones[0])); // (300 + 8 refused) x 1.5 -> 500 without the floor
+    }
+
     private static RuleEngine Engine() => new(RuleFactory.Create(new RulesSettings()), TimeSpan.FromMinutes(30));
 
     private static Snapshot Unit(double t, long cap, long used, long refused, DateTimeOffset start, bool peakKnown, bool stuck) =>
