@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Copies the `lwpwatch capture` bundles of a finished VM run into the repo's replay fixtures.
 
-    tests/integration/vm/import-captures.py /var/tmp/lwpwatch-vm/runs/<run>
+    tests/integration/vm/import-captures.py [--commit SHA] /var/tmp/lwpwatch-vm/runs/<run>
 
 For each kernel directory of the run: capture/ -> Fixtures/vm/<kernel>/, capture-localevents/ ->
 Fixtures/vm/<kernel>-localevents/ (tests/LwpWatch.Daemon.Tests/Fixtures/vm), each with a SOURCE.md written
@@ -35,7 +35,7 @@ def source_md(name, src, bundle):
         f"- docker: cgroup driver/version {src.get('docker')}",
         f"- cgroup2 mount options: {','.join(src.get('cgroup2_options') or [])}",
         f"- /sys/kernel/cgroup/features: {' '.join(src.get('cgroup_features') or [])}",
-        f"- lwpwatch: {src.get('lwpwatch')}",
+        f"- lwpwatch: {src.get('lwpwatch')}, built from commit {src.get('lwpwatch_commit') or COMMIT or 'unknown'} of this repository",
         f"- date: {src.get('date')}",
         "",
         "Zones of the scenarios (SOURCE.json has the same, for VmReplayTests) and the tasks each program needs:",
@@ -46,14 +46,29 @@ def source_md(name, src, bundle):
     for k, z in zones.items():
         c = z.get("container")
         lines.append(f"| {k} | `{z.get('zone')}` | {z.get('unit') or ''} | {c[1] + ' ' + c[0][:12] if c else ''} | {z.get('demand')} |")
-    lines += ["", "See tests/integration/vm/README.md for what each workload does."]
+    lines += ["",
+              "Layout: docs/BUNDLE-FORMAT.md (files/ as read, files.json absences, commands.json, bus.json: the",
+              "systemd Manager.ListUnits and Properties.GetAll replies as received over the system bus). The",
+              "formats themselves: pids.max/current/peak/events(.local) as the kernel writes them (kernel",
+              "Documentation/admin-guide/cgroup-v2.rst, kernel/cgroup/pids.c of the kernel named above),",
+              "/proc/self/mountinfo (proc(5)), systemd's D-Bus API (org.freedesktop.systemd1(5), systemd 252).",
+              "Nothing here was edited by hand: it is what the guest answered.",
+              "",
+              "See tests/integration/vm/README.md for what each workload does."]
     return "\n".join(lines) + "\n"
 
 
+COMMIT = None
+
+
 def main():
-    if len(sys.argv) != 2:
+    global COMMIT
+    args = sys.argv[1:]
+    if args[:1] == ["--commit"]:   # for a run whose guest did not record it (SOURCE.json without lwpwatch_commit)
+        COMMIT, args = args[1], args[2:]
+    if len(args) != 1:
         sys.exit(__doc__)
-    run = sys.argv[1]
+    run = args[0]
     os.makedirs(DEST, exist_ok=True)
     for k in sorted(os.listdir(run)):
         kdir = os.path.join(run, k)

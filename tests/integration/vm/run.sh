@@ -199,6 +199,10 @@ prepare_share() { # prepare_share DIR KERNEL_SERIES
   echo "$SCENARIOS" > "$sh/in/scenarios"
   echo "${LWPWATCH_VM_TIMEOUT_SCALE:-1}" > "$sh/in/timeout-scale"
   echo "$2" > "$sh/in/kernel-series"
+  # What built the tarball, for the SOURCE notes of captured fixtures ("+dirty": uncommitted edits in it).
+  if [ -n "$TARBALL" ]; then echo "tarball $(basename "$TARBALL")"; else
+    echo "$(git -C "$REPO" rev-parse HEAD 2>/dev/null || echo unknown)$(git -C "$REPO" status --porcelain -- src packaging config 2>/dev/null | grep -q . && echo +dirty)"
+  fi > "$sh/in/lwpwatch-commit"
   echo $((BOOT_TIMEOUT - 120)) > "$sh/in/guest-timeout"
 }
 

@@ -185,6 +185,7 @@ def scenario_boot():
     V.ok("boot.install", un.rc == 0 and inst.rc == 0 and ver.rc == 0,
          f"tar {un}; {os.path.basename(stage)}: install.sh {inst} {inst.out.strip().splitlines()[-2:]}; lwpwatch --version: {ver.out.strip()}")
     FACTS["lwpwatch"] = ver.out.strip()
+    FACTS["lwpwatch_commit"] = (read(IN + "/lwpwatch-commit") or "unknown").strip()
     scale_timeouts()
     m = re.search(r"nearCap:\s*\n(?:\s+#.*\n|\s+\w+:.*\n)*?\s+warning:\s*([\d.]+)", read("/etc/lwpwatch/lwpwatch.yaml") or "")
     WARN_RATIO = float(m.group(1)) if m else WARN_RATIO
@@ -572,7 +573,7 @@ def capture(name, polls):
     if r.rc == 0:
         with open(out + "/SOURCE.json", "w") as f:
             json.dump({k: FACTS.get(k) for k in ("kernel", "systemd", "packages", "kernel_packages",
-                                                 "cgroup_features", "docker", "date", "lwpwatch", "nearCapWarning")}
+                                                 "cgroup_features", "docker", "date", "lwpwatch", "lwpwatch_commit", "nearCapWarning")}
                       | {"cgroup2_options": cgroup2_options(),    # as mounted while it captured (pids_localevents or not)
                          "zones": {c.name: {"zone": c.zone, "unit": c.unit, "container": c.container, "demand": c.demand}
                                    for c in copies()},
