@@ -216,7 +216,7 @@ API = "http://127.0.0.1:9781"
 
 def http(path, timeout=20):
     try:
-        with urllib.request.urlopen(API + path, timeout=timeout) as r:
+        with urllib.request.urlopen(API + path, timeout=timeout * V.scale) as r:
             return r.status, r.read().decode("utf-8", "replace")
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode("utf-8", "replace")

@@ -24,7 +24,9 @@ LW = "/usr/local/bin/lwpwatch"
 RELEASE = "/opt/lwpvm-release"
 LOAD = "/usr/local/bin/lwpvm-load"
 ALWAYS = {"boot"}
-ORDER = ["boot", "workloads", "daemon-start", "observe", "localevents", "capture", "apply", "after", "daemon-lifecycle"]
+# capture right after the daemon starts: every workload is stuck by then, and the bundles exist even if a
+# later scenario runs out of time.
+ORDER = ["boot", "workloads", "daemon-start", "capture", "observe", "localevents", "apply", "after", "daemon-lifecycle"]
 FACTS = {}
 WARN_RATIO = 0.85          # replaced by rules.nearCap.warning of the installed config in scenario_boot
 
@@ -581,6 +583,12 @@ def capture(name, polls):
 
 
 def scenario_capture():
+    # Every unit stuck longer than rules.capStarvation.stuckFor (60 s) when the bundle is taken, so a replay sees
+    # each one as a cap-starvation (the watched ones started only a poll or two ago).
+    def stuck_for(c):
+        since = int(show(c.unit, "StateChangeTimestampMonotonic").get("StateChangeTimestampMonotonic") or 0)
+        return uptime() - since / 1e6 if since else 0
+    wait_until(lambda: all(stuck_for(c) >= 75 for c in copies("notify", "early", "watched")), 120, 2)
     capture("capture", polls=3)
 
 
