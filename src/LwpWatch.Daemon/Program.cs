@@ -4,12 +4,12 @@ using System.CommandLine;
 using LwpWatch.Collectors.Io;
 using LwpWatch.Collectors.Process;
 using LwpWatch.Core.Options;
+using LwpWatch.Core.Text;
 using LwpWatch.Daemon.Cli;
 using LwpWatch.Daemon.Configuration;
 using LwpWatch.Daemon.Hosting;
 using LwpWatch.Daemon.Logging;
 using LwpWatch.Daemon.Pipeline;
-using LwpWatch.Core.Text;
 
 namespace LwpWatch.Daemon;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using LwpWatch.Collectors.Capture;
-using LwpWatch.Daemon.Pipeline;
 using LwpWatch.Core.Text;
+using LwpWatch.Daemon.Pipeline;
 
 namespace LwpWatch.Daemon.Cli;
 

@@ -1,6 +1,6 @@
 using LwpWatch.Core.Model;
-using LwpWatch.Daemon.Pipeline;
 using LwpWatch.Core.Text;
+using LwpWatch.Daemon.Pipeline;
 
 namespace LwpWatch.Daemon.Cli;
 

@@ -1,5 +1,6 @@
 using LwpWatch.Core.Logging;
 using LwpWatch.Core.Options;
+using LwpWatch.Core.Text;
 using LwpWatch.Daemon.Delivery;
 using LwpWatch.Daemon.Hosting;
 using LwpWatch.Daemon.Http;
@@ -12,7 +13,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serilog;
-using LwpWatch.Core.Text;
 
 namespace LwpWatch.Daemon.Cli;
 
@@ -114,16 +114,27 @@ public static class RunCommand
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(logger, dispose: false);
         builder.WebHost.UseUrls(options.Http.Listen);
+        var guard = new ConnectionGuard(ConnectionGuard.DefaultLimit);
         builder.WebHost.ConfigureKestrel(k =>
         {
             // The API is read-only: nothing legitimate sends a body, so refuse big ones early.
             k.Limits.MaxRequestBodySize = options.Http.MaxRequestBodyBytes;
             k.Limits.MaxRequestHeadersTotalSize = options.Http.MaxRequestHeaderBytes;
             k.Limits.MaxRequestLineSize = Math.Min(8 * 1024, options.Http.MaxRequestHeaderBytes);
-            // A client that trickles its headers cannot hold a connection (and a thread's worth of state) forever.
-            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
-            k.Limits.MaxConcurrentConnections = 256;
+            // A client that trickles its headers, or idles between requests, gives its connection up soon
+            // (Kestrel's defaults are 30 s and 130 s); scrapers connect per scrape or well within 5 s.
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(5);
+            k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(5);
+            // The guard keeps at most DefaultLimit open by closing the stalest; this hard cap only backs it up.
+            k.Limits.MaxConcurrentConnections = ConnectionGuard.DefaultLimit * 2;
             k.AddServerHeader = false;
+            k.ConfigureEndpointDefaults(l =>
+            {
+                // HTTP/1.1 only: every client (Prometheus, curl, probes) speaks it, and h2c would multiplex
+                // 100 streams per connection past the per-connection accounting.
+                l.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1;
+                l.Use(next => connection => guard.OnConnectionAsync(connection, next));
+            });
         });
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton(options);
@@ -131,6 +142,7 @@ public static class RunCommand
         builder.Services.AddSingleton(pipeline);
         builder.Services.AddSingleton<DaemonState>();
         builder.Services.AddSingleton<IMetricsSource>(Program.Logging);
+        builder.Services.AddSingleton<IMetricsSource>(guard);
         builder.Services.AddSingleton<MetricsRenderer>();
         builder.Services.AddSingleton<PollingWorker>();
         foreach (var c in configure)
@@ -143,9 +155,14 @@ public static class RunCommand
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PollingWorker>());
 
         var app = builder.Build();
+        app.Use(guard.OnRequestAsync);
         if (apiToken is not null)
         {
             new BearerAuth(apiToken, options.Http.ProtectMetrics).Use(app);
+        }
+        else
+        {
+            new HostCheck(new Uri(options.Http.Listen).Host).Use(app);
         }
 
         Endpoints.Map(app, app.Services.GetRequiredService<DaemonState>(), options);

@@ -101,6 +101,34 @@ public sealed class HttpSecurityTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, await Status(http, "/healthz", null));
     }
 
+    /// <summary>DNS rebinding: a page whose name now resolves to 127.0.0.1 sends its own name as Host.</summary>
+    [Fact]
+    public async Task Without_a_token_a_foreign_host_header_is_refused_on_every_path_and_with_a_token_the_token_decides()
+    {
+        using (var d = new DaemonProcess(["--interval", "1s"], $"state:\n  dir: {_dir}\n"))
+        {
+            await d.WaitForAsync("/readyz", TimeSpan.FromSeconds(60));
+            foreach (var path in new[] { "/api/v1/zones", "/api/v1/alerts", "/metrics", "/healthz", "/nope" })
+            {
+                var (status, body) = await RawGet(d.Port, path, "rebind.attacker.example:" + d.Port.ToString(CultureInfo.InvariantCulture), null);
+                Assert.Equal(400, status);
+                Assert.DoesNotContain("attacker", body, StringComparison.Ordinal);
+            }
+
+            foreach (var host in new[] { "127.0.0.1:" + d.Port.ToString(CultureInfo.InvariantCulture), "localhost:" + d.Port.ToString(CultureInfo.InvariantCulture), "localhost" })
+            {
+                Assert.Equal(200, (await RawGet(d.Port, "/api/v1/zones", host, null)).Status);
+            }
+        }
+
+        using (var d = new DaemonProcess(["--interval", "1s"], $"state:\n  dir: {_dir}\nhttp:\n  apiTokenEnv: LWPW_TEST_TOKEN\n", new Dictionary<string, string> { ["LWPW_TEST_TOKEN"] = Token }))
+        {
+            await d.WaitForAsync("/readyz", TimeSpan.FromSeconds(60));
+            Assert.Equal(200, (await RawGet(d.Port, "/api/v1/zones", "scraper.example.org", "Bearer " + Token)).Status);
+            Assert.Equal(401, (await RawGet(d.Port, "/api/v1/zones", "rebind.attacker.example", null)).Status);
+        }
+    }
+
     [Fact]
     public void Token_check_is_exact_and_covers_api_always_and_metrics_only_when_asked()
     {
@@ -134,6 +162,20 @@ public sealed class HttpSecurityTests : IDisposable
         var (code, _, stderr) = TestTools.Run(TestTools.Lwpwatch, ["run", "--config", config], TimeSpan.FromSeconds(30));
         Assert.Equal(1, code);
         Assert.Contains("LWPW_UNSET_TOKEN_VAR", stderr, StringComparison.Ordinal);
+    }
+
+    /// <summary>One GET with exactly this Host header (HttpClient would derive it from the URL).</summary>
+    private static async Task<(int Status, string Body)> RawGet(int port, string path, string host, string? authorization)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        var stream = client.GetStream();
+        var auth = authorization is null ? "" : $"Authorization: {authorization}\r\n";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: {host}\r\n{auth}Connection: close\r\n\r\n"));
+        using var reader = new StreamReader(stream);
+        var response = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        var status = int.Parse(response.AsSpan(9, 3), CultureInfo.InvariantCulture);
+        return (status, response[(response.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]);
     }
 
     private static async Task<HttpStatusCode> Status(HttpClient http, string path, string? authorization)
