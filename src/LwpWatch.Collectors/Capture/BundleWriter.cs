@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using LwpWatch.Collectors.Bus;
+using LwpWatch.Collectors.Io;
 using LwpWatch.Collectors.Process;
 
 namespace LwpWatch.Collectors.Capture;
@@ -44,7 +45,7 @@ public sealed class BundleWriter
             throw new BundleException($"capture: {root} is not empty; choose a new directory");
         }
 
-        Directory.CreateDirectory(root);
+        PrivateFiles.CreateDirectory(root);
         var w = new BundleWriter(root, platform, host);
         w.WriteBundleJson();
         return w;
@@ -56,18 +57,19 @@ public sealed class BundleWriter
         var number = _polls + 1;
         var dir = Path.Join(_root, "polls", BundlePaths.PollDirectoryName(number));
         var files = Path.Join(dir, BundlePaths.FilesDir);
-        Directory.CreateDirectory(files);
+        // 0750/0640 (PrivateFiles): a bundle holds every process's command line and every zone's name.
+        PrivateFiles.CreateDirectory(files);
 
         foreach (var d in recording.Directories)
         {
-            Directory.CreateDirectory(BundlePaths.Local(files, d));
+            PrivateFiles.CreateDirectory(BundlePaths.Local(files, d));
         }
 
         foreach (var (path, bytes) in recording.Files)
         {
             var local = BundlePaths.Local(files, path);
-            Directory.CreateDirectory(Path.GetDirectoryName(local)!);
-            File.WriteAllBytes(local, bytes);
+            PrivateFiles.CreateDirectory(Path.GetDirectoryName(local)!);
+            PrivateFiles.WriteAllBytes(local, bytes);
         }
 
         WriteJson(Path.Join(dir, BundlePaths.PollFile), w =>
@@ -227,7 +229,7 @@ public sealed class BundleWriter
     private static void WriteJson(string path, Action<Utf8JsonWriter> write)
     {
         var tmp = path + ".tmp";
-        using (var fs = File.Create(tmp))
+        using (var fs = PrivateFiles.Create(tmp))
         using (var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             write(w);

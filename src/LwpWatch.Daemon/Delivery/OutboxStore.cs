@@ -1,3 +1,4 @@
+using LwpWatch.Collectors.Io;
 using Microsoft.Data.Sqlite;
 
 namespace LwpWatch.Daemon.Delivery;
@@ -16,7 +17,15 @@ public sealed class OutboxStore : IDisposable
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null)
         {
-            Directory.CreateDirectory(dir);
+            PrivateFiles.CreateDirectory(dir);
+        }
+
+        // The database exists as 0640 before SQLite opens it: SQLite creates its -wal and -shm with the database
+        // file's mode (os_unix.c findCreateFileMode / unixOpenSharedMemory), so all three stay 0640.
+        PrivateFiles.EnsureFile(path);
+        foreach (var side in new[] { "-wal", "-shm", "-journal" })
+        {
+            PrivateFiles.Restrict(path + side);
         }
 
         _db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, DefaultTimeout = 5 }.ToString());

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using LwpWatch.Collectors.Io;
 using LwpWatch.Core.Options;
 
 namespace LwpWatch.Daemon.Evidence;
@@ -31,10 +32,11 @@ public sealed partial class EvidenceStore(string stateDir, EvidenceSettings sett
             throw new ArgumentException($"invalid evidence id '{id}'", nameof(id));
         }
 
-        Directory.CreateDirectory(Dir);
+        // 0750/0640: a bundle holds tenants' command lines and logs (PrivateFiles).
+        PrivateFiles.CreateDirectory(Dir);
         var final = Path.Combine(Dir, id + ".json");
         var tmp = final + ".tmp";
-        File.WriteAllBytes(tmp, json);
+        PrivateFiles.WriteAllBytes(tmp, json);
         File.Move(tmp, final, overwrite: true);
         Prune();
     }
@@ -102,7 +104,8 @@ public sealed partial class EvidenceStore(string stateDir, EvidenceSettings sett
         }
     }
 
-    [GeneratedRegex(@"^[0-9]{8}T[0-9]{6}Z-[a-z0-9-]{1,40}-[0-9a-f]{10}$", RegexOptions.CultureInvariant)]
+    // \z, not $: in .NET `$` also matches before a final newline, so "<id>\n" passed (issue 13).
+    [GeneratedRegex(@"^[0-9]{8}T[0-9]{6}Z-[a-z0-9-]{1,40}-[0-9a-f]{10}\z", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();
 
     [GeneratedRegex(@"[^a-z0-9-]+", RegexOptions.CultureInvariant)]

@@ -127,6 +127,23 @@ public sealed class EvidenceTests : IDisposable
     }
 
     [Fact]
+    public void An_id_with_a_trailing_newline_or_other_suffix_is_not_an_id()
+    {
+        var store = new EvidenceStore(_dir, new EvidenceSettings(), new FixedClock(T0));
+        var id = EvidenceStore.NewId(T0, "fork-denied", "x");
+        Assert.True(EvidenceStore.IsValidId(id));
+        store.Save(id, "{}"u8.ToArray());
+        foreach (var bad in new[] { id + "\n", id + "\r\n", id + "\n\n", "\n" + id, id + "\u2028", id + " " })
+        {
+            Assert.False(EvidenceStore.IsValidId(bad), bad);
+            Assert.Null(store.TryRead(bad));
+            Assert.Throws<ArgumentException>(() => store.Save(bad, "{}"u8.ToArray()));
+        }
+
+        Assert.Equal([id], store.List());
+    }
+
+    [Fact]
     public void Unit_object_path_is_sd_bus_escaped()
     {
         Assert.Equal("/org/freedesktop/systemd1/unit/stuck_2dnotify_2eservice", EvidenceGatherer.UnitObjectPath("stuck-notify.service"));
