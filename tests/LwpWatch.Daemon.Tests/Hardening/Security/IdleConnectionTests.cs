@@ -15,8 +15,15 @@ namespace LwpWatch.Daemon.Tests.Hardening.Security;
 /// opens a fresh connection every 250 ms for /healthz and /metrics. Every probe must answer 200 within 2 s.
 /// </summary>
 [Trait("Category", "Hardening")]
+[Collection(Name)]
 public sealed class IdleConnectionTests(ITestOutputHelper output) : IDisposable
 {
+    /// <summary>
+    /// Alone: the flood (300 connections, thousands reopened) would starve other tests' timeouts on a 2-core
+    /// runner, and their load would blur this measurement.
+    /// </summary>
+    public const string Name = "idle connections";
+
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(2);
     private readonly string _dir = TestTools.NewTempDir("lwpw-idle-");
 
@@ -191,3 +198,6 @@ public sealed class IdleConnectionTests(ITestOutputHelper output) : IDisposable
         }
     }
 }
+
+[CollectionDefinition(IdleConnectionTests.Name, DisableParallelization = true)]
+public sealed class IdleConnectionCollection;
