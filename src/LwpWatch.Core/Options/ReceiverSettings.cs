@@ -3,9 +3,9 @@ using System.Text;
 namespace LwpWatch.Core.Options;
 
 /// <summary>
-/// receivers[]: one named destination. Secrets (webhook HMAC key, PagerDuty routing key, Slack URL) are
-/// read from a file or an environment variable, never written in the config, and never printed:
-/// <see cref="ToString"/> redacts them so a config dump cannot leak one.
+/// receivers[]: one named destination. Secrets (webhook HMAC key, PagerDuty routing key, Alertmanager basic-auth
+/// password, Slack URL) are read from a file or an environment variable, never written in the config, and never
+/// printed: <see cref="ToString"/> redacts them so a config dump cannot leak one.
 /// </summary>
 public sealed record ReceiverSettings
 {
@@ -20,8 +20,9 @@ public sealed record ReceiverSettings
     public string Type { get; init; } = "";
 
     /// <summary>
-    /// alertmanager: base URL (…/api/v2/alerts is appended); webhook: full URL; slack: the incoming-webhook URL
-    /// (a secret: prefer urlFile/urlEnv); pagerduty: events endpoint (default https://events.pagerduty.com/v2/enqueue).
+    /// alertmanager: base URL (…/api/v2/alerts is appended); webhook: full URL; slack: not allowed here (the
+    /// incoming-webhook URL is a credential: urlFile/urlEnv only); pagerduty: events endpoint (default
+    /// https://events.pagerduty.com/v2/enqueue). Never with user-info (user:password@): HttpClient does not send it.
     /// </summary>
     public string Url { get; init; } = "";
 
@@ -31,11 +32,14 @@ public sealed record ReceiverSettings
     /// <summary>Read the URL from this environment variable instead.</summary>
     public string UrlEnv { get; init; } = "";
 
-    /// <summary>webhook: HMAC-SHA256 key file; pagerduty: routing (integration) key file.</summary>
+    /// <summary>webhook: HMAC-SHA256 key file; pagerduty: routing (integration) key file; alertmanager: basic-auth password file.</summary>
     public string SecretFile { get; init; } = "";
 
-    /// <summary>webhook: HMAC-SHA256 key variable; pagerduty: routing key variable.</summary>
+    /// <summary>webhook: HMAC-SHA256 key variable; pagerduty: routing key variable; alertmanager: basic-auth password variable.</summary>
     public string SecretEnv { get; init; } = "";
+
+    /// <summary>alertmanager: basic-auth user name (the password comes from secretFile/secretEnv), as Prometheus's basic_auth.</summary>
+    public string Username { get; init; } = "";
 
     /// <summary>webhook: header carrying "sha256=&lt;hex of HMAC-SHA256(body)&gt;".</summary>
     public string SignatureHeader { get; init; } = "X-LwpWatch-Signature";
@@ -74,9 +78,18 @@ public sealed record ReceiverSettings
         {
             yield return $"{path}.url: required for type {Type} (or urlFile/urlEnv)";
         }
+        else if (Url.Length > 0 && Type == Slack)
+        {
+            // The URL is the credential (anyone holding it can post): as the docs say, file or environment only.
+            yield return $"{path}.url: a Slack webhook URL is a credential: put it in urlFile or urlEnv, not in the config";
+        }
         else if (Url.Length > 0 && (!Uri.TryCreate(Url, UriKind.Absolute, out var u) || (u.Scheme != Uri.UriSchemeHttp && u.Scheme != Uri.UriSchemeHttps)))
         {
             yield return $"{path}.url: must be an absolute http(s) URL";
+        }
+        else if (Url.Length > 0 && HasUserInfo(Url))
+        {
+            yield return $"{path}.url: must not carry credentials (user:password@), which are never sent; alertmanager: use username and secretFile/secretEnv";
         }
 
         if (SecretFile.Length > 0 && SecretEnv.Length > 0)
@@ -89,9 +102,27 @@ public sealed record ReceiverSettings
             yield return $"{path}.secretFile: pagerduty needs its routing key in secretFile or secretEnv";
         }
 
-        if (Type is Slack or Alertmanager && (SecretFile.Length > 0 || SecretEnv.Length > 0))
+        if (Type == Slack && (SecretFile.Length > 0 || SecretEnv.Length > 0))
         {
             yield return $"{path}.secretFile: not used by type {Type}";
+        }
+
+        if (Type == Alertmanager && (SecretFile.Length > 0 || SecretEnv.Length > 0) != (Username.Length > 0))
+        {
+            yield return Username.Length > 0
+                ? $"{path}.secretFile: basic auth needs the password in secretFile or secretEnv"
+                : $"{path}.username: basic auth needs a username with the password of secretFile/secretEnv";
+        }
+
+        if (Username.Length > 0 && Type != Alertmanager)
+        {
+            yield return $"{path}.username: not used by type {Type}";
+        }
+
+        if (Username.Contains(':', StringComparison.Ordinal) || Username.Any(char.IsControl))
+        {
+            // RFC 7617: the user-id of Basic cannot contain a colon (or control characters).
+            yield return $"{path}.username: must not contain ':' or control characters";
         }
 
         if (string.IsNullOrWhiteSpace(SignatureHeader))
@@ -109,6 +140,9 @@ public sealed record ReceiverSettings
             yield return $"{path}.repeatInterval: must be at least 1s, got {ri}";
         }
     }
+
+    /// <summary>Whether <paramref name="url"/> has user-info (also for a URL read from urlFile/urlEnv, checked when the receiver is built).</summary>
+    public static bool HasUserInfo(string url) => Uri.TryCreate(url, UriKind.Absolute, out var u) && u.UserInfo.Length > 0;
 
     /// <summary>The URL itself is a secret for Slack; elsewhere only its user-info and query may be.</summary>
     public static string RedactUrl(string type, string url)
@@ -136,6 +170,7 @@ public sealed record ReceiverSettings
          .Append(", UrlEnv = ").Append(UrlEnv)
          .Append(", SecretFile = ").Append(SecretFile)
          .Append(", SecretEnv = ").Append(SecretEnv)
+         .Append(", Username = ").Append(Username)
          .Append(", Timeout = ").Append(Timeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture))
          .Append(", SendResolved = ").Append(SendResolved ? "true" : "false");
         return true;

@@ -70,6 +70,6 @@ public static class ConfigLoader
             }
         }
 
-        return new ConfigResult(options, errors, source);
+        return new ConfigResult(options, ConfigSecrets.Scrub(errors, root), source);
     }
 }

@@ -154,6 +154,7 @@ internal static class OptionsSchema
         .Key("urlEnv", o => o.UrlEnv, (o, v) => o with { UrlEnv = v }, Kinds.String)
         .Key("secretFile", o => o.SecretFile, (o, v) => o with { SecretFile = v }, Kinds.String)
         .Key("secretEnv", o => o.SecretEnv, (o, v) => o with { SecretEnv = v }, Kinds.String)
+        .Key("username", o => o.Username, (o, v) => o with { Username = v }, Kinds.String)
         .Key("signatureHeader", o => o.SignatureHeader, (o, v) => o with { SignatureHeader = v }, Kinds.String)
         .Key("timeout", o => o.Timeout, (o, v) => o with { Timeout = v }, Kinds.Duration)
         .Key("repeatInterval", o => o.RepeatInterval, (o, v) => o with { RepeatInterval = v }, Kinds.OptionalDuration)

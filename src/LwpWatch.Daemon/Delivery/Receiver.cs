@@ -33,10 +33,16 @@ public sealed record Receiver(string Name, ReceiverSettings Settings, INotifier 
             throw new InvalidOperationException($"{what}: url is not an absolute http(s) URL");
         }
 
+        if (url is not null && url.UserInfo.Length > 0)
+        {
+            // HttpClient never sends user-info; a URL from urlFile/urlEnv is not seen by config validation.
+            throw new InvalidOperationException($"{what}: url must not carry credentials (user:password@); alertmanager: use username and secretFile/secretEnv");
+        }
+
         switch (r.Type)
         {
             case ReceiverSettings.Alertmanager:
-                return new AlertmanagerNotifier(url ?? throw Missing(what), r.EffectiveRepeatInterval(alerts), externalUrl);
+                return new AlertmanagerNotifier(url ?? throw Missing(what), r.EffectiveRepeatInterval(alerts), externalUrl, BasicAuth(r, what));
             case ReceiverSettings.Webhook:
                 var secret = SecretSource.Read(r.SecretFile, r.SecretEnv, what + " hmac secret");
                 return new WebhookNotifier(url ?? throw Missing(what), r.Name, externalUrl, secret is null ? null : System.Text.Encoding.UTF8.GetBytes(secret), r.SignatureHeader);
@@ -51,4 +57,20 @@ public sealed record Receiver(string Name, ReceiverSettings Settings, INotifier 
     }
 
     private static InvalidOperationException Missing(string what) => new($"{what}: url is required");
+
+    /// <summary>
+    /// "Basic base64(user:password)" (RFC 7617, UTF-8 as its charset parameter allows), or null without a username.
+    /// Read once at start-up like every other secret; the value is only ever put in the request header.
+    /// </summary>
+    private static string? BasicAuth(ReceiverSettings r, string what)
+    {
+        if (r.Username.Length == 0)
+        {
+            return null;
+        }
+
+        var password = SecretSource.Read(r.SecretFile, r.SecretEnv, what + " basic-auth password")
+            ?? throw new InvalidOperationException($"{what}: basic auth needs secretFile or secretEnv");
+        return "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(r.Username + ":" + password));
+    }
 }

@@ -38,6 +38,39 @@ public sealed class DeliveryOptionsTests
     }
 
     [Fact]
+    public void A_slack_url_only_from_a_file_or_the_environment()
+    {
+        var inline = new ReceiverSettings { Name = "s", Type = "slack", Url = "https://hooks.slack.com/services/T0/B0/SECRETTOKEN" }.Validate("receivers[0]").ToList();
+        Assert.Equal(["receivers[0].url: a Slack webhook URL is a credential: put it in urlFile or urlEnv, not in the config"], inline);
+        Assert.Empty(new ReceiverSettings { Name = "s", Type = "slack", UrlFile = "/etc/lwpwatch/slack-url" }.Validate("r"));
+        Assert.Empty(new ReceiverSettings { Name = "s", Type = "slack", UrlEnv = "SLACK_URL" }.Validate("r"));
+    }
+
+    [Theory]
+    [InlineData("alertmanager", "https://lwpwatch:SECRETPW@am.example:9093/")]
+    [InlineData("webhook", "https://user:SECRETPW@hooks.example/x")]
+    [InlineData("pagerduty", "https://SECRETPW@events.example/v2/enqueue")]
+    public void Credentials_in_a_url_are_an_error_that_does_not_print_them(string type, string url)
+    {
+        var problems = new ReceiverSettings { Name = "r", Type = type, Url = url, SecretEnv = type == "pagerduty" ? "PD_KEY" : "" }.Validate("receivers[0]").ToList();
+        var p = Assert.Single(problems);
+        Assert.StartsWith("receivers[0].url: must not carry credentials", p, StringComparison.Ordinal);
+        Assert.DoesNotContain("SECRETPW", p, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Alertmanager_basic_auth_is_a_username_with_a_password_from_a_file_or_the_environment()
+    {
+        Assert.Empty(new ReceiverSettings { Name = "am", Type = "alertmanager", Url = "https://am.example", Username = "lwpwatch", SecretFile = "/etc/lwpwatch/am-password" }.Validate("r"));
+        Assert.Empty(new ReceiverSettings { Name = "am", Type = "alertmanager", Url = "https://am.example", Username = "lwpwatch", SecretEnv = "AM_PASSWORD" }.Validate("r"));
+        Assert.Equal(["r.secretFile: basic auth needs the password in secretFile or secretEnv"], new ReceiverSettings { Name = "am", Type = "alertmanager", Url = "https://am.example", Username = "lwpwatch" }.Validate("r"));
+        Assert.Equal(["r.username: basic auth needs a username with the password of secretFile/secretEnv"], new ReceiverSettings { Name = "am", Type = "alertmanager", Url = "https://am.example", SecretFile = "/p" }.Validate("r"));
+        Assert.Equal(["r.username: must not contain ':' or control characters"], new ReceiverSettings { Name = "am", Type = "alertmanager", Url = "https://am.example", Username = "a:b", SecretFile = "/p" }.Validate("r"));
+        Assert.Contains("r.username: not used by type webhook", new ReceiverSettings { Name = "h", Type = "webhook", Url = "https://h.example", Username = "u" }.Validate("r"));
+        Assert.Contains("Username = lwpwatch", new ReceiverSettings { Name = "am", Type = "alertmanager", Username = "lwpwatch" }.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Secrets_never_appear_in_a_config_dump()
     {
         var slack = new ReceiverSettings { Name = "s", Type = "slack", Url = "https://hooks.slack.com/services/T000/B000/SECRETTOKEN" };

@@ -13,7 +13,8 @@ public sealed class AlertmanagerProcess : IDisposable
     private readonly string _dir;
     private readonly StringBuilder _log = new();
 
-    public AlertmanagerProcess(Uri webhook)
+    /// <param name="basicAuthUsers">user -> bcrypt hash: Alertmanager's --web.config.file then refuses every request without basic auth.</param>
+    public AlertmanagerProcess(Uri webhook, IReadOnlyDictionary<string, string>? basicAuthUsers = null)
     {
         Port = TestReceiver.FreePort();
         _dir = Directory.CreateTempSubdirectory("lwpw-test-am-").FullName;
@@ -31,13 +32,22 @@ public sealed class AlertmanagerProcess : IDisposable
                   - url: {webhook}
                     send_resolved: true
             """);
-        var psi = new ProcessStartInfo("prometheus-alertmanager",
+        List<string> args =
         [
             $"--config.file={config}",
             $"--storage.path={Path.Combine(_dir, "data")}",
             $"--web.listen-address=127.0.0.1:{Port}",
             "--cluster.listen-address=",
-        ])
+        ];
+        if (basicAuthUsers is not null)
+        {
+            // The exporter-toolkit web config (prometheus/exporter-toolkit docs/web-configuration.md).
+            var web = Path.Combine(_dir, "web.yml");
+            File.WriteAllText(web, "basic_auth_users:\n" + string.Concat(basicAuthUsers.Select(u => $"  {u.Key}: '{u.Value}'\n")));
+            args.Add($"--web.config.file={web}");
+        }
+
+        var psi = new ProcessStartInfo("prometheus-alertmanager", args)
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,

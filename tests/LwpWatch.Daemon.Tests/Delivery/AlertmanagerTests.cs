@@ -84,4 +84,53 @@ public sealed class AlertmanagerTests
         using var doc = JsonDocument.Parse(json);
         return [.. doc.RootElement.EnumerateArray().Select(e => e.Clone())];
     }
+
+    /// <summary>
+    /// A real Alertmanager behind basic auth (its web config, a bcrypt hash): LwpWatch's receiver with username and
+    /// secretFile gets the alert in, and the same Alertmanager refuses a request without the header.
+    /// </summary>
+    [Fact]
+    public async Task Alerts_reach_an_alertmanager_that_requires_basic_auth_with_the_password_from_a_file()
+    {
+        Assert.True(CgroupZones.Available, "this test needs the cgroup v1 pids hierarchy at /sys/fs/cgroup/pids (root)");
+        // bcrypt (cost 10) of Password, made with libxcrypt: python3 -c "import crypt; print(crypt.crypt(PW, '$2b$10$abcdefghijklmnopqrstuv'))".
+        const string Password = "am-test-password-7Hq2";
+        const string Hash = "$2b$10$abcdefghijklmnopqrstuuLtlt2iycYPzp0mpWJjoqYhESdFuBHv6";
+        using var zones = new CgroupZones(1);
+        await using var hook = new TestReceiver();
+        await hook.StartAsync();
+        using var am = new AlertmanagerProcess(hook.Url, new Dictionary<string, string> { ["lwpwatch"] = Hash });
+        using var anonymous = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("lwpwatch:" + Password)));
+        await am.WaitReadyAsync(http);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await anonymous.GetAsync(new Uri(am.BaseUrl, "/api/v2/alerts"))).StatusCode);
+
+        var state = Directory.CreateTempSubdirectory("lwpw-test-state-").FullName;
+        var passwordFile = Path.Combine(state, "am-password");
+        await File.WriteAllTextAsync(passwordFile, Password + "\n");
+        var config = Path.Combine(state, "lwpwatch.yaml");
+        await File.WriteAllTextAsync(config, zones.DaemonConfig(state) + string.Create(CultureInfo.InvariantCulture, $"""
+            receivers:
+              - name: am
+                type: alertmanager
+                url: {am.BaseUrl}
+                username: lwpwatch
+                secretFile: {passwordFile}
+            """));
+        try
+        {
+            using var daemon = new DaemonProcess(["--config", config]);
+            await KillRestartTests.WaitAsync(
+                async () => (await AmAlerts(http, am)).Any(a => a.GetProperty("labels").TryGetProperty("zone", out var z) && z.GetString() == "/z00"),
+                TimeSpan.FromSeconds(30),
+                "the alert in the basic-auth Alertmanager",
+                daemon);
+            Assert.DoesNotContain(Password, daemon.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(state, recursive: true);
+        }
+    }
 }

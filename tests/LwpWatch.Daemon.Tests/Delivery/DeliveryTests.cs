@@ -275,6 +275,51 @@ public sealed class ReceiverTests
         }
     }
 
+    /// <summary>The exact header a real HTTP receiver got (AlertmanagerTests also runs a real Alertmanager that enforces it).</summary>
+    [Fact]
+    public async Task Alertmanager_basic_auth_is_sent_as_the_authorization_header_with_the_password_from_a_file()
+    {
+        const string Password = "pw-from-file-\u00e9:x";
+        var expected = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("lwpwatch:" + Password));
+        var file = Path.Combine(Path.GetTempPath(), $"lwpw-test-{Guid.NewGuid():N}.pw");
+        File.WriteAllText(file, Password + "\n");
+        await using var rx = new TestReceiver();
+        try
+        {
+            await rx.StartAsync();
+            var am = new ReceiverSettings { Name = "am", Type = ReceiverSettings.Alertmanager, Url = rx.BaseUrl.AbsoluteUri, Username = "lwpwatch", SecretFile = file };
+            await using var h = new DeliveryHarness([am]);
+            await h.StartAsync();
+            h.Poll([Samples.Finding("db")]);
+            await rx.WaitForAsync(r => r.Requests.Count >= 1, TimeSpan.FromSeconds(10), "the alert");
+            var request = rx.Requests.First();
+            Assert.Equal("/api/v2/alerts", request.Path);
+            Assert.Equal(expected, request.Headers.GetValueOrDefault("Authorization"));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void A_url_with_credentials_from_a_file_is_refused_at_start_without_printing_it()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"lwpw-test-{Guid.NewGuid():N}.url");
+        File.WriteAllText(file, "https://user:SECRETPW@am.example:9093/\n");
+        try
+        {
+            var am = new ReceiverSettings { Name = "am", Type = ReceiverSettings.Alertmanager, UrlFile = file };
+            var ex = Assert.Throws<InvalidOperationException>(() => Receiver.Build(am, new AlertsSettings(), ""));
+            Assert.StartsWith("receiver am: url must not carry credentials", ex.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("SECRETPW", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     [Fact]
     public void Missing_secrets_are_named_errors_that_never_show_a_secret()
     {

@@ -5,9 +5,10 @@ namespace LwpWatch.Daemon.Delivery.Notifiers;
 /// <summary>
 /// Pushes to a real Alertmanager's POST /api/v2/alerts, the way Prometheus does: a firing alert carries an
 /// endsAt a few repeat intervals ahead and is re-pushed every repeat interval, so if LwpWatch dies the alert
-/// times out in Alertmanager instead of firing forever; a resolve carries the real end time.
+/// times out in Alertmanager instead of firing forever; a resolve carries the real end time. With
+/// <paramref name="authorization"/> (basic auth from username + secretFile) every request carries it.
 /// </summary>
-public sealed class AlertmanagerNotifier(Uri baseUrl, TimeSpan repeatInterval, string generatorUrl) : INotifier
+public sealed class AlertmanagerNotifier(Uri baseUrl, TimeSpan repeatInterval, string generatorUrl, string? authorization = null) : INotifier
 {
     public string Type => "alertmanager";
 
@@ -47,6 +48,7 @@ public sealed class AlertmanagerNotifier(Uri baseUrl, TimeSpan repeatInterval, s
 
             w.WriteEndArray();
         });
-        return new NotifierRequest(Url, body, [new("Idempotency-Key", $"{n.IdempotencyKey}#{n.Status}")]);
+        KeyValuePair<string, string> key = new("Idempotency-Key", $"{n.IdempotencyKey}#{n.Status}");
+        return new NotifierRequest(Url, body, authorization is null ? [key] : [key, new("Authorization", authorization)]);
     }
 }

@@ -24,8 +24,13 @@ public sealed class FileModeTests : IDisposable
     [InlineData("077")]
     public void A_capture_bundle_is_0750_and_0640_under_any_umask(string umask)
     {
+        Assert.True(CgroupZones.Available, "this test needs the cgroup v1 pids hierarchy at /sys/fs/cgroup/pids (root)");
+        // Our own cgroups only: the host's are other tests' (some hostile by design).
+        using var zones = new CgroupZones(2);
+        var config = Path.Combine(_tmp, "lwpwatch.yaml");
+        File.WriteAllText(config, zones.DaemonConfig(Path.Combine(_tmp, "state")));
         var bundle = Path.Combine(_tmp, "new", "bundle");
-        var (code, _, stderr) = TestTools.Run("/bin/sh", ["-c", $"umask {umask} && exec \"$0\" \"$@\"", TestTools.Lwpwatch, "capture", "--out", bundle, "--polls", "1"], TimeSpan.FromSeconds(120));
+        var (code, _, stderr) = TestTools.Run("/bin/sh", ["-c", $"umask {umask} && exec \"$0\" \"$@\"", TestTools.Lwpwatch, "capture", "--config", config, "--out", bundle, "--polls", "1"], TimeSpan.FromSeconds(120));
         Assert.True(code == 0, stderr);
         // The parent it had to create too.
         Assert.Equal(Dir, Mode(Path.Combine(_tmp, "new")));

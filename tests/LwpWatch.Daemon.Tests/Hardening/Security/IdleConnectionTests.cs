@@ -37,7 +37,8 @@ public sealed class IdleConnectionTests(ITestOutputHelper output) : IDisposable
         var endpoint = new IPEndPoint(IPAddress.Loopback, d.Port);
 
         await using var flood = new IdleFlood(endpoint, keepAlive: 200, silent: 100);
-        await flood.WaitOpenAsync(280, TimeSpan.FromSeconds(30));
+        // The daemon holds at most 256 (down to 230 when it makes room), so the flood never has all 300 at once.
+        await flood.WaitOpenAsync(220, TimeSpan.FromSeconds(30));
 
         var probes = new List<(string Path, TimeSpan Took, string Status, int FloodOpen)>();
         var watch = Stopwatch.StartNew();

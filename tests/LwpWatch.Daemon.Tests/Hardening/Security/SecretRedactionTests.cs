@@ -12,6 +12,10 @@ public sealed class SecretRedactionTests : IDisposable
     private const string QuerySecret = "qsSECRET9k8j";
     private const string HmacKey = "hmacSECRET5t4r";
     private const string ApiToken = "apiSECRET0p9o";
+    private const string Mistyped = "mtSECRET7u6y";
+    private const string WrongType = "wtSECRET3e4r";
+    private const string InlineSlack = "inSECRET8i9o";
+    private const string AmPassword = "amSECRET1q2w";
     private readonly string _dir = TestTools.NewTempDir("lwpw-sec-");
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -21,11 +25,41 @@ public sealed class SecretRedactionTests : IDisposable
     {
         var good = Write("good.yaml", Receivers("https"));
         var bad = Write("bad.yaml", Receivers("htp") + "  - name: broken\n    type: webhook\n    url: ftp://u:" + UrlPassword + "@x.invalid/?t=" + QuerySecret + "\n    timeout: soon\n");
-        foreach (var path in new[] { good, bad })
+        // Secrets where they do not belong: a mistyped key, the wrong type, an inline Slack URL, URL user-info.
+        var misplaced = Write("misplaced.yaml", $$"""
+            receivers:
+              - name: am
+                type: alertmanager
+                url: https://lwpwatch:{{AmPassword}}@127.0.0.1:9093/
+                timeout: https://hooks.slack.com/services/T0/B0/{{WrongType}}
+                sendResolved: {{WrongType}}
+                secretFiel: {{Mistyped}}
+              - name: slack
+                type: slack
+                url: https://hooks.slack.com/services/T0/B0/{{InlineSlack}}
+                repeatInterval: [{{WrongType}}]
+              - name: {{Mistyped}}:x
+                type: {{WrongType}}
+                url: http://127.0.0.1:9/
+            http:
+              protectMetrics: {{WrongType}}
+              apiTokenFile: {a: {{WrongType}}}
+              maxRequestHeaderBytes: {{WrongType}}
+            """);
+        var scalarSection = Write("scalar.yaml", $"receivers: {WrongType}\nhttp: {Mistyped}\n");
+        foreach (var path in new[] { good, bad, misplaced, scalarSection })
         {
             var (code, stdout, stderr) = TestTools.Run(TestTools.Lwpwatch, ["config", "validate", "--config", path], TimeSpan.FromSeconds(30), env: Env());
             AssertClean(stdout + stderr);
             Assert.Equal(path == good ? 0 : 1, code);
+            if (path == misplaced)
+            {
+                // Every one of them is reported, by key.
+                foreach (var key in new[] { "receivers[0].url:", "receivers[0].timeout:", "receivers[0].sendResolved:", "receivers[0].secretFiel: unknown key", "receivers[1].url: a Slack webhook URL is a credential", "receivers[1].repeatInterval:", "receivers[2].name:", "receivers[2].type:", "http.protectMetrics:", "http.apiTokenFile:", "http.maxRequestHeaderBytes:" })
+                {
+                    Assert.Contains(key, stderr, StringComparison.Ordinal);
+                }
+            }
         }
     }
 
@@ -43,7 +77,7 @@ public sealed class SecretRedactionTests : IDisposable
 
     private static void AssertClean(string text)
     {
-        foreach (var secret in new[] { SlackSecret, UrlPassword, QuerySecret, HmacKey, ApiToken })
+        foreach (var secret in new[] { SlackSecret, UrlPassword, QuerySecret, HmacKey, ApiToken, Mistyped, WrongType, InlineSlack, AmPassword })
         {
             Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
         }
@@ -56,7 +90,7 @@ public sealed class SecretRedactionTests : IDisposable
         var keyFile = Write("hmac.key", HmacKey + "\n");
         return "receivers:\n"
             + "  - name: slack-oncall\n    type: slack\n    urlEnv: LWPW_TEST_SLACK\n"
-            + $"  - name: hook\n    type: webhook\n    url: {scheme}://user:{UrlPassword}@127.0.0.1:9/hook?token={QuerySecret}\n    secretFile: {keyFile}\n";
+            + $"  - name: hook\n    type: webhook\n    url: {scheme}://127.0.0.1:9/hook?token={QuerySecret}\n    secretFile: {keyFile}\n";
     }
 
     private string Write(string name, string text)
