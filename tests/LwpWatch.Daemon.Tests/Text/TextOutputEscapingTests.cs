@@ -85,7 +85,8 @@ public sealed class TextOutputEscapingTests
         var (outcome, engine) = Outcome(Hostile);
         var check = CheckJson.Write(outcome);
         var explain = ExplainCommand.Render(ExplainReport.Build("/" + Hostile, outcome, engine.LastContext!, new CapStarvationSettings()), "json");
-        foreach (var json in new[] { check, explain })
+        var api = LwpWatch.Daemon.Http.ApiJson.Zones(outcome);
+        foreach (var json in new[] { check, explain, api })
         {
             // Raw, JSON forbids only U+0000..U+001F; DEL and C1 are escaped too, so `curl | less` and a terminal are safe.
             Assert.DoesNotContain(json, c => c != '\n' && IsControl(c));
