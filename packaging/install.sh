@@ -46,7 +46,7 @@ D() { printf '%s%s' "$DESTDIR" "$1"; }
 # --- binaries ------------------------------------------------------------------------------------
 mkdir -p "$(D "$PREFIX")" "$(D "$BINDIR")"
 if [ -d "$HERE/bin" ]; then
-  # apphost builds (linux-x64 framework-dependent or self-contained)
+  # the native build (linux-x64 NativeAOT): the binary and the SQLite library it loads from its own directory
   rm -rf "$(D "$PREFIX/bin")"
   cp -R "$HERE/bin" "$(D "$PREFIX/bin")"
   chmod 755 "$(D "$PREFIX/bin/lwpwatch")"
@@ -82,7 +82,12 @@ else
 fi
 # Catch a bad config now rather than at the first start (skipped when staging a foreign platform).
 if [ "$PLATFORM" = linux ] || [ "$(uname -s)" = SunOS ]; then
-  "$(D "$PREFIX/bin/lwpwatch")" config validate --config "$(D /etc/lwpwatch/lwpwatch.yaml)"
+  if [ -d "$HERE/lib" ]; then
+    # The wrapper names the final path; when staging (--destdir) the assembly is still below DESTDIR.
+    "${DOTNET:-dotnet}" "$(D "$PREFIX/lib/lwpwatch.dll")" config validate --config "$(D /etc/lwpwatch/lwpwatch.yaml)"
+  else
+    "$(D "$PREFIX/bin/lwpwatch")" config validate --config "$(D /etc/lwpwatch/lwpwatch.yaml)"
+  fi
 fi
 
 # --- state directory and service -----------------------------------------------------------------
@@ -91,7 +96,10 @@ chmod 0750 "$(D /var/lib/lwpwatch)"
 if [ "$PLATFORM" = linux ]; then
   unit_dir=/etc/systemd/system
   mkdir -p "$(D $unit_dir)"
-  sed -e "s#^ExecStart=/usr/local/bin/lwpwatch #ExecStart=$BINDIR/lwpwatch #" \
+  # The portable build runs on the .NET JIT, which needs writable+executable pages: drop that hardening for it.
+  jit_sed=()
+  [ -d "$HERE/lib" ] && jit_sed=(-e '/^MemoryDenyWriteExecute=yes$/d')
+  sed -e "s#^ExecStart=/usr/local/bin/lwpwatch #ExecStart=$BINDIR/lwpwatch #" "${jit_sed[@]}" \
     "$HERE/packaging/systemd/lwpwatch.service" > "$(D $unit_dir/lwpwatch.service)"
   chmod 0644 "$(D $unit_dir/lwpwatch.service)"
   if [ "$LIVE" = 1 ]; then

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Builds LwpWatch release tarballs into ./artifacts (or --out DIR):
-#   lwpwatch-<v>-linux-x64.tar.gz                 framework-dependent: needs the .NET 10 ASP.NET Core runtime
-#   lwpwatch-<v>-linux-x64-self-contained.tar.gz  no runtime needed on the node
-#   lwpwatch-<v>-portable.tar.gz                  framework-dependent, no apphost: `dotnet lwpwatch.dll`, for
-#                                                 illumos/SmartOS hosts that have a .NET runtime
+#   lwpwatch-<v>-linux-x64.tar.gz   NativeAOT, the Linux binary: bin/lwpwatch (native code, no .NET runtime on
+#                                   the node) and bin/libe_sqlite3.so. Needs gcc (or clang) to build.
+#   lwpwatch-<v>-portable.tar.gz    framework-dependent, no apphost: `dotnet lwpwatch.dll`, for illumos/SmartOS
+#                                   (no NativeAOT there) and any host that has a .NET 10 runtime
 # Each tarball unpacks to lwpwatch-<v>/ with bin/ (or lib/ for portable), config/, packaging/, docs/ and
 # install.sh. Build artifacts go under a scratch --artifacts-path, never into the source tree's bin/obj.
+# The native build fails on any trim/AOT warning (warnings are errors), so what ships never relies on
+# reflection that NativeAOT cannot do.
 #
-# Usage: packaging/publish.sh [--out DIR] [--only fd|sc|portable]... [--version V]
+# Usage: packaging/publish.sh [--out DIR] [--only native|portable]... [--version V]
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,13 +21,13 @@ while [ $# -gt 0 ]; do
     --out) OUT=$2; shift 2 ;;
     --only) ONLY+=("$2"); shift 2 ;;
     --version) VERSION=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "publish.sh: unknown argument '$1'" >&2; exit 64 ;;
   esac
 done
-[ ${#ONLY[@]} -gt 0 ] || ONLY=(fd sc portable)
+[ ${#ONLY[@]} -gt 0 ] || ONLY=(native portable)
 for v in "${ONLY[@]}"; do
-  case "$v" in fd|sc|portable) ;; *) echo "publish.sh: --only takes fd, sc or portable, got '$v'" >&2; exit 64 ;; esac
+  case "$v" in native|portable) ;; *) echo "publish.sh: --only takes native or portable, got '$v'" >&2; exit 64 ;; esac
 done
 if [ -z "$VERSION" ]; then
   VERSION=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$ROOT/Directory.Build.props" | head -1)
@@ -54,16 +56,17 @@ stage_common() {
 publish() {
   local variant=$1 name dir; shift
   case "$variant" in
-    fd) name=lwpwatch-$VERSION-linux-x64 ;;
-    sc) name=lwpwatch-$VERSION-linux-x64-self-contained ;;
+    native) name=lwpwatch-$VERSION-linux-x64 ;;
     portable) name=lwpwatch-$VERSION-portable ;;
   esac
   dir=$WORK/stage/$name/lwpwatch-$VERSION
   local bindir=$dir/bin
   [ "$variant" = portable ] && bindir=$dir/lib
   echo "publish.sh: $name"
+  local t0=$SECONDS
   dotnet publish "$PROJECT" -c Release --nologo -v q --artifacts-path "$WORK/artifacts-$variant" -o "$bindir" \
     -p:Version="$VERSION" -p:DebugType=none -p:GenerateDocumentationFile=false "$@"
+  echo "publish.sh: $name built in $((SECONDS - t0))s"
   stage_common "$dir"
   # Deterministic-ish tarballs: sorted names, root-owned, no access times.
   tar --sort=name --owner=0 --group=0 --numeric-owner -C "$WORK/stage/$name" -czf "$OUT/$name.tar.gz" "lwpwatch-$VERSION"
@@ -72,8 +75,9 @@ publish() {
 
 for v in "${ONLY[@]}"; do
   case "$v" in
-    fd) publish fd -r linux-x64 --self-contained false ;;
-    sc) publish sc -r linux-x64 --self-contained true ;;
+    # Native code, no runtime: starts in milliseconds and costs the node a fraction of a JIT runtime's memory
+    # (bench/RESULTS.md). The SQLite library stays a shared object next to the binary.
+    native) publish native -r linux-x64 -p:PublishAot=true ;;
     # No RID and no apphost: the same IL runs on any OS with a .NET 10 runtime (illumos ports included).
     # SQLite: the bundled e_sqlite3 has no illumos build; install.sh links the system libsqlite3 instead.
     portable) publish portable --self-contained false -p:UseAppHost=false ;;
