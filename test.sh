@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Runs every LwpWatch test on a fresh Debian machine of the project's kind (root, cgroup v1 pids mounted).
 # Installs what the tests need if it is missing (promtool, alertmanager, gcc, systemd-nspawn, debootstrap,
-# dbus-daemon, strace), restores, builds, runs `dotnet test`, then with LWPWATCH_VM=1 the VM suite
-# (tests/integration/vm: a real cgroup v2 host with systemd as PID 1 in qemu, minutes of TCG), and ends with
-# one summary line over both: "tests: N passed, N failed, N skipped" (a VM suite left out counts as 1 skipped).
+# dbus-daemon, strace), restores, builds, publishes the shipped Linux binary (NativeAOT, packaging/publish.sh:
+# any trim/AOT warning fails it), runs `dotnet test`, then runs the end-to-end tests again against that native
+# binary (the tests that start `lwpwatch`, [Trait("Binary", "lwpwatch")]; the first pass ran them on the JIT
+# build), then with LWPWATCH_VM=1 the VM suite (tests/integration/vm: a real cgroup v2 host with systemd as
+# PID 1 in qemu, minutes of TCG), and ends with one summary line over all of them:
+# "tests: N passed, N failed, N skipped" (a VM suite left out counts as 1 skipped).
+# Extra arguments go to the first `dotnet test` (e.g. --filter ...); the native publish and pass are then
+# skipped unless LWPWATCH_NATIVE=1.
 set -uo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -11,7 +16,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 need=()
 command -v promtool >/dev/null && command -v prometheus >/dev/null || need+=(prometheus)
 command -v prometheus-alertmanager >/dev/null || need+=(prometheus-alertmanager)
-command -v gcc >/dev/null || need+=(gcc libc6-dev)
+command -v gcc >/dev/null || need+=(gcc libc6-dev)              # test helpers, and the NativeAOT link (ILCompiler falls back to gcc without clang)
 command -v systemd-nspawn >/dev/null || need+=(systemd-container)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v curl >/dev/null || need+=(curl)
@@ -28,11 +33,29 @@ fi
 dotnet restore LwpWatch.sln --nologo -v q || exit 1
 dotnet build LwpWatch.sln --no-restore --nologo -v q -c Debug || exit 1
 
+native=1
+if [ $# -gt 0 ] && [ "${LWPWATCH_NATIVE:-0}" != 1 ]; then native=0; fi
+if [ "$native" = 1 ]; then
+  release=$(bash packaging/native-build.sh) || { echo "test.sh: NativeAOT publish failed"; echo "tests: 0 passed, 1 failed, 0 skipped"; exit 1; }
+  native_bin=${release}bin/lwpwatch
+  echo "test.sh: native binary $native_bin ($(du -k "$native_bin" | cut -f1) KiB)"
+  # The packaging test installs this tarball instead of compiling it a second time.
+  LWPWATCH_NATIVE_TARBALL=$(ls "$release"../lwpwatch-*-linux-x64.tar.gz)
+  export LWPWATCH_NATIVE_TARBALL
+fi
+
 log=$(mktemp)
 dotnet test LwpWatch.sln --no-build --nologo -v q --blame-hang-timeout 10m --blame-hang-dump-type none "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
+if [ "$native" = 1 ]; then
+  echo "test.sh: end-to-end tests against the native binary $native_bin"
+  LWPWATCH_BIN=$native_bin dotnet test tests/LwpWatch.Daemon.Tests --no-build --nologo -v q --blame-hang-timeout 10m --blame-hang-dump-type none \
+    --filter "Binary=lwpwatch" 2>&1 | tee -a "$log"
+  nrc=${PIPESTATUS[0]}
+  [ "$nrc" -eq 0 ] || rc=$nrc
+fi
 
-# dotnet test prints one "Failed: x, Passed: y, Skipped: z" line per test assembly; add them up.
+# dotnet test prints one "Failed: x, Passed: y, Skipped: z" line per test assembly and pass; add them up.
 read -r passed failed skipped < <(grep -Eo 'Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" |
   awk -F'[:,]' '{f+=$2; p+=$4; s+=$6} END {print p+0, f+0, s+0}')
 rm -f "$log"

@@ -2,6 +2,7 @@ using LwpWatch.Daemon.Tests.Support;
 
 namespace LwpWatch.Daemon.Tests.Cli;
 
+[Trait("Binary", "lwpwatch")]
 public sealed class ConfigValidateTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using Xunit;
 namespace LwpWatch.Daemon.Tests.Delivery;
 
 /// <summary>The daemon against a real Alertmanager: a real cgroup at its cap fires, then clears.</summary>
+[Trait("Binary", "lwpwatch")]
 public sealed class AlertmanagerTests
 {
     [Fact]

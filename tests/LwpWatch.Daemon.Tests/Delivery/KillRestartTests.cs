@@ -10,6 +10,7 @@ namespace LwpWatch.Daemon.Tests.Delivery;
 /// End to end on the real daemon: real cgroups at their cap, `lwpwatch run` as a child process, a real
 /// HTTP receiver, SIGKILL while 20 notifications wait in the outbox.
 /// </summary>
+[Trait("Binary", "lwpwatch")]
 public sealed class KillRestartTests
 {
     [Fact]

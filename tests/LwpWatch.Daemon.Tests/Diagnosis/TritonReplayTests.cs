@@ -8,6 +8,7 @@ namespace LwpWatch.Daemon.Tests.Diagnosis;
 /// Acceptance on examples/triton-fs-local-stuck (the Triton incident as recorded on a SmartOS node), through the
 /// real binary: `check --replay` runs every poll on the recorded clock.
 /// </summary>
+[Trait("Binary", "lwpwatch")]
 public sealed class TritonReplayTests
 {
     private const string Sick = "9a3f0c1e-5b7d-4c21-8e44-0f6d2b1a7c90";

@@ -11,6 +11,7 @@ namespace LwpWatch.Daemon.Tests.Illumos;
 /// through the real binary (`check --replay`): the zone exactly at its cap, and a zone whose XML cap was raised
 /// while the kernel kept the old one.
 /// </summary>
+[Trait("Binary", "lwpwatch")]
 public sealed class IllumosReplayTests : IDisposable
 {
     private const string Sick = "9a3f0c1e-5b7d-4c21-8e44-0f6d2b1a7c90";

@@ -19,6 +19,7 @@ namespace LwpWatch.Daemon.Tests.Integration;
 /// /metrics of a running daemon over the same cgroups passes promtool.
 /// </summary>
 [Collection(RealSystemCollection.Name)]
+[Trait("Binary", "lwpwatch")]
 public sealed class HostileNameHintTests(ITestOutputHelper output)
 {
     private const int Cap = 3;

@@ -12,6 +12,7 @@ namespace LwpWatch.Daemon.Tests.Integration;
 /// (with their `for:` shortened in a test copy so this takes seconds, not minutes).
 /// </summary>
 [Collection(RealSystemCollection.Name)]
+[Trait("Binary", "lwpwatch")]
 public sealed class PrometheusScrapeTests
 {
     [Fact]

@@ -5,9 +5,11 @@ namespace LwpWatch.Daemon.Tests.Integration;
 
 /// <summary>
 /// The skeleton's end-to-end proof on REAL cgroups: a pids cgroup capped at 40 whose process asks for 100
-/// threads, seen by the real `lwpwatch` executable.
+/// threads, seen by the real `lwpwatch` executable (the JIT build, and in test.sh's second pass the
+/// published NativeAOT binary).
 /// </summary>
 [Collection(RealSystemCollection.Name)]
+[Trait("Binary", "lwpwatch")]
 public sealed class RealCgroupCheckTests
 {
     [Fact]
@@ -59,5 +61,47 @@ public sealed class RealCgroupCheckTests
         var cols = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(["cgroup", "11", "50", "22.0", "0"], new[] { cols[1], cols[3], cols[4], cols[5], cols[6] });
         Assert.DoesNotContain(cg.ZoneId + ")", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Capture_records_a_real_capped_cgroup_and_check_and_explain_replay_it()
+    {
+        Assert.True(RealCgroup.Available, "needs root and /sys/fs/cgroup/pids");
+        var dir = TestTools.NewTempDir();
+        var bundle = Path.Combine(dir, "bundle");
+        try
+        {
+            string zoneId;
+            using (var cg = new RealCgroup(max: 30))
+            {
+                zoneId = cg.ZoneId;
+                cg.StartThreads(60);
+                var cap = TestTools.Run(TestTools.Lwpwatch, ["capture", "--out", bundle, "--polls", "2", "--interval", "1s"], TimeSpan.FromSeconds(120));
+                Assert.True(cap.ExitCode == 0, $"capture exit {cap.ExitCode}\n{cap.Stdout}\n{cap.Stderr}");
+            }
+
+            // The cgroup is gone now: what follows reads only the bundle.
+            var (code, stdout, stderr) = TestTools.Run(TestTools.Lwpwatch, ["check", "--replay", bundle, "--format", "json"], TimeSpan.FromSeconds(60));
+            Assert.True(code is 1 or 2, $"exit {code}\n{stdout}\n{stderr}");
+            using var doc = JsonDocument.Parse(stdout);
+            var zone = doc.RootElement.GetProperty("zones").EnumerateArray().Single(z => z.GetProperty("id").GetString() == zoneId);
+            Assert.Equal(30, zone.GetProperty("lwps").GetInt64());
+            Assert.Equal(30, zone.GetProperty("lwpLimit").GetInt64());
+            Assert.Equal(31, zone.GetProperty("denials").GetInt64()); // 60 asked, 29 created
+            Assert.Contains(doc.RootElement.GetProperty("findings").EnumerateArray(), f => f.GetProperty("rule").GetString() == "near-cap" && f.GetProperty("zone").GetString() == zoneId);
+
+            var explain = TestTools.Run(TestTools.Lwpwatch, ["explain", zoneId, "--replay", bundle, "--format", "json"], TimeSpan.FromSeconds(60));
+            Assert.True(explain.ExitCode is 1 or 2, $"explain exit {explain.ExitCode}\n{explain.Stdout}\n{explain.Stderr}");
+            using var doc2 = JsonDocument.Parse(explain.Stdout);
+            var story = Assert.Single(doc2.RootElement.GetProperty("zones").EnumerateArray());
+            Assert.Equal(zoneId, story.GetProperty("id").GetString());
+            Assert.Equal(2, story.GetProperty("usage").GetArrayLength());
+            Assert.Contains(story.GetProperty("topHolders").EnumerateArray(), h => h.GetProperty("lwps").GetInt64() == 30);
+            Assert.Contains(story.GetProperty("fix").EnumerateArray(), h => h.GetString()!.EndsWith($"{RealCgroup.PidsRoot}{zoneId}/pids.max", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }

@@ -4,6 +4,7 @@ namespace LwpWatch.Daemon.Tests.Integration;
 
 /// <summary>`lwpwatch run` on loopback over a real cgroup: /metrics, promtool, health endpoints.</summary>
 [Collection(RealSystemCollection.Name)]
+[Trait("Binary", "lwpwatch")]
 public sealed class RunDaemonTests
 {
     [Fact]

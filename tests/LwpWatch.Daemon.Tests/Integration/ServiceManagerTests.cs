@@ -9,6 +9,7 @@ namespace LwpWatch.Daemon.Tests.Integration;
 /// `lwpwatch run` as systemd/SMF drive it: sd_notify over a real unix datagram socket, SIGTERM, SIGHUP.
 /// </summary>
 [Collection(RealSystemCollection.Name)]
+[Trait("Binary", "lwpwatch")]
 public sealed class ServiceManagerTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);

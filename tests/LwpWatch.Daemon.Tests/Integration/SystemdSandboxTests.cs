@@ -22,6 +22,7 @@ namespace LwpWatch.Daemon.Tests.Integration;
 /// Needs root, systemd-nspawn and debootstrap (the script installs them; the rootfs is cached in /var/tmp).
 /// </summary>
 [Collection(RealSystemCollection.Name)]
+[Trait("Binary", "lwpwatch")]
 public sealed class SystemdSandboxTests(ITestOutputHelper output) : IClassFixture<SystemdSandboxTests.Sandbox>
 {
     private static readonly CommandRunner Runner = new();

@@ -7,8 +7,13 @@ public static class TestTools
 {
     private static readonly Lazy<string> SpawnBinary = new(BuildSpawn);
 
-    /// <summary>The daemon executable built next to the tests (the real `lwpwatch` apphost).</summary>
-    public static string Lwpwatch => Path.Combine(AppContext.BaseDirectory, "lwpwatch");
+    /// <summary>
+    /// The `lwpwatch` executable the end-to-end tests run: $LWPWATCH_BIN when set (test.sh's second pass points it
+    /// at the published NativeAOT binary, the one users install), else the JIT apphost built next to the tests.
+    /// Tests that run it carry [Trait("Binary", "lwpwatch")], so that pass can select them.
+    /// </summary>
+    public static string Lwpwatch { get; } =
+        Environment.GetEnvironmentVariable("LWPWATCH_BIN") is { Length: > 0 } bin ? Path.GetFullPath(bin) : Path.Combine(AppContext.BaseDirectory, "lwpwatch");
 
     /// <summary>A C helper that tries to create N threads then idles; compiled once per test run.</summary>
     public static string Spawn => SpawnBinary.Value;

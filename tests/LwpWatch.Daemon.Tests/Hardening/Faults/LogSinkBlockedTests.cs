@@ -14,6 +14,7 @@ namespace LwpWatch.Daemon.Tests.Hardening.Faults;
 /// Quick: 20 s; LWPWATCH_FAULTS=full (or LWPWATCH_HARDENING=full): 60 s.
 /// </summary>
 [Trait("Category", "Hardening")]
+[Trait("Binary", "lwpwatch")]
 public sealed partial class LogSinkBlockedTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string _dir = TestTools.NewTempDir("lwpw-logblock-");

@@ -13,6 +13,7 @@ namespace LwpWatch.Daemon.Tests.Hardening.Security;
 
 /// <summary>The HTTP surface of a real `lwpwatch run`: loopback by default, bearer token, size limits, no secret in output.</summary>
 [Trait("Category", "Hardening")]
+[Trait("Binary", "lwpwatch")]
 public sealed class HttpSecurityTests : IDisposable
 {
     private const string Token = "tok-3f9a1c77e0b24d6b";

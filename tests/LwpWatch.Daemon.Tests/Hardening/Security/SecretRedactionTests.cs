@@ -5,6 +5,7 @@ namespace LwpWatch.Daemon.Tests.Hardening.Security;
 
 /// <summary>Secrets come only from files/env and never reach `config validate` output or the daemon's logs.</summary>
 [Trait("Category", "Hardening")]
+[Trait("Binary", "lwpwatch")]
 public sealed class SecretRedactionTests : IDisposable
 {
     private const string SlackSecret = "SLACKSECRETq8w7e6";

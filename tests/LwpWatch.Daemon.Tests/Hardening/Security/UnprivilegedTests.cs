@@ -12,6 +12,7 @@ namespace LwpWatch.Daemon.Tests.Hardening.Security;
 /// </summary>
 [Trait("Category", "Hardening")]
 [Collection(RealSystemCollection.Name)]
+[Trait("Binary", "lwpwatch")]
 public sealed class UnprivilegedTests
 {
     private static readonly string[] AsNobody =
