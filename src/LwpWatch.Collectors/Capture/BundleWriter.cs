@@ -15,6 +15,9 @@ public sealed class BundleWriter
 {
     public const int Version = 1;
 
+    /// <summary>Paths named in poll.json's "unstored" list; the rest are only counted (bounded whatever tenants do).</summary>
+    public const int MaxUnstoredListed = 100;
+
     private readonly string _root;
     private readonly string _platform;
     private readonly string _host;
@@ -30,6 +33,9 @@ public sealed class BundleWriter
     public string Root => _root;
 
     public int Polls => _polls;
+
+    /// <summary>How many recorded paths of the last poll could not be stored (named too long for a file name here).</summary>
+    public int LastUnstored { get; private set; }
 
     /// <summary>Starts a bundle in <paramref name="directory"/>, which must not exist or be empty (never mixes two captures).</summary>
     public static BundleWriter Create(string directory, string platform, string host)
@@ -60,22 +66,64 @@ public sealed class BundleWriter
         // 0750/0640 (PrivateFiles): a bundle holds every process's command line and every zone's name.
         PrivateFiles.CreateDirectory(files);
 
+        // A key is the host path with non-UTF-8 bytes escaped (\xHH, four characters a byte), so a tenant's 255-byte
+        // cgroup name can be a key segment no file system here can hold as a name. Such a path is left out and
+        // named in poll.json ("unstored"), not allowed to end the capture: one tenant's name must not cost the
+        // bundle of every other zone.
+        var unstored = new List<string>();
+        var unstoredCount = 0;
+        void Unstored(string key)
+        {
+            unstoredCount++;
+            if (unstored.Count < MaxUnstoredListed)
+            {
+                unstored.Add(key);
+            }
+        }
+
         foreach (var d in recording.Directories)
         {
-            PrivateFiles.CreateDirectory(BundlePaths.Local(files, d));
+            try
+            {
+                PrivateFiles.CreateDirectory(BundlePaths.Local(files, d));
+            }
+            catch (PathTooLongException)
+            {
+                Unstored(d);
+            }
         }
 
         foreach (var (path, bytes) in recording.Files)
         {
             var local = BundlePaths.Local(files, path);
-            PrivateFiles.CreateDirectory(Path.GetDirectoryName(local)!);
-            PrivateFiles.WriteAllBytes(local, bytes);
+            try
+            {
+                PrivateFiles.CreateDirectory(Path.GetDirectoryName(local)!);
+                PrivateFiles.WriteAllBytes(local, bytes);
+            }
+            catch (PathTooLongException)
+            {
+                Unstored(path);
+            }
         }
 
+        LastUnstored = unstoredCount;
         WriteJson(Path.Join(dir, BundlePaths.PollFile), w =>
         {
             w.WriteStartObject();
             w.WriteString("takenAt", Iso(takenAt));
+            if (unstoredCount > 0)
+            {
+                w.WriteNumber("unstoredCount", unstoredCount);
+                w.WriteStartArray("unstored");
+                foreach (var k in unstored)
+                {
+                    w.WriteStringValue(k);
+                }
+
+                w.WriteEndArray();
+            }
+
             w.WriteEndObject();
         });
 

@@ -81,6 +81,10 @@ public static class CaptureCommand
             }
 
             await stderr.WriteLineAsync(TerminalText.Escape(Describe(i, polls, result, recording))).ConfigureAwait(false);
+            if (writer.LastUnstored > 0)
+            {
+                await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"lwpwatch capture: warning: poll {i}: {writer.LastUnstored} recorded paths have a name too long for a file name here and were left out of the bundle (listed in its poll.json, \"unstored\"); a replay does not see them")).ConfigureAwait(false);
+            }
         }
 
         await stdout.WriteLineAsync($"wrote {TerminalText.Escape(writer.Root)} ({writer.Polls} poll{(writer.Polls == 1 ? "" : "s")}, platform {pipeline.Platform})").ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
 using LwpWatch.Collectors.Capture;
@@ -158,6 +159,35 @@ public sealed class CaptureReplayTests : IDisposable
         // The recorded argv is served, again and again.
         Assert.Equal("a\n", (await replay.RunAsync(["echo", "a"], TimeSpan.FromSeconds(1), CancellationToken.None)).Stdout);
         Assert.Equal("a\n", (await replay.RunAsync(["echo", "a"], TimeSpan.FromSeconds(1), CancellationToken.None)).Stdout);
+    }
+
+    [Fact]
+    public void A_path_too_long_for_a_file_name_is_left_out_and_named_while_everything_else_is_stored()
+    {
+        // A 255-byte non-UTF-8 cgroup name is a 1,020-character escaped key segment: no file name can hold it.
+        var hostile = "/sys/fs/cgroup/pids/" + string.Concat(Enumerable.Repeat("\\xff", 255));
+        var recording = new PollRecording
+        {
+            Files = new Dictionary<string, byte[]>
+            {
+                ["/sys/fs/cgroup/pids/ok/pids.max"] = "30\n"u8.ToArray(),
+                [hostile + "/pids.max"] = "3\n"u8.ToArray(),
+                [hostile + "/pids.current"] = "3\n"u8.ToArray(),
+            }.ToImmutableSortedDictionary(StringComparer.Ordinal),
+            Directories = ImmutableSortedSet.Create(StringComparer.Ordinal, "/sys/fs/cgroup/pids/ok", hostile),
+        };
+        var writer = BundleWriter.Create(Bundle, "linux", "h");
+        writer.WritePoll(T0, recording);
+
+        Assert.Equal(3, writer.LastUnstored);
+        using var poll = JsonDocument.Parse(File.ReadAllText(Path.Combine(Bundle, "polls", "0001", "poll.json")));
+        Assert.Equal(3, poll.RootElement.GetProperty("unstoredCount").GetInt32());
+        Assert.Equal([hostile, hostile + "/pids.current", hostile + "/pids.max"], poll.RootElement.GetProperty("unstored").EnumerateArray().Select(e => e.GetString()!).Order(StringComparer.Ordinal).ToArray());
+
+        // The bundle still opens and replays what was stored; the left-out cgroup is simply not there.
+        var replay = BundleReader.Open(Bundle).OpenPoll(1);
+        Assert.Equal("30\n", replay.ReadText("/sys/fs/cgroup/pids/ok/pids.max"));
+        Assert.Equal(["ok"], replay.ListDirectories("/sys/fs/cgroup/pids"));
     }
 
     [Fact]
