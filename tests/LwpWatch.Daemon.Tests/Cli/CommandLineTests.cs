@@ -11,6 +11,7 @@ namespace LwpWatch.Daemon.Tests.Cli;
 /// table, typo suggestions, usage errors exit 64 (EX_USAGE; `check` uses 1 for "warning"), a bash completion
 /// script that completes through the binary itself.
 /// </summary>
+[Trait("Binary", "lwpwatch")]
 public sealed partial class CommandLineTests
 {
     [Fact]

@@ -16,6 +16,7 @@ namespace LwpWatch.Daemon.Tests.Cli;
 /// line, exit 3, never print the planted secret, never hang, and stay within a memory bound measured by the
 /// kernel (a cgroup v1 memory controller around the process: memory.max_usage_in_bytes).
 /// </summary>
+[Trait("Binary", "lwpwatch")]
 public sealed class ReplayAttackTests(ITestOutputHelper output) : IDisposable
 {
     /// <summary>Peak memory allowed for a replay of an attack (the ran out of memory or read 6.3 GB).</summary>
