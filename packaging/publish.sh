@@ -26,8 +26,14 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ ${#ONLY[@]} -gt 0 ] || ONLY=(native portable)
-for v in "${ONLY[@]}"; do
-  case "$v" in native|portable) ;; *) echo "publish.sh: --only takes native or portable, got '$v'" >&2; exit 64 ;; esac
+for i in "${!ONLY[@]}"; do
+  case "${ONLY[$i]}" in
+    native|portable) ;;
+    # The JIT apphost tarballs of earlier releases (framework-dependent, self-contained): the Linux tarball is
+    # the native one now; scripts that still ask for them get it, with a note.
+    fd|sc) echo "publish.sh: --only ${ONLY[$i]} is gone; building native (the linux-x64 tarball)" >&2; ONLY[$i]=native ;;
+    *) echo "publish.sh: --only takes native or portable, got '${ONLY[$i]}'" >&2; exit 64 ;;
+  esac
 done
 if [ -z "$VERSION" ]; then
   VERSION=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$ROOT/Directory.Build.props" | head -1)

@@ -11,6 +11,7 @@ namespace LwpWatch.Daemon.Tests.Hardening.Security;
 /// </summary>
 [Trait("Category", "Hardening")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[Trait("Binary", "lwpwatch")]
 public sealed class FileModeTests : IDisposable
 {
     private const UnixFileMode Dir = (UnixFileMode)0b111_101_000; // 0750
