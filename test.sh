@@ -42,6 +42,8 @@ if [ "$native" = 1 ]; then
   # The packaging test installs this tarball instead of compiling it a second time.
   LWPWATCH_NATIVE_TARBALL=$(ls "$release"../lwpwatch-*-linux-x64.tar.gz)
   export LWPWATCH_NATIVE_TARBALL
+  # So does the VM suite (it would otherwise run its own NativeAOT publish, minutes more of CI).
+  export LWPWATCH_VM_TARBALL=${LWPWATCH_VM_TARBALL:-$LWPWATCH_NATIVE_TARBALL}
 fi
 
 log=$(mktemp)
