@@ -15,9 +15,6 @@ public sealed class BundleWriter
 {
     public const int Version = 1;
 
-    /// <summary>Paths named in poll.json's "unstored" list; the rest are only counted (bounded whatever tenants do).</summary>
-    public const int MaxUnstoredListed = 100;
-
     private readonly string _root;
     private readonly string _platform;
     private readonly string _host;
@@ -33,9 +30,6 @@ public sealed class BundleWriter
     public string Root => _root;
 
     public int Polls => _polls;
-
-    /// <summary>How many recorded paths of the last poll could not be stored (named too long for a file name here).</summary>
-    public int LastUnstored { get; private set; }
 
     /// <summary>Starts a bundle in <paramref name="directory"/>, which must not exist or be empty (never mixes two captures).</summary>
     public static BundleWriter Create(string directory, string platform, string host)
@@ -57,7 +51,34 @@ public sealed class BundleWriter
         return w;
     }
 
-    /// <summary>Adds the next poll (numbered from 1) with its clock and what was recorded.</summary>
+    /// <summary>Longest path the kernel takes in one call, terminating NUL included (PATH_MAX, include/uapi/linux/limits.h).</summary>
+    public const int PathMax = 4096;
+
+    /// <summary>Longest file name (NAME_MAX, include/uapi/linux/limits.h).</summary>
+    public const int NameMax = 255;
+
+    /// <summary>Paths named in poll.json's "unstored" list; the rest are only counted (bounded whatever tenants do).</summary>
+    public const int MaxUnstoredListed = 100;
+
+    /// <summary>Bytes of names in poll.json's "unstored" list at most: a key can be 128 levels of 1,020-character escaped names, and the reader takes poll.json up to 1 MiB.</summary>
+    public const int MaxUnstoredListedChars = 256 * 1024;
+
+    /// <summary>
+    /// Host paths of the last poll written that could not be stored under files/ (see <see cref="WritePoll"/>),
+    /// sorted, all of them (in memory only: no more than the poll recorded).
+    /// </summary>
+    public IReadOnlyList<string> Unstored { get; private set; } = [];
+
+    /// <summary>How many recorded paths of the last poll could not be stored.</summary>
+    public int LastUnstored => Unstored.Count;
+
+    /// <summary>
+    /// Adds the next poll (numbered from 1) with its clock and what was recorded. A host path whose copy under
+    /// files/ would be longer than PATH_MAX, or hold a name longer than NAME_MAX (a tenant's chain of 255-byte
+    /// cgroup names, or a name whose escaped form grew past 255), is not stored: it is counted and named in
+    /// poll.json ("unstoredCount", and "unstored" naming the first <see cref="MaxUnstoredListed"/>) and in <see cref="Unstored"/>, and the rest of the poll is written. Before, one such
+    /// tenant tree made every capture on the host fail.
+    /// </summary>
     public int WritePoll(DateTimeOffset takenAt, PollRecording recording)
     {
         var number = _polls + 1;
@@ -66,59 +87,56 @@ public sealed class BundleWriter
         // 0750/0640 (PrivateFiles): a bundle holds every process's command line and every zone's name.
         PrivateFiles.CreateDirectory(files);
 
-        // A key is the host path with non-UTF-8 bytes escaped (\xHH, four characters a byte), so a tenant's 255-byte
-        // cgroup name can be a key segment no file system here can hold as a name. Such a path is left out and
-        // named in poll.json ("unstored"), not allowed to end the capture: one tenant's name must not cost the
-        // bundle of every other zone.
-        var unstored = new List<string>();
-        var unstoredCount = 0;
-        void Unstored(string key)
-        {
-            unstoredCount++;
-            if (unstored.Count < MaxUnstoredListed)
-            {
-                unstored.Add(key);
-            }
-        }
-
+        // A listed directory is stored only if a file of any name fits inside it: a replay lists directories from
+        // the files/ tree, so a stored cgroup directory whose pids.max could not be stored would be walked into and
+        // found without it (the collector's error); left out whole, the replay sees the tree end one level higher.
+        var unstored = new SortedSet<string>(StringComparer.Ordinal);
+        var unstoredDirs = new HashSet<string>(StringComparer.Ordinal);
         foreach (var d in recording.Directories)
         {
-            try
+            var local = BundlePaths.Local(files, d);
+            if (!Storable(local + "/" + new string('x', NameMax), files))
             {
-                PrivateFiles.CreateDirectory(BundlePaths.Local(files, d));
+                unstored.Add(d);
+                unstoredDirs.Add(d);
+                continue;
             }
-            catch (PathTooLongException)
-            {
-                Unstored(d);
-            }
+
+            PrivateFiles.CreateDirectory(local);
         }
 
         foreach (var (path, bytes) in recording.Files)
         {
             var local = BundlePaths.Local(files, path);
-            try
+            if (!Storable(local, files) || UnderAny(path, unstoredDirs))
             {
-                PrivateFiles.CreateDirectory(Path.GetDirectoryName(local)!);
-                PrivateFiles.WriteAllBytes(local, bytes);
+                unstored.Add(path);
+                continue;
             }
-            catch (PathTooLongException)
-            {
-                Unstored(path);
-            }
+
+            PrivateFiles.CreateDirectory(Path.GetDirectoryName(local)!);
+            PrivateFiles.WriteAllBytes(local, bytes);
         }
 
-        LastUnstored = unstoredCount;
+        Unstored = [.. unstored];
         WriteJson(Path.Join(dir, BundlePaths.PollFile), w =>
         {
             w.WriteStartObject();
             w.WriteString("takenAt", Iso(takenAt));
-            if (unstoredCount > 0)
+            if (unstored.Count > 0)
             {
-                w.WriteNumber("unstoredCount", unstoredCount);
+                w.WriteNumber("unstoredCount", unstored.Count);
                 w.WriteStartArray("unstored");
-                foreach (var k in unstored)
+                var chars = 0;
+                foreach (var u in Unstored.Take(MaxUnstoredListed))
                 {
-                    w.WriteStringValue(k);
+                    chars += u.Length;
+                    if (chars > MaxUnstoredListedChars)
+                    {
+                        break;
+                    }
+
+                    w.WriteStringValue(u);
                 }
 
                 w.WriteEndArray();
@@ -181,6 +199,39 @@ public sealed class BundleWriter
         _polls = number;
         WriteBundleJson();
         return number;
+    }
+
+    /// <summary>Whether a directory above <paramref name="hostPath"/> is one of <paramref name="dirs"/> (writing the file would create it).</summary>
+    private static bool UnderAny(string hostPath, HashSet<string> dirs)
+    {
+        for (var i = hostPath.LastIndexOf('/'); dirs.Count > 0 && i > 0; i = hostPath.LastIndexOf('/', i - 1))
+        {
+            if (dirs.Contains(hostPath[..i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="local"/> can be created with one path-based call: below PATH_MAX, every name below files/ within NAME_MAX.</summary>
+    private static bool Storable(string local, string filesRoot)
+    {
+        if (System.Text.Encoding.UTF8.GetByteCount(local) >= PathMax)
+        {
+            return false;
+        }
+
+        foreach (var name in local.AsSpan(filesRoot.Length).ToString().Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (System.Text.Encoding.UTF8.GetByteCount(name) > NameMax)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     internal static string Iso(DateTimeOffset t) =>

@@ -74,7 +74,7 @@ public static class CaptureCommand
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                // e.g. a tenant's cgroup tree deeper than PATH_MAX below the bundle directory: a clear error, and the
+                // e.g. a full disk (a path too long to store is left out by the writer instead): a clear error, and the
                 // polls written so far stay a valid, shorter bundle (bundle.json is rewritten after each poll).
                 await stderr.WriteLineAsync($"lwpwatch capture: poll {i.ToString(CultureInfo.InvariantCulture)} could not be written: {TerminalText.Escape(ex.Message)}").ConfigureAwait(false);
                 return 1;
@@ -83,7 +83,11 @@ public static class CaptureCommand
             await stderr.WriteLineAsync(TerminalText.Escape(Describe(i, polls, result, recording))).ConfigureAwait(false);
             if (writer.LastUnstored > 0)
             {
-                await stderr.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"lwpwatch capture: warning: poll {i}: {writer.LastUnstored} recorded paths have a name too long for a file name here and were left out of the bundle (listed in its poll.json, \"unstored\"); a replay does not see them")).ConfigureAwait(false);
+                // A tenant's tree too deep (or names too long once escaped) for a path below the bundle: the rest of
+                // the poll is stored; the replay will not see these paths (poll.json names them).
+                await stderr.WriteLineAsync(TerminalText.Escape(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"lwpwatch capture: poll {i}: {writer.LastUnstored} host paths too long to store below the bundle (PATH_MAX/NAME_MAX) were left out, named in its poll.json (\"unstored\"); first: {writer.Unstored[0]}"))).ConfigureAwait(false);
             }
         }
 

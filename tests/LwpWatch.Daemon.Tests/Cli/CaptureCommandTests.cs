@@ -42,18 +42,44 @@ public sealed class CaptureCommandTests : IDisposable
         var b = replayed.Outcome.Snapshot;
         Assert.Equal("linux", b.Platform);
         Assert.Contains(a.Zones, z => z.Id == _cgroup.ZoneId);
-        Assert.Equal(a.Zones.Length, b.Zones.Length);
-        for (var i = 0; i < a.Zones.Length; i++)
-        {
-            Assert.Equal(a.Zones[i], b.Zones[i]);
-        }
-
-        Assert.Equal(a.TopHolders.ToArray(), b.TopHolders.ToArray());
         Assert.Equal(a.Services.ToArray(), b.Services.ToArray());
-        Assert.Equal(a.Warnings.ToArray(), b.Warnings.ToArray());
         Assert.Equal(a.HostLimits, b.HostLimits);
         Assert.Equal(a.Collectors.Select(c => (c.Name, c.Success, c.Error)), b.Collectors.Select(c => (c.Name, c.Success, c.Error)));
-        Assert.Equal(CheckJson.Write(liveResult.Outcome), CheckJson.Write(replayed.Outcome));
+
+        // This host is shared: another test's tenant tree may be too long to store below the bundle (the writer
+        // leaves such paths out and names them, LongPathCaptureTests). Then the replay is the live poll minus
+        // exactly the zones at or below a path it left out; otherwise it is the live poll, byte for byte.
+        var unstored = writer.Unstored.ToHashSet(StringComparer.Ordinal);
+        bool Kept(string? cgroupPath) => cgroupPath is null || !Ancestry(cgroupPath).Any(unstored.Contains);
+        var keptZones = a.Zones.Where(z => Kept(z.CgroupPath)).ToArray();
+        var lostIds = a.Zones.Where(z => !Kept(z.CgroupPath)).Select(z => z.Id).ToHashSet(StringComparer.Ordinal);
+        Assert.DoesNotContain(_cgroup.ZoneId, lostIds);
+        Assert.Equal(keptZones.Length, b.Zones.Length);
+        for (var i = 0; i < keptZones.Length; i++)
+        {
+            Assert.Equal(keptZones[i], b.Zones[i]);
+        }
+
+        Assert.Equal(a.TopHolders.Where(h => !lostIds.Contains(h.ZoneId)).ToArray(), b.TopHolders.Where(h => !lostIds.Contains(h.ZoneId)).ToArray());
+        Assert.Equal(a.Warnings.Where(w => !lostIds.Any(id => w.Contains(id, StringComparison.Ordinal))).ToArray(), b.Warnings.ToArray());
+        if (unstored.Count == 0)
+        {
+            Assert.Equal(CheckJson.Write(liveResult.Outcome), CheckJson.Write(replayed.Outcome));
+        }
+        else
+        {
+            Assert.Equal(
+                liveResult.Outcome.Findings.Where(f => !lostIds.Contains(f.ZoneId)).Select(f => (f.ZoneId, f.Rule, f.Severity)),
+                replayed.Outcome.Findings.Where(f => !lostIds.Contains(f.ZoneId)).Select(f => (f.ZoneId, f.Rule, f.Severity)));
+        }
+    }
+
+    private static IEnumerable<string> Ancestry(string path)
+    {
+        for (var p = path; p.Length > 1; p = p[..Math.Max(1, p.LastIndexOf('/'))])
+        {
+            yield return p;
+        }
     }
 
     [Fact]
