@@ -255,7 +255,19 @@ public sealed class RecordingHostSource(IHostSource inner, long maxBytesPerPoll 
             return;
         }
 
-        var bytes = inner.ReadBytes(hostPath, CopyCap);
+        byte[]? bytes;
+        try
+        {
+            bytes = inner.ReadBytes(hostPath, CopyCap);
+        }
+        catch (IOException)
+        {
+            // It exists but is no file to read: a socket (the system bus's /run/dbus/system_bus_socket: open gives
+            // ENXIO), a FIFO. Only its existence is what a collector asked, so it is kept as an empty file; the
+            // capture must not fail the collector that merely checked it (issue 14: no systemd host could be captured).
+            bytes = [];
+        }
+
         lock (_lock)
         {
             if (bytes is not null && !_current.Has(key))

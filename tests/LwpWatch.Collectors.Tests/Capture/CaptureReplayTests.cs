@@ -64,6 +64,24 @@ public sealed class CaptureReplayTests : IDisposable
     }
 
     [Fact]
+    public void A_socket_is_recorded_as_existing_and_replays_so()
+    {
+        // The system bus socket: the systemd collector asks only whether it exists; opening it gives ENXIO, which
+        // once failed that collector in every capture of a systemd host (VM suite, issue 14).
+        Directory.CreateDirectory(Host);
+        var path = Path.Combine(Host, "system_bus_socket");
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+        var recorder = new RecordingHostSource(new LiveHostSource(new CommandRunner()));
+        Assert.True(recorder.FileExists(path));
+        Assert.Contains("system_bus_socket", recorder.ListEntries(Host));
+        var writer = BundleWriter.Create(Bundle, "linux", "node-1");
+        writer.WritePoll(T0, recorder.TakeRecording());
+        var replay = BundleReader.Open(Bundle).OpenPoll(1);
+        Assert.True(replay.FileExists(path));
+    }
+
+    [Fact]
     public async Task ReplayAnswersExactlyWhatTheLiveHostAnsweredWhenRecorded()
     {
         MakeHostTree();
