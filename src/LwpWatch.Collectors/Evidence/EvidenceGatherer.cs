@@ -46,12 +46,15 @@ public sealed class EvidenceGatherer(IHostSource io, LwpWatchOptions options)
 {
     private readonly EvidenceSettings _settings = options.Evidence;
 
-    public async Task<ImmutableArray<EvidenceItem>> GatherAsync(Finding finding, Snapshot snapshot, TimeSpan budget, CancellationToken cancellationToken)
+    public Task<ImmutableArray<EvidenceItem>> GatherAsync(Finding finding, Snapshot snapshot, TimeSpan budget, CancellationToken cancellationToken) =>
+        GatherAsync(finding, finding.Service, snapshot, budget, cancellationToken);
+
+    /// <summary>Gathers for <paramref name="finding"/>, with <paramref name="service"/> as the service whose account and log to read (a zone finding names none itself).</summary>
+    public async Task<ImmutableArray<EvidenceItem>> GatherAsync(Finding finding, string? service, Snapshot snapshot, TimeSpan budget, CancellationToken cancellationToken)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(budget);
         var illumos = snapshot.Platform == "illumos";
-        var service = finding.Service;
         var tasks = new List<Task<ImmutableArray<EvidenceItem>>>();
         if (illumos)
         {

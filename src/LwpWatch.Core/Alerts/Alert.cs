@@ -58,6 +58,16 @@ public sealed record Alert
     /// <summary>Severity as last notified, so an escalation (warning -> critical) is sent at once.</summary>
     public Severity? NotifiedSeverity { get; init; }
 
+    /// <summary>
+    /// The firing root-cause alert of this zone that explains this one (its incident's head), as of the last poll;
+    /// null when it stands on its own. While set, native receivers are not sent this alert: the head's
+    /// notification lists it (Alertmanager receivers get it, for the shipped inhibit_rules to mute).
+    /// </summary>
+    public string? InhibitedBy { get; init; }
+
+    /// <summary>The alerts this one inhibits (its incident's symptoms), as of the last poll; kept when it resolves.</summary>
+    public ImmutableArray<AlertSymptom> Symptoms { get; init; } = [];
+
     /// <summary>fingerprint + startsAt: the same for every retry and re-notification of one episode.</summary>
     public string IdempotencyKey => $"{Fingerprint}@{StartsAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)}";
 
@@ -68,10 +78,42 @@ public sealed record Alert
         _ => "info",
     };
 
-    /// <summary>"near-cap" -> "LwpWatchNearCap": the alertname on-call sees in Alertmanager.</summary>
+    /// <summary>
+    /// "near-cap" -> "LwpWatchNearCap": the alertname on-call sees in Alertmanager, and the name of the shipped
+    /// Prometheus alert for the same condition (a test holds packaging/prometheus to it).
+    /// </summary>
     public static string AlertName(string rule)
     {
         var parts = rule.Split(['-', '_', ' '], StringSplitOptions.RemoveEmptyEntries);
         return "LwpWatch" + string.Concat(parts.Select(p => char.ToUpperInvariant(p[0]) + p[1..]));
     }
+}
+
+/// <summary>A symptom folded into an incident, as its head's notification lists it.</summary>
+public sealed record AlertSymptom
+{
+    public required string Fingerprint { get; init; }
+
+    public required string Rule { get; init; }
+
+    public string? Service { get; init; }
+
+    public required Severity Severity { get; init; }
+
+    public required DateTimeOffset StartsAt { get; init; }
+
+    public required string Summary { get; init; }
+
+    /// <summary>"CRITICAL LwpWatchForkDenied: summary": one line of a notification's symptom list.</summary>
+    public string Line => $"{Alert.SeverityLabel(Severity).ToUpperInvariant()} {Alert.AlertName(Rule)}: {Summary}";
+
+    public static AlertSymptom Of(Alert a) => new()
+    {
+        Fingerprint = a.Fingerprint,
+        Rule = a.Rule,
+        Service = a.Service,
+        Severity = a.Severity,
+        StartsAt = a.StartsAt,
+        Summary = a.Summary,
+    };
 }

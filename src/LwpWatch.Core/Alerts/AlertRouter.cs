@@ -34,6 +34,13 @@ public sealed class AlertRouter
 
     public bool SendResolved(string receiver) => !_receivers.TryGetValue(receiver, out var r) || r.SendResolved;
 
+    /// <summary>
+    /// Whether this receiver is paged per incident (webhook, Slack, PagerDuty): an alert its incident's head
+    /// inhibits is not sent to it. An Alertmanager gets every alert: its own inhibit_rules (packaging/alertmanager)
+    /// do the folding there, and they need the symptoms to see them.
+    /// </summary>
+    public bool FoldsIncidents(string receiver) => !_receivers.TryGetValue(receiver, out var r) || r.Type != ReceiverSettings.Alertmanager;
+
     public ImmutableArray<string> Route(Severity severity, IReadOnlyDictionary<string, string> labels)
     {
         if (_routes.IsEmpty)

@@ -29,10 +29,12 @@ public sealed class AlertTracker(AlertsSettings settings, AlertRouter router)
     /// complete: when a collector failed, alerts whose finding is missing are held, not resolved, because
     /// "we could not see it" is not "it is over".
     /// </summary>
-    public AlertUpdate Update(IReadOnlyList<Finding> findings, DateTimeOffset now, Snapshot? snapshot = null)
+    /// <param name="evidenceIds">Fingerprint -> id of the finding's evidence bundle, when the daemon keeps them.</param>
+    public AlertUpdate Update(IReadOnlyList<Finding> findings, DateTimeOffset now, Snapshot? snapshot = null, IReadOnlyDictionary<string, string>? evidenceIds = null)
     {
         var notifications = ImmutableArray.CreateBuilder<AlertNotification>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var order = new List<string>(findings.Count);
         var zones = snapshot is null ? null : ZoneIndex(snapshot);
 
         foreach (var f in findings)
@@ -46,17 +48,18 @@ public sealed class AlertTracker(AlertsSettings settings, AlertRouter router)
             Alert alert;
             if (_alerts.TryGetValue(fp, out var existing) && existing.State != AlertState.Resolved)
             {
-                alert = Refresh(existing, f, now, snapshot, zones);
+                alert = Refresh(existing, f, now, snapshot, zones, evidenceIds?.GetValueOrDefault(fp));
             }
             else
             {
                 if (existing is null && _alerts.Count >= settings.MaxAlerts)
                 {
                     Untracked++;
+                    seen.Remove(fp);
                     continue;
                 }
 
-                alert = Refresh(null, f, now, snapshot, zones);
+                alert = Refresh(null, f, now, snapshot, zones, evidenceIds?.GetValueOrDefault(fp));
             }
 
             if (alert.State == AlertState.Pending && now - alert.StartsAt >= settings.For)
@@ -64,12 +67,8 @@ public sealed class AlertTracker(AlertsSettings settings, AlertRouter router)
                 alert = alert with { State = AlertState.Firing, FiredAt = now };
             }
 
-            if (alert.State == AlertState.Firing)
-            {
-                alert = Notify(alert, now, notifications);
-            }
-
             _alerts[fp] = alert;
+            order.Add(fp);
         }
 
         var incomplete = snapshot is not null && snapshot.Collectors.Any(c => !c.Success);
@@ -106,7 +105,103 @@ public sealed class AlertTracker(AlertsSettings settings, AlertRouter router)
             }
         }
 
+        // Incidents are decided on this poll's states, after resolving: a symptom whose root cause just cleared
+        // stands on its own again in this same poll (and is paged now if it outlived it).
+        Inhibit();
+        foreach (var fp in order)
+        {
+            if (_alerts[fp] is { State: AlertState.Firing } alert)
+            {
+                _alerts[fp] = Notify(alert, now, notifications);
+            }
+        }
+
         return new AlertUpdate(Sorted(), notifications.ToImmutable());
+    }
+
+    /// <summary>
+    /// Sets every active alert's <see cref="Alert.InhibitedBy"/> to the firing root cause of its zone and host that
+    /// folds it (highest in the chain first, then the most severe), as Alertmanager's inhibit_rules with
+    /// <c>equal: [zone, host]</c> would, and every root cause's <see cref="Alert.Symptoms"/> to what it inhibits.
+    /// Only a firing alert inhibits: a pending root cause is sent to nobody, so it must not silence anything yet.
+    /// </summary>
+    private void Inhibit()
+    {
+        var roots = new Dictionary<(string Zone, string Host), List<Alert>>();
+        foreach (var a in _alerts.Values)
+        {
+            if (a.State == AlertState.Firing && RuleFactory.RoleOf(a.Rule).IsRootCause)
+            {
+                var key = (a.ZoneId, a.Labels.GetValueOrDefault("host", ""));
+                if (!roots.TryGetValue(key, out var list))
+                {
+                    list = [];
+                    roots[key] = list;
+                }
+
+                list.Add(a);
+            }
+        }
+
+        var symptoms = new Dictionary<string, List<AlertSymptom>>(StringComparer.Ordinal);
+        foreach (var (fp, a) in _alerts.ToList())
+        {
+            if (a.State == AlertState.Resolved)
+            {
+                continue;
+            }
+
+            Alert? head = null;
+            if (roots.TryGetValue((a.ZoneId, a.Labels.GetValueOrDefault("host", "")), out var candidates))
+            {
+                foreach (var r in candidates)
+                {
+                    if (r.Fingerprint != a.Fingerprint && IncidentRole.Folds(r.Rule, r.Severity, r.ZoneId, a.Rule, a.Severity, a.ZoneId)
+                        && (head is null || Higher(r, head)))
+                    {
+                        head = r;
+                    }
+                }
+            }
+
+            if (head is not null)
+            {
+                if (!symptoms.TryGetValue(head.Fingerprint, out var list))
+                {
+                    list = [];
+                    symptoms[head.Fingerprint] = list;
+                }
+
+                list.Add(AlertSymptom.Of(a));
+            }
+
+            if (!string.Equals(a.InhibitedBy, head?.Fingerprint, StringComparison.Ordinal))
+            {
+                _alerts[fp] = a with { InhibitedBy = head?.Fingerprint };
+            }
+        }
+
+        foreach (var (fp, a) in _alerts.ToList())
+        {
+            if (a.State == AlertState.Resolved)
+            {
+                continue;
+            }
+
+            ImmutableArray<AlertSymptom> folded = symptoms.TryGetValue(fp, out var list)
+                ? [.. list.OrderByDescending(s => s.Severity).ThenBy(s => s.Fingerprint, StringComparer.Ordinal)]
+                : [];
+            if (!folded.SequenceEqual(a.Symptoms))
+            {
+                _alerts[fp] = a with { Symptoms = folded };
+            }
+        }
+    }
+
+    private static bool Higher(Alert a, Alert b)
+    {
+        var (la, lb) = (RuleFactory.RoleOf(a.Rule).Level, RuleFactory.RoleOf(b.Rule).Level);
+        return la != lb ? la < lb : a.Severity > b.Severity;
     }
 
     public AlertTrackerState Export() => new() { Alerts = Sorted() };
@@ -142,8 +237,16 @@ public sealed class AlertTracker(AlertsSettings settings, AlertRouter router)
         var targets = router.Route(alert.Severity, alert.Labels);
         var notified = alert.Notified;
         var severityChanged = alert.NotifiedSeverity is { } was && was != alert.Severity;
+        var considered = false;
         foreach (var r in targets)
         {
+            if (alert.InhibitedBy is not null && router.FoldsIncidents(r))
+            {
+                // Its incident's head was (or will be) sent instead, listing it: one page per incident.
+                continue;
+            }
+
+            considered = true;
             string? reason = !notified.TryGetValue(r, out var last) ? "new"
                 : severityChanged ? "severity"
                 : now - last >= router.RepeatInterval(r) ? "repeat"
@@ -165,7 +268,7 @@ public sealed class AlertTracker(AlertsSettings settings, AlertRouter router)
             });
         }
 
-        return alert with { Notified = notified, NotifiedSeverity = targets.IsEmpty ? alert.NotifiedSeverity : alert.Severity };
+        return alert with { Notified = notified, NotifiedSeverity = considered ? alert.Severity : alert.NotifiedSeverity };
     }
 
     private Alert Resolve(Alert alert, DateTimeOffset now, ImmutableArray<AlertNotification>.Builder sink)
@@ -184,12 +287,14 @@ public sealed class AlertTracker(AlertsSettings settings, AlertRouter router)
         return resolved;
     }
 
-    private Alert Refresh(Alert? existing, Finding f, DateTimeOffset now, Snapshot? snapshot, Dictionary<string, Zone>? zones)
+    private Alert Refresh(Alert? existing, Finding f, DateTimeOffset now, Snapshot? snapshot, Dictionary<string, Zone>? zones, string? evidenceId)
     {
         Zone? zone = null;
         zones?.TryGetValue(f.ZoneId, out zone);
         var labels = Labels(f, zone, snapshot?.Host, existing);
-        var runbook = settings.RunbookUrl.Length == 0 ? null : settings.RunbookUrl.Replace("{rule}", f.Rule, StringComparison.Ordinal);
+        var runbook = settings.RunbookUrl.Length == 0 ? null : settings.RunbookUrl
+            .Replace("{rule}", f.Rule, StringComparison.Ordinal)
+            .Replace("{alertname}", Alert.AlertName(f.Rule), StringComparison.Ordinal);
         if (existing is null)
         {
             return new Alert
@@ -205,7 +310,7 @@ public sealed class AlertTracker(AlertsSettings settings, AlertRouter router)
                 Summary = f.Summary,
                 Description = Describe(f),
                 Hints = f.Hints,
-                EvidenceId = f.EvidenceId,
+                EvidenceId = evidenceId,
                 RunbookUrl = runbook,
                 Labels = labels,
             };
@@ -218,7 +323,7 @@ public sealed class AlertTracker(AlertsSettings settings, AlertRouter router)
             Summary = f.Summary,
             Description = Describe(f),
             Hints = f.Hints,
-            EvidenceId = f.EvidenceId ?? existing.EvidenceId,
+            EvidenceId = evidenceId ?? existing.EvidenceId,
             RunbookUrl = runbook,
             Labels = labels,
         };

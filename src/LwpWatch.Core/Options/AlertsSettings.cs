@@ -19,7 +19,7 @@ public sealed record AlertsSettings
     /// <summary>Bound on tracked alerts; findings beyond it are not tracked (and counted), so a flood cannot exhaust memory.</summary>
     public int MaxAlerts { get; init; } = 10_000;
 
-    /// <summary>runbook_url annotation; "{rule}" is replaced by the rule name. Empty = no runbook_url.</summary>
+    /// <summary>runbook_url annotation; "{rule}" is replaced by the rule name, "{alertname}" by the alert name (docs/runbooks/&lt;alertname&gt;.md). Empty = no runbook_url.</summary>
     public string RunbookUrl { get; init; } = "";
 
     /// <summary>Labels added to every alert (e.g. datacenter). They become part of each alert's identity in Alertmanager.</summary>

@@ -19,15 +19,10 @@ public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionS
     /// <summary>Triton: a zone with a delegated dataset needs this many LWPs for `zfs mount -va` at boot.</summary>
     public const long TritonZfsMountLwps = CapSizing.TritonZfsMountLwps;
 
-    private readonly TransitionTracker _tracker = new();
-    private readonly Dictionary<string, DateTimeOffset> _provisionSeen = new(StringComparer.Ordinal);
-
     public string Name => RuleIds.CapStarvation;
 
     public IEnumerable<Finding> Evaluate(RuleContext context)
     {
-        var stuck = _tracker.Update(context);
-        var provisionsStuck = StuckProvisions(context);
         if (!settings.Enabled)
         {
             return [];
@@ -36,8 +31,14 @@ public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionS
         var now = context.Now;
         // Group by the starved zone: several stuck services in one zone are one problem, one page.
         var byZone = new Dictionary<string, Case>(StringComparer.Ordinal);
-        foreach (var (p, age) in provisionsStuck)
+        foreach (var (p, since) in context.Stuck.Provisions)
         {
+            var age = now - since;
+            if (age < provisions.MinAge)
+            {
+                continue;
+            }
+
             var verdict = Diagnosis.Diagnose(p.ZoneId, null, context, settings);
             if (!verdict.IsCap && p.Deadline is { } deadline && SnapshotIndex.Zone(context.Current, p.ZoneId) is { } z)
             {
@@ -50,7 +51,7 @@ public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionS
             }
         }
 
-        foreach (var (service, since) in stuck)
+        foreach (var (service, since) in context.Stuck.Services)
         {
             if (now - since < settings.StuckFor)
             {
@@ -87,41 +88,6 @@ public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionS
         }
 
         return c;
-    }
-
-    /// <summary>Provisions vmadm is still working on whose marker is older than provisionStuck.minAge.</summary>
-    private List<(Provision P, TimeSpan Age)> StuckProvisions(RuleContext ctx)
-    {
-        ProvisionStuckRule.ShiftAll(_provisionSeen, ctx);
-        var result = new List<(Provision, TimeSpan)>();
-        var live = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var p in ctx.Current.Provisions)
-        {
-            if (!p.MarkerPresent || p.VmState != "provisioning")
-            {
-                continue;
-            }
-
-            live.Add(p.ZoneId);
-            if (!_provisionSeen.TryGetValue(p.ZoneId, out var first))
-            {
-                first = ctx.Now;
-                _provisionSeen[p.ZoneId] = first;
-            }
-
-            var since = p.MarkerSince is { } m && m < first ? m : first;
-            if (ctx.Now - since >= provisions.MinAge)
-            {
-                result.Add((p, ctx.Now - since));
-            }
-        }
-
-        foreach (var gone in _provisionSeen.Keys.Where(k => !live.Contains(k)).ToList())
-        {
-            _provisionSeen.Remove(gone);
-        }
-
-        return result;
     }
 
     private Finding Build(Case c, RuleContext ctx)
@@ -180,7 +146,8 @@ public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionS
         {
             Rule = Name,
             ZoneId = zone.Id,
-            Service = services.Count > 0 ? services[0].Service.Name : null,
+            // One finding per starved zone whichever of its services is stuck first (they are in stuckServices): its
+            // fingerprint, so its alert and page, must not change when another service gets stuck or one recovers.
             Severity = Severity.Critical,
             Since = now,
             Summary = summary,

@@ -40,9 +40,6 @@ public sealed record Finding
     /// <summary>Exact commands, ids filled in. LwpWatch never runs them itself.</summary>
     public ImmutableArray<Hint> Hints { get; init; } = [];
 
-    /// <summary>Id of the saved evidence bundle, when one was written for this finding.</summary>
-    public string? EvidenceId { get; init; }
-
     /// <summary>Stable identity across polls and restarts: rule + zone + service.</summary>
     public string Fingerprint => Service is null ? $"{Rule}|{ZoneId}" : $"{Rule}|{ZoneId}|{Service}";
 
@@ -82,8 +79,7 @@ public sealed record Finding
     public bool Equals(Finding? other) =>
         other is not null && Rule == other.Rule && ZoneId == other.ZoneId && Service == other.Service && Severity == other.Severity
         && Since == other.Since && Summary == other.Summary && Figures.Equals(other.Figures) && Equals(Verdict, other.Verdict)
-        && SuggestedLimit == other.SuggestedLimit && Notes.SequenceEqual(other.Notes) && Hints.SequenceEqual(other.Hints)
-        && EvidenceId == other.EvidenceId;
+        && SuggestedLimit == other.SuggestedLimit && Notes.SequenceEqual(other.Notes) && Hints.SequenceEqual(other.Hints);
 
     public override int GetHashCode() => HashCode.Combine(Rule, ZoneId, Service, Severity, Since);
 }

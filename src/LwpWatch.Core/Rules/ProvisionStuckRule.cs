@@ -6,38 +6,27 @@ namespace LwpWatch.Core.Rules;
 /// <summary>
 /// provision-stuck (illumos): &lt;zonepath&gt;/root/var/svc/provisioning is still there N s after it appeared
 /// while vmadm says provisioning. States the seconds left until vmadm's transition_expire, when vmadm fails the
-/// provision and stops the zone (and the evidence with it).
+/// provision and stops the zone (and the evidence with it). Carries the differential verdict on why (the same
+/// diagnosis as service-stuck): when it is the thread cap, cap-starvation is the incident and this finding one of
+/// its symptoms; otherwise this finding is the root cause its zone's stuck services are folded under.
 /// </summary>
-public sealed class ProvisionStuckRule(ProvisionStuckSettings settings) : IRule
+public sealed class ProvisionStuckRule(ProvisionStuckSettings settings, CapStarvationSettings diagnosis) : IRule
 {
-    private readonly Dictionary<string, DateTimeOffset> _firstSeen = new(StringComparer.Ordinal);
-
     public string Name => RuleIds.ProvisionStuck;
 
     public IEnumerable<Finding> Evaluate(RuleContext context)
     {
         var now = context.Now;
-        ShiftAll(_firstSeen, context);
         var findings = new List<Finding>();
-        var live = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var p in context.Current.Provisions)
+        if (!settings.Enabled)
         {
-            if (!p.MarkerPresent || p.VmState != "provisioning")
-            {
-                continue;
-            }
+            return findings;
+        }
 
-            live.Add(p.ZoneId);
-            if (!_firstSeen.TryGetValue(p.ZoneId, out var first))
-            {
-                first = now;
-                _firstSeen[p.ZoneId] = first;
-            }
-
-            // The marker's mtime is when provisioning began; our first sight bounds it after a restart.
-            var since = p.MarkerSince is { } m && m < first ? m : first;
+        foreach (var (p, since) in context.Stuck.Provisions)
+        {
             var age = now - since;
-            if (!settings.Enabled || age < settings.MinAge)
+            if (age < settings.MinAge)
             {
                 continue;
             }
@@ -49,13 +38,15 @@ public sealed class ProvisionStuckRule(ProvisionStuckSettings settings) : IRule
                 ? string.Create(CultureInfo.InvariantCulture, $"vmadm fails it and stops the zone in {left}s (transition_expire {d.ToUniversalTime():yyyy-MM-dd'T'HH:mm:ss'Z'})")
                 : "vmadm reports no transition_expire";
             var usage = zone is { Lwps: { } u, LwpLimit: { } cap } ? string.Create(CultureInfo.InvariantCulture, $" (LWPs {u}/{cap})") : "";
+            var verdict = Diagnosis.Diagnose(p.ZoneId, null, context, diagnosis);
+            var cause = verdict.IsCap ? $"cause: its thread cap, see {RuleIds.CapStarvation}" : $"verdict {verdict.Cause.WireName()}: {verdict.Detail}";
             findings.Add(new Finding
             {
                 Rule = Name,
                 ZoneId = p.ZoneId,
                 Severity = severity,
                 Since = now,
-                Summary = string.Create(CultureInfo.InvariantCulture, $"{zone?.DisplayName ?? p.ZoneId}{usage} still provisioning after {(long)age.TotalSeconds}s; {deadline}"),
+                Summary = string.Create(CultureInfo.InvariantCulture, $"{zone?.DisplayName ?? p.ZoneId}{usage} still provisioning after {(long)age.TotalSeconds}s; {deadline}; {cause}"),
                 Figures = EvidenceMap.Of(
                     ("vmState", p.VmState),
                     ("markerAgeSeconds", (long)age.TotalSeconds),
@@ -64,6 +55,7 @@ public sealed class ProvisionStuckRule(ProvisionStuckSettings settings) : IRule
                     ("secondsLeft", left),
                     ("lwps", zone?.Lwps),
                     ("lwpLimit", zone?.LwpLimit)),
+                Verdict = verdict,
                 Hints =
                 [
                     Hint.Command(Name, p.ZoneId, HintEffect.ReadOnly, ShellWord.Literal("svcs"), ShellWord.Literal("-xv"), ShellWord.Literal("-z"), ShellWord.Text(p.ZoneId)),
@@ -72,23 +64,6 @@ public sealed class ProvisionStuckRule(ProvisionStuckSettings settings) : IRule
             });
         }
 
-        foreach (var gone in _firstSeen.Keys.Where(k => !live.Contains(k)).ToList())
-        {
-            _firstSeen.Remove(gone);
-        }
-
         return findings;
-    }
-
-    /// <summary>Moves remembered first-sight times by a backward clock step (see <see cref="RuleContext.ClockStep"/>).</summary>
-    internal static void ShiftAll(Dictionary<string, DateTimeOffset> firstSeen, RuleContext context)
-    {
-        if (context.ClockStep != TimeSpan.Zero)
-        {
-            foreach (var (key, t) in firstSeen.ToList())
-            {
-                firstSeen[key] = context.Adjust(t);
-            }
-        }
     }
 }

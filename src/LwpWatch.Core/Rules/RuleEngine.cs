@@ -13,6 +13,7 @@ public sealed class RuleEngine(IReadOnlyList<IRule> rules, TimeSpan historyWindo
 {
     private readonly Dictionary<string, DateTimeOffset> _since = new(StringComparer.Ordinal);
     private readonly ZoneHistory _history = new(historyWindow, maxHistory);
+    private readonly StuckTracker _stuck = new();
     private Snapshot? _previous;
 
     public IReadOnlyList<IRule> Rules => rules;
@@ -71,7 +72,8 @@ public sealed class RuleEngine(IReadOnlyList<IRule> rules, TimeSpan historyWindo
         _history.Add(current);
         _previous = current;
 
-        var ctx = new RuleContext(current, previous, _history) { ClockStep = step };
+        // What is stuck is tracked once here, so every rule (and explain) measures the same episodes.
+        var ctx = new RuleContext(current, previous, _history) { ClockStep = step, Stuck = _stuck.Update(current, step) };
         LastContext = ctx;
         var findings = ImmutableArray.CreateBuilder<Finding>();
         var errors = ImmutableArray.CreateBuilder<string>();
@@ -147,6 +149,9 @@ public sealed class RuleEngine(IReadOnlyList<IRule> rules, TimeSpan historyWindo
 /// <summary>The result of evaluating one snapshot.</summary>
 public sealed record RuleOutcome(Snapshot Snapshot, ImmutableArray<Finding> Findings, ImmutableArray<string> RuleErrors)
 {
+    /// <summary>The findings as incidents: each root cause with the symptoms of its zone folded under it (<see cref="Incident.Group"/>).</summary>
+    public ImmutableArray<Incident> Incidents => Incident.Group(Findings);
+
     /// <summary>
     /// Critical beats everything; otherwise a collector or rule that failed makes the answer unknown
     /// (we could not see), then warning, then ok.

@@ -16,20 +16,6 @@ public static class RuleIds
     public const string HostLimits = "host-limits";
     public const string CollectorHealth = "collector-health";
 
-    /// <summary>All ids, in the order the rules are registered.</summary>
-    public static IReadOnlyList<string> All { get; } =
-        [NearCap, ForkDenied, ConfiguredNotEnforced, ServiceStuck, ProvisionStuck, ExhaustionForecast, CapStarvation, HostLimits, CollectorHealth];
-
-    /// <summary>
-    /// Root causes first: when more critical findings fire than one poll may gather evidence for, the bundles that
-    /// must exist before vmadm (or an operator) stops the zone are the cap-starvation and stuck-provision ones;
-    /// symptoms can wait a poll. Lower is more urgent.
-    /// </summary>
-    public static int EvidencePriority(string rule) => rule switch
-    {
-        CapStarvation => 0,
-        ProvisionStuck => 1,
-        ServiceStuck => 2,
-        _ => 3,
-    };
+    /// <summary>All ids, in the order the rules are registered (<see cref="RuleFactory.Registry"/>).</summary>
+    public static IReadOnlyList<string> All { get; } = [.. RuleFactory.Registry.Select(r => r.Id)];
 }

@@ -12,13 +12,10 @@ namespace LwpWatch.Core.Rules;
 /// </summary>
 public sealed class ServiceStuckRule(ServiceStuckSettings settings, CapStarvationSettings diagnosis) : IRule
 {
-    private readonly TransitionTracker _tracker = new();
-
     public string Name => RuleIds.ServiceStuck;
 
     public IEnumerable<Finding> Evaluate(RuleContext context)
     {
-        var stuck = _tracker.Update(context);
         var findings = new List<Finding>();
         if (!settings.Enabled)
         {
@@ -26,7 +23,7 @@ public sealed class ServiceStuckRule(ServiceStuckSettings settings, CapStarvatio
         }
 
         var now = context.Now;
-        foreach (var (s, since) in stuck)
+        foreach (var (s, since) in context.Stuck.Services)
         {
             var threshold = settings.ThresholdFor(s.Name);
             var stuckFor = now - since;

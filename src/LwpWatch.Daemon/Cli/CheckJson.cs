@@ -9,13 +9,28 @@ using LwpWatch.Daemon.Metrics;
 namespace LwpWatch.Daemon.Cli;
 
 /// <summary>
-/// `check --format json`: the stable contract scripts rely on (DESIGN.md "Outputs"). Written field by field so
-/// the shape cannot drift with a refactor of the records.
+/// `check --format json` and /api/v1/findings: the stable contract scripts rely on (DESIGN.md "Outputs"). Written
+/// field by field so the shape cannot drift with a refactor of the records. Every finding is listed, each with its
+/// incident relation: <c>"incident": {"role": "head", "symptoms": [fingerprints]}</c> for a root cause (or a finding
+/// on its own), <c>{"role": "symptom", "head": fingerprint}</c> for one a root cause of its zone explains.
 /// </summary>
 public static class CheckJson
 {
-    public static string Write(RuleOutcome outcome, bool indented = true)
+    /// <param name="evidenceIds">Fingerprint -> saved evidence bundle id (the daemon's recorder); null = none.</param>
+    public static string Write(RuleOutcome outcome, bool indented = true, IReadOnlyDictionary<string, string>? evidenceIds = null)
     {
+        // Every finding is listed; the incident relation says which root cause explains it (issue 17).
+        var headOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        var symptomsOf = new Dictionary<string, System.Collections.Immutable.ImmutableArray<Finding>>(StringComparer.Ordinal);
+        foreach (var incident in outcome.Incidents)
+        {
+            symptomsOf[incident.Fingerprint] = incident.Symptoms;
+            foreach (var sym in incident.Symptoms)
+            {
+                headOf[sym.Fingerprint] = incident.Fingerprint;
+            }
+        }
+
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = indented }))
         {
@@ -37,6 +52,7 @@ public static class CheckJson
             foreach (var f in outcome.Findings)
             {
                 w.WriteStartObject();
+                w.WriteString("fingerprint", f.Fingerprint);
                 w.WriteString("rule", f.Rule);
                 w.WriteString("zone", f.ZoneId);
                 if (f.Service is null)
@@ -55,9 +71,9 @@ public static class CheckJson
                 w.WriteStartObject();
                 f.Evidence.WriteProperties(w);
 
-                if (f.EvidenceId is not null)
+                if (evidenceIds is not null && evidenceIds.TryGetValue(f.Fingerprint, out var evidenceId))
                 {
-                    w.WriteString("evidenceId", f.EvidenceId);
+                    w.WriteString("evidenceId", evidenceId);
                 }
 
                 w.WriteEndObject();
@@ -68,6 +84,25 @@ public static class CheckJson
                 }
 
                 w.WriteEndArray();
+                w.WriteStartObject("incident");
+                if (headOf.TryGetValue(f.Fingerprint, out var head))
+                {
+                    w.WriteString("role", "symptom");
+                    w.WriteString("head", head);
+                }
+                else
+                {
+                    w.WriteString("role", "head");
+                    w.WriteStartArray("symptoms");
+                    foreach (var sym in symptomsOf.GetValueOrDefault(f.Fingerprint, []))
+                    {
+                        w.WriteStringValue(sym.Fingerprint);
+                    }
+
+                    w.WriteEndArray();
+                }
+
+                w.WriteEndObject();
                 w.WriteEndObject();
             }
 

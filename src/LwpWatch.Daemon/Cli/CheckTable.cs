@@ -8,7 +8,8 @@ using LwpWatch.Daemon.Metrics;
 namespace LwpWatch.Daemon.Cli;
 
 /// <summary>
-/// `check` for humans: zones with a cap (fullest first), then findings with their fix commands. Every value that
+/// `check` for humans: zones with a cap (fullest first), then one block per incident: the root cause with its fix
+/// commands (once), the symptoms it explains folded under it. Every value that
 /// can come from a tenant (names, summaries, hints, errors) goes through <see cref="TerminalText"/>.
 /// </summary>
 public static class CheckTable
@@ -65,13 +66,24 @@ public static class CheckTable
             sb.Append("No findings.\n");
         }
 
-        foreach (var f in outcome.Findings)
+        // One block per incident: the root cause with its fix, once; what it explains folded under it.
+        foreach (var incident in outcome.Incidents)
         {
+            var f = incident.Head;
             sb.AppendEscaped($"{MetricsRenderer.SeverityName(f.Severity).ToUpperInvariant(),-8} {f.Rule,-20} {f.Summary}\n");
             sb.AppendEscaped($"         since {CheckJson.Iso(f.Since)}{(f.Service is null ? "" : $", service {f.Service}")}\n");
             foreach (var h in f.Hints)
             {
                 sb.Append("         fix: ").AppendEscaped(h.Render()).Append('\n');
+            }
+
+            if (!incident.Symptoms.IsEmpty)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"         symptoms ({incident.Symptoms.Length}, explained by this {f.Rule}):\n");
+                foreach (var sym in incident.Symptoms)
+                {
+                    sb.AppendEscaped($"           {MetricsRenderer.SeverityName(sym.Severity).ToUpperInvariant(),-8} {sym.Rule,-20} {sym.Summary}\n");
+                }
             }
         }
 

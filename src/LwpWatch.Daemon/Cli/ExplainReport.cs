@@ -87,12 +87,11 @@ public sealed record ExplainReport(
             }
 
             var stuck = ImmutableArray.CreateBuilder<(ServiceState, TimeSpan, Verdict)>();
-            foreach (var sv in s.Services)
+            // The engine's episodes (first sight, the manager's stamp as a lower bound): the same "for how long" the rules used.
+            foreach (var (sv, since) in ctx.Stuck.Services)
             {
-                if (sv.InTransition && InZone(sv.ZoneId, id))
+                if (InZone(sv.ZoneId, id))
                 {
-                    // Explain has no first-sight history of its own beyond these polls: the manager's stamp tells how long.
-                    var since = sv.StateSince is { } m && m <= s.TakenAt ? m : ctx.History.FirstAt ?? s.TakenAt;
                     var verdict = Diagnosis.Diagnose(sv.ZoneId, sv, ctx, diagnosis);
                     // cap-starvation may already blame the cap by projection (a provision racing vmadm's deadline).
                     if (!verdict.IsCap && last.Findings.FirstOrDefault(f => f.Rule == RuleIds.CapStarvation && f.ZoneId == sv.ZoneId) is { Verdict: { } blamed })
@@ -105,10 +104,11 @@ public sealed record ExplainReport(
             }
 
             var findings = last.Findings.Where(f => f.ZoneId == id || (f.Service is { } fs && stuck.Any(x => x.Item1.Name == fs))).ToImmutableArray();
-            // cap-starvation's own fix when it fires; a stuck service blamed on the cap gets the same N (the one sizing:
-            // demand since the zone started, not just what rose between explain's own polls) even before that rule's
-            // stuckFor has passed; otherwise the findings' hints.
-            var fix = new List<Hint>(findings.Where(f => f.Rule == RuleIds.CapStarvation).SelectMany(f => f.Hints));
+            // The fix is the incidents' root causes' (once); a stuck service blamed on the cap gets the same N (the one
+            // sizing: demand since the zone started, not just what rose between explain's own polls) even before
+            // cap-starvation's stuckFor has passed; otherwise the findings' own.
+            var incidents = Incident.Group(findings);
+            var fix = new List<Hint>(incidents.Where(i => RuleFactory.RoleOf(i.Head.Rule).IsRootCause).SelectMany(i => i.Head.Hints));
             foreach (var (_, _, v) in fix.Count > 0 ? [] : stuck.ToList())
             {
                 if (v is { IsCap: true, StarvedZone: { } sz })
@@ -119,7 +119,7 @@ public sealed record ExplainReport(
 
             if (fix.Count == 0)
             {
-                fix.AddRange(findings.SelectMany(f => f.Hints));
+                fix.AddRange(incidents.SelectMany(i => i.Head.Hints));
             }
 
             reports.Add(new ExplainReport(target, zone, usage.ToImmutable(), [.. s.TopHolders.Where(h => h.ZoneId == id)], stuck.ToImmutable(), findings, [.. fix.DistinctBy(h => h.Render(), StringComparer.Ordinal)]));
@@ -185,18 +185,20 @@ public sealed record ExplainReport(
             sb.AppendEscaped($"    verdict: {v.Cause.WireName()}: {v.Detail}\n");
         }
 
+        // One block per incident: the root cause, the symptoms it explains folded under it; the fix follows, once.
         sb.Append("\nFindings:\n");
         if (Findings.IsEmpty)
         {
             sb.Append("  none\n");
         }
 
-        foreach (var f in Findings)
+        foreach (var incident in Incident.Group(Findings))
         {
+            var f = incident.Head;
             sb.AppendEscaped($"  {MetricsRenderer.SeverityName(f.Severity).ToUpperInvariant()} {f.Rule}: {f.Summary}\n");
-            if (f.EvidenceId is { } eid)
+            foreach (var sym in incident.Symptoms)
             {
-                sb.AppendEscaped($"    evidence: /api/v1/evidence/{eid}\n");
+                sb.AppendEscaped($"    symptom: {MetricsRenderer.SeverityName(sym.Severity).ToUpperInvariant()} {sym.Rule}: {sym.Summary}\n");
             }
         }
 
@@ -254,9 +256,19 @@ public sealed record ExplainReport(
 
         w.WriteEndArray();
         w.WriteStartArray("findings");
-        foreach (var f in Findings)
+        foreach (var incident in Incident.Group(Findings))
         {
-            EvidenceMap.Of(("rule", f.Rule), ("severity", MetricsRenderer.SeverityName(f.Severity)), ("summary", f.Summary), ("evidenceId", f.EvidenceId), ("hints", f.Hints.Render())).WriteJson(w);
+            var f = incident.Head;
+            w.WriteStartObject();
+            EvidenceMap.Of(("rule", f.Rule), ("severity", MetricsRenderer.SeverityName(f.Severity)), ("summary", f.Summary), ("hints", f.Hints.Render())).WriteProperties(w);
+            w.WriteStartArray("symptoms");
+            foreach (var sym in incident.Symptoms)
+            {
+                EvidenceMap.Of(("rule", sym.Rule), ("severity", MetricsRenderer.SeverityName(sym.Severity)), ("summary", sym.Summary)).WriteJson(w);
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
         }
 
         w.WriteEndArray();

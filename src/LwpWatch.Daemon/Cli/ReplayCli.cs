@@ -53,7 +53,7 @@ public sealed class ReplayCli
 
         var replay = new BundleReplay(reader);
         // The platform and host come from the bundle, never from the machine running the replay.
-        var pipeline = new PollPipeline(options, replay.Source, replay.Clock, reader.Platform, reader.Host);
+        var pipeline = new PollPipeline(options, replay.Source, replay.Clock, reader.Platform, reader.Host) { AwaitEvidence = true };
         return new ReplayCli(null) { Pipeline = pipeline, Bundle = replay, Until = last };
     }
 

@@ -64,15 +64,16 @@ public sealed class AlertPipeline : IPollObserver
     /// <summary>Findings dropped because alerts.maxAlerts was reached.</summary>
     public long Untracked => _tracker.Untracked;
 
-    public void OnPoll(PollResult result) => Process(result.Outcome);
+    public void OnPoll(PollResult result) => Process(result.Outcome, result.EvidenceIds);
 
-    public AlertUpdate Process(RuleOutcome outcome)
+    /// <param name="evidenceIds">Fingerprint -> evidence bundle id (the poll's <see cref="PollResult.EvidenceIds"/>).</param>
+    public AlertUpdate Process(RuleOutcome outcome, IReadOnlyDictionary<string, string>? evidenceIds = null)
     {
         AlertUpdate update;
         lock (_gate)
         {
             var now = outcome.Snapshot.TakenAt;
-            update = _tracker.Update(outcome.Findings, now, outcome.Snapshot);
+            update = _tracker.Update(outcome.Findings, now, outcome.Snapshot, evidenceIds);
             _current = update.Alerts;
 
             // The state is saved when something that matters changed (or once a minute, for last-seen

@@ -10,72 +10,178 @@ using LwpWatch.Daemon.Metrics;
 namespace LwpWatch.Daemon.Evidence;
 
 /// <summary>
-/// In the poll, right after the rules: every critical finding that has no bundle yet gets one (what proves it:
-/// caps, usage over the history window, top holders, the services, and what <see cref="EvidenceGatherer"/> ran),
-/// and every finding carries its bundle's id while it keeps firing. All gathering of one poll shares one
-/// budget; findings beyond evidence.maxPerPoll are done on the next poll. A failure to write is reported in
-/// <see cref="LastError"/>, never thrown into the poll.
+/// Evidence bundles, beside the rules -> alerts path rather than in it: on the poll loop <see cref="Record"/> only
+/// decides (no I/O): every critical incident head without a bundle gets an id (root causes first, at most
+/// evidence.maxPerPoll per poll, the rest on the next poll) and its gathering is queued. What proves it (caps, usage
+/// over the history window, top holders, the services, what <see cref="EvidenceGatherer"/> ran) is gathered and
+/// saved off the poll loop, one batch at a time, within evidence.budget per bundle, so a hung tool never delays a
+/// poll. Findings are never rewritten: the ids are returned (fingerprint -> id) for the outputs and alerts to name.
+/// A bundle that could not be saved is reported in <see cref="LastError"/> and gathered again on the next poll.
 /// </summary>
 public sealed class EvidenceRecorder(EvidenceSettings settings, EvidenceGatherer gatherer, EvidenceStore store)
 {
+    private readonly Lock _gate = new();
     private readonly Dictionary<string, string> _ids = new(StringComparer.Ordinal);
+    private ImmutableDictionary<string, string> _published = ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal);
+    private Task _batch = Task.CompletedTask;
+    private string? _lastError;
 
     public EvidenceStore Store => store;
 
-    public string? LastError { get; private set; }
+    public string? LastError
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lastError;
+            }
+        }
+    }
 
-    public async Task<RuleOutcome> AttachAsync(RuleOutcome outcome, ZoneHistory history, CancellationToken cancellationToken)
+    /// <summary>Fingerprint -> bundle id of every live incident that has one (saved, or being gathered).</summary>
+    public ImmutableDictionary<string, string> Ids
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _published;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One poll, on the poll loop: forgets resolved findings (a new episode gets a new bundle), picks the new critical
+    /// incident heads, gives each an id and queues its gathering. Returns the ids of every live finding with one.
+    /// </summary>
+    public ImmutableDictionary<string, string> Record(RuleOutcome outcome, ZoneHistory history, CancellationToken cancellationToken = default)
     {
         var live = new HashSet<string>(StringComparer.Ordinal);
-        var candidates = new List<Finding>();
         foreach (var f in outcome.Findings)
         {
             live.Add(f.Fingerprint);
-            if (f.Severity == Severity.Critical && !_ids.ContainsKey(f.Fingerprint))
+        }
+
+        var jobs = new List<Job>();
+        lock (_gate)
+        {
+            foreach (var gone in _ids.Keys.Where(k => !live.Contains(k)).ToList())
             {
-                candidates.Add(f);
+                _ids.Remove(gone);
             }
-        }
 
-        // Root causes first: when more criticals fire than one poll may gather, the cap-starvation and stuck
-        // provision bundles are the ones that must exist before vmadm stops the zone; symptoms can wait a poll.
-        var todo = candidates.OrderBy(f => RuleIds.EvidencePriority(f.Rule)).Take(settings.MaxPerPoll).ToList();
-
-        foreach (var gone in _ids.Keys.Where(k => !live.Contains(k)).ToList())
-        {
-            _ids.Remove(gone); // resolved: a new episode gets a new bundle
-        }
-
-        if (todo.Count > 0)
-        {
-            var gathered = await Task.WhenAll(todo.Select(f => gatherer.GatherAsync(f, outcome.Snapshot, settings.Budget, cancellationToken))).ConfigureAwait(false);
-            for (var i = 0; i < todo.Count; i++)
+            // One batch in flight at a time: a slow batch holds back the next poll's new bundles, never the poll.
+            if (_batch.IsCompleted)
             {
-                var f = todo[i];
-                var id = EvidenceStore.NewId(outcome.Snapshot.TakenAt, f.Rule, f.Fingerprint);
-                try
+                // Root causes first: when more critical incidents start than one poll may gather for, the bundles
+                // that must exist before vmadm (or an operator) stops the zone are the root causes'.
+                var todo = outcome.Incidents
+                    .Where(i => i.Head.Severity == Severity.Critical && !_ids.ContainsKey(i.Fingerprint))
+                    .OrderBy(i => RuleFactory.RoleOf(i.Head.Rule) is { IsRootCause: true } r ? r.Level : int.MaxValue)
+                    .Take(settings.MaxPerPoll);
+                foreach (var incident in todo)
                 {
-                    store.Save(id, Write(id, f, outcome.Snapshot, history, gathered[i]));
+                    var f = incident.Head;
+                    var id = EvidenceStore.NewId(outcome.Snapshot.TakenAt, f.Rule, f.Fingerprint);
                     _ids[f.Fingerprint] = id;
-                    LastError = null;
+                    // The samples are copied now: the history is the engine's and changes with the next poll.
+                    jobs.Add(new Job(id, f, ServiceOf(incident, outcome.Snapshot), history.Of(f.ZoneId).ToArray()));
                 }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+
+                if (jobs.Count > 0)
                 {
-                    LastError = $"evidence for {f.Fingerprint} not saved: {ex.Message}";
+                    var snapshot = outcome.Snapshot;
+                    _batch = Task.Run(() => GatherAndSaveAsync(jobs, snapshot, cancellationToken), CancellationToken.None);
                 }
             }
-        }
 
-        if (_ids.Count == 0)
-        {
-            return outcome;
+            _published = _ids.ToImmutableDictionary(StringComparer.Ordinal);
+            return _published;
         }
-
-        var findings = outcome.Findings.Select(f => _ids.TryGetValue(f.Fingerprint, out var id) ? f with { EvidenceId = id } : f);
-        return outcome with { Findings = [.. findings] };
     }
 
-    public static byte[] Write(string id, Finding f, Snapshot s, ZoneHistory history, ImmutableArray<EvidenceItem> items)
+    /// <summary>Waits for the gathering queued so far (replays, tests, shutdown).</summary>
+    public Task DrainAsync()
+    {
+        lock (_gate)
+        {
+            return _batch;
+        }
+    }
+
+    /// <summary>
+    /// The service whose manager's account and log go in the bundle: the head's own, else the first symptom that names
+    /// one (the stuck service a starving zone's cap-starvation explains), else the zone's longest-stuck service.
+    /// </summary>
+    private static string? ServiceOf(Incident incident, Snapshot snapshot)
+    {
+        if (incident.Head.Service is { } own)
+        {
+            return own;
+        }
+
+        foreach (var s in incident.Symptoms)
+        {
+            if (s.Service is { } named && s.ZoneId == incident.Head.ZoneId)
+            {
+                return named;
+            }
+        }
+
+        return snapshot.Services
+            .Where(sv => sv.InTransition && InZone(sv.ZoneId, incident.Head.ZoneId))
+            .OrderBy(sv => sv.StateSince ?? DateTimeOffset.MaxValue)
+            .ThenBy(sv => sv.Name, StringComparer.Ordinal)
+            .FirstOrDefault()?.Name;
+    }
+
+    private async Task GatherAndSaveAsync(List<Job> jobs, Snapshot snapshot, CancellationToken cancellationToken)
+    {
+        ImmutableArray<EvidenceItem>[] gathered;
+        try
+        {
+            gathered = await Task.WhenAll(jobs.Select(j => gatherer.GatherAsync(j.Finding, j.Service, snapshot, settings.Budget, cancellationToken))).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Gathering is best effort; the bundle still says what the poll saw.
+            gathered = [.. jobs.Select(_ => ImmutableArray.Create(new EvidenceItem { Title = "gathering", Error = ex.GetType().Name + ": " + ex.Message }))];
+        }
+
+        for (var i = 0; i < jobs.Count; i++)
+        {
+            var j = jobs[i];
+            try
+            {
+                store.Save(j.Id, Write(j.Id, j.Finding, snapshot, j.Usage, gathered[i]));
+                lock (_gate)
+                {
+                    _lastError = null;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                lock (_gate)
+                {
+                    _lastError = $"evidence for {j.Finding.Fingerprint} not saved: {ex.Message}";
+                    // Not saved: the next poll tries again under a new id.
+                    if (_ids.TryGetValue(j.Finding.Fingerprint, out var id) && id == j.Id)
+                    {
+                        _ids.Remove(j.Finding.Fingerprint);
+                        _published = _ids.ToImmutableDictionary(StringComparer.Ordinal);
+                    }
+                }
+            }
+        }
+    }
+
+    private sealed record Job(string Id, Finding Finding, string? Service, ZoneSample[] Usage);
+
+    public static byte[] Write(string id, Finding f, Snapshot s, ZoneHistory history, ImmutableArray<EvidenceItem> items) =>
+        Write(id, f, s, history.Of(f.ZoneId).ToArray(), items);
+
+    public static byte[] Write(string id, Finding f, Snapshot s, IReadOnlyList<ZoneSample> usage, ImmutableArray<EvidenceItem> items)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -118,7 +224,7 @@ public sealed class EvidenceRecorder(EvidenceSettings settings, EvidenceGatherer
 
             // Usage over the rules' history window: how it got here.
             w.WriteStartArray("usage");
-            foreach (var sample in history.Of(f.ZoneId))
+            foreach (var sample in usage)
             {
                 w.WriteStartObject();
                 w.WriteString("takenAt", CheckJson.Iso(sample.At));

@@ -64,6 +64,21 @@ public static class AlertsJson
                 }
 
                 w.WriteEndArray();
+
+                // The incident relation: which firing root cause mutes this one for per-incident receivers, or
+                // which alerts this one lists as its symptoms.
+                if (a.InhibitedBy is { } head)
+                {
+                    w.WriteString("inhibitedBy", head);
+                }
+
+                w.WriteStartArray("symptoms");
+                foreach (var sym in a.Symptoms)
+                {
+                    w.WriteStringValue(sym.Fingerprint);
+                }
+
+                w.WriteEndArray();
                 w.WriteEndObject();
             }
 

@@ -42,7 +42,7 @@ public static class Endpoints
         app.MapGet("/api/v1/alerts", () => alerts is not null && state.Current is not null
             ? Results.Text(AlertsJson.Write(alerts.Current), "application/json")
             : state.Current is { } c
-            ? Results.Text(CheckJson.Write(c.Result.Outcome, indented: false), "application/json")
+            ? Results.Text(CheckJson.Write(c.Result.Outcome, indented: false, c.Result.EvidenceIds), "application/json")
             : NotYet());
 
         // Evidence bundles are files in the spool, written by the poll loop; ids are validated before any path is built.
@@ -52,7 +52,7 @@ public static class Endpoints
             : Error($"no evidence bundle '{id}'", StatusCodes.Status404NotFound));
 
         app.MapGet("/api/v1/findings", () => state.Current is { } c
-            ? Results.Text(CheckJson.Write(c.Result.Outcome, indented: false), "application/json")
+            ? Results.Text(CheckJson.Write(c.Result.Outcome, indented: false, c.Result.EvidenceIds), "application/json")
             : NotYet());
     }
 

@@ -37,8 +37,14 @@ public sealed class PollPipeline
     /// <summary>What the collectors read through (live, capture or replay); evidence gathering uses the same.</summary>
     public IHostSource Source { get; }
 
-    /// <summary>Saves evidence bundles for new critical findings in the poll they fire (`run` sets it; `check` does not).</summary>
+    /// <summary>Saves evidence bundles for new critical incidents, off the poll loop (`run` sets it; `check` does not).</summary>
     public Evidence.EvidenceRecorder? Evidence { get; set; }
+
+    /// <summary>
+    /// Wait for each poll's evidence before the next poll (replays: the bundle's recorded tool runs belong to the
+    /// poll being replayed, and the replay source moves on with the next one). Live polls never wait for it.
+    /// </summary>
+    public bool AwaitEvidence { get; set; }
 
     /// <summary>The configuration the collectors and rules currently run with (changes on reload).</summary>
     public LwpWatchOptions Options { get; private set; }
@@ -57,11 +63,18 @@ public sealed class PollPipeline
         var sw = Stopwatch.StartNew();
         var snapshot = await _poller.PollAsync(cancellationToken).ConfigureAwait(false);
         var outcome = _engine.Evaluate(snapshot);
+        var evidence = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty;
         if (Evidence is not null)
         {
-            outcome = await Evidence.AttachAsync(outcome, _engine.History, cancellationToken).ConfigureAwait(false);
+            // Decided here, gathered and saved beside the poll loop: findings are never rewritten with it.
+            evidence = Evidence.Record(outcome, _engine.History, cancellationToken);
+            if (AwaitEvidence)
+            {
+                await Evidence.DrainAsync().ConfigureAwait(false);
+            }
         }
-        return new PollResult(outcome, sw.Elapsed);
+
+        return new PollResult(outcome, sw.Elapsed) { EvidenceIds = evidence };
     }
 
     /// <summary>
@@ -87,4 +100,8 @@ public sealed class PollPipeline
 }
 
 /// <summary>One completed poll and how long it took.</summary>
-public sealed record PollResult(RuleOutcome Outcome, TimeSpan Duration);
+public sealed record PollResult(RuleOutcome Outcome, TimeSpan Duration)
+{
+    /// <summary>Finding fingerprint -> id of its evidence bundle (saved or being saved), for the outputs and alerts.</summary>
+    public System.Collections.Immutable.ImmutableDictionary<string, string> EvidenceIds { get; init; } = System.Collections.Immutable.ImmutableDictionary<string, string>.Empty;
+}

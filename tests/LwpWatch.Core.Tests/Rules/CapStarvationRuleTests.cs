@@ -27,7 +27,8 @@ public class CapStarvationRuleTests
         Assert.Equal("cap-starvation", f.Rule);
         Assert.Equal(Severity.Critical, f.Severity);
         Assert.Equal(Svc, f.ZoneId);
-        Assert.Equal("stuck-notify.service", f.Service);
+        Assert.Null(f.Service); // one finding per starved zone: the unit is in stuckServices, not in its identity
+        Assert.Equal("stuck-notify.service", Assert.Single(f.Evidence.Records("stuckServices")).Text("service"));
         Assert.Contains("20/20", f.Summary, StringComparison.Ordinal);
         Assert.Contains("93 thread/process creations refused", f.Summary, StringComparison.Ordinal);
         Assert.Contains("stuck-notify.service stuck activating->start for 45s", f.Summary, StringComparison.Ordinal);

@@ -13,9 +13,9 @@ public class ProvisionStuckRuleTests
     [Fact]
     public void States_seconds_left_until_transition_expire()
     {
-        var rule = new ProvisionStuckRule(new ProvisionStuckSettings());
+        var rule = new ProvisionStuckRule(new ProvisionStuckSettings(), new CapStarvationSettings());
         Assert.Empty(Snap.Run(rule, Poll(30)));
-        var f = Assert.Single(Snap.Run(new ProvisionStuckRule(new ProvisionStuckSettings()), Poll(30), Poll(90)));
+        var f = Assert.Single(Snap.Run(new ProvisionStuckRule(new ProvisionStuckSettings(), new CapStarvationSettings()), Poll(30), Poll(90)));
         Assert.Equal(210L, f.Evidence.Integer("secondsLeft"));
         Assert.Equal(Severity.Warning, f.Severity);
         Assert.Contains("stops the zone in 210s", f.Summary, StringComparison.Ordinal);
@@ -25,15 +25,15 @@ public class ProvisionStuckRuleTests
     [Fact]
     public void Critical_close_to_the_deadline()
     {
-        var f = Assert.Single(Snap.Run(new ProvisionStuckRule(new ProvisionStuckSettings()), Poll(200)));
+        var f = Assert.Single(Snap.Run(new ProvisionStuckRule(new ProvisionStuckSettings(), new CapStarvationSettings()), Poll(200)));
         Assert.Equal(Severity.Critical, f.Severity);
     }
 
     [Fact]
     public void No_marker_or_not_provisioning_is_quiet()
     {
-        Assert.Empty(Snap.Run(new ProvisionStuckRule(new ProvisionStuckSettings()), Poll(120, marker: false)));
-        Assert.Empty(Snap.Run(new ProvisionStuckRule(new ProvisionStuckSettings()), Poll(120, state: "running")));
+        Assert.Empty(Snap.Run(new ProvisionStuckRule(new ProvisionStuckSettings(), new CapStarvationSettings()), Poll(120, marker: false)));
+        Assert.Empty(Snap.Run(new ProvisionStuckRule(new ProvisionStuckSettings(), new CapStarvationSettings()), Poll(120, state: "running")));
     }
 }
 

@@ -27,7 +27,10 @@ public sealed class CheckJsonTests
         Assert.Equal(["id", "kind", "name", "lwps", "lwpLimit", "denials"], z.EnumerateObject().Select(p => p.Name));
         Assert.Equal(JsonValueKind.Null, root.GetProperty("zones")[1].GetProperty("lwpLimit").ValueKind);
         var f = root.GetProperty("findings")[0];
-        Assert.Equal(["rule", "zone", "service", "severity", "since", "summary", "evidence", "hints"], f.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["fingerprint", "rule", "zone", "service", "severity", "since", "summary", "evidence", "hints", "incident"], f.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("fork-denied|/lrtest", f.GetProperty("fingerprint").GetString());
+        // On its own (no root cause in its zone): the head of its own incident, with no symptoms.
+        Assert.Equal("""{"role":"head","symptoms":[]}""", f.GetProperty("incident").GetRawText().Replace(" ", "", StringComparison.Ordinal).ReplaceLineEndings(""));
         Assert.Equal("2026-11-22T01:02:03Z", f.GetProperty("since").GetString());
         Assert.Equal(JsonValueKind.Null, f.GetProperty("service").ValueKind);
         Assert.Equal(61, f.GetProperty("evidence").GetProperty("denials").GetInt64());

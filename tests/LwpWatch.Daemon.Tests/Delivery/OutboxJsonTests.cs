@@ -38,6 +38,8 @@ public sealed class OutboxJsonTests : IDisposable
         {
             Service = "web.service",
             EvidenceId = "20261122T010203Z-abc",
+            InhibitedBy = "configured-not-enforced|/web.service",
+            Symptoms = [new AlertSymptom { Fingerprint = "near-cap|/web.service", Rule = "near-cap", Severity = Severity.Critical, StartsAt = Samples.T0, Summary = "at 20/20" }],
             NotifiedSeverity = Severity.Critical,
             Notified = ImmutableSortedDictionary<string, DateTimeOffset>.Empty.WithComparers(StringComparer.Ordinal).Add("am", Samples.T0.AddMinutes(1)),
         },

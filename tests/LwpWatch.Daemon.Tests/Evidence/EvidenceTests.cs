@@ -48,17 +48,27 @@ public sealed class EvidenceTests : IDisposable
 
     private static RuleOutcome Outcome(Snapshot s, params Finding[] f) => new(s, [.. f], []);
 
+    /// <summary>One poll as the pipeline runs it, then waits for the gathering it queued (the test needs the files).</summary>
+    private static async Task<IReadOnlyDictionary<string, string>> Poll(EvidenceRecorder rec, RuleOutcome o, ZoneHistory h)
+    {
+        var ids = rec.Record(o, h);
+        await rec.DrainAsync();
+        return ids;
+    }
+
     [Fact]
-    public async Task New_critical_finding_gets_a_bundle_in_the_same_poll_and_keeps_its_id()
+    public async Task New_critical_incident_gets_a_bundle_decided_in_the_poll_and_keeps_its_id()
     {
         var rec = Recorder();
         var s1 = Snap(0);
-        var o1 = await rec.AttachAsync(Outcome(s1, Crit("/app.slice"), Crit("/app.slice", "near-cap") with { Severity = Severity.Warning }), H(s1), CancellationToken.None);
-        var id = Assert.Single(o1.Findings, f => f.Rule == "cap-starvation").EvidenceId;
-        Assert.NotNull(id);
-        Assert.Null(Assert.Single(o1.Findings, f => f.Rule == "near-cap").EvidenceId); // warnings get none
+        var cap = Crit("/app.slice");
+        var o1 = Outcome(s1, cap, Crit("/other.slice", "near-cap") with { Severity = Severity.Warning });
+        var ids = await Poll(rec, o1, H(s1));
+        var id = Assert.Single(ids).Value;
+        Assert.Equal(cap.Fingerprint, Assert.Single(ids).Key); // warnings get none
+        Assert.All(o1.Findings, f => Assert.DoesNotContain("evidence", f.Figures.Select(kv => kv.Key))); // findings are not rewritten
 
-        var json = JsonDocument.Parse(rec.Store.TryRead(id!)!).RootElement;
+        var json = JsonDocument.Parse(rec.Store.TryRead(id)!).RootElement;
         Assert.Equal("cap-starvation", json.GetProperty("finding").GetProperty("rule").GetString());
         Assert.Equal("echo 60 > /sys/fs/cgroup/pids/app.slice/pids.max", json.GetProperty("finding").GetProperty("hints")[0].GetString());
         Assert.Equal(20, json.GetProperty("zone").GetProperty("lwpLimit").GetInt32());
@@ -67,16 +77,25 @@ public sealed class EvidenceTests : IDisposable
         Assert.Equal("process exited", json.GetProperty("items")[0].GetProperty("error").GetString());
 
         var s2 = Snap(15);
-        var o2 = await rec.AttachAsync(Outcome(s2, Crit("/app.slice")), H(s1, s2), CancellationToken.None);
-        Assert.Equal(id, Assert.Single(o2.Findings).EvidenceId);
+        Assert.Equal(id, (await Poll(rec, Outcome(s2, Crit("/app.slice")), H(s1, s2)))[cap.Fingerprint]);
         Assert.Single(rec.Store.List());
-        Assert.Equal(1, JsonDocument.Parse(rec.Store.TryRead(id!)!).RootElement.GetProperty("usage").GetArrayLength()); // written once, in the poll it fired
+        Assert.Equal(1, JsonDocument.Parse(rec.Store.TryRead(id)!).RootElement.GetProperty("usage").GetArrayLength()); // written once, in the poll it fired
 
         // Resolved, then back: a new episode, a new bundle.
-        await rec.AttachAsync(Outcome(Snap(30)), H(s1, s2), CancellationToken.None);
-        var o4 = await rec.AttachAsync(Outcome(Snap(45), Crit("/app.slice")), H(s1, s2), CancellationToken.None);
-        Assert.NotEqual(id, Assert.Single(o4.Findings).EvidenceId);
+        Assert.Empty(await Poll(rec, Outcome(Snap(30)), H(s1, s2)));
+        Assert.NotEqual(id, (await Poll(rec, Outcome(Snap(45), Crit("/app.slice")), H(s1, s2)))[cap.Fingerprint]);
         Assert.Equal(2, rec.Store.List().Count);
+    }
+
+    [Fact]
+    public async Task One_bundle_per_incident_its_symptoms_are_in_it_not_beside_it()
+    {
+        var rec = Recorder();
+        var s = Snap(0);
+        var cap = Crit("/app.slice");
+        var ids = await Poll(rec, Outcome(s, cap, Crit("/app.slice", "near-cap"), Crit("/app.slice", "fork-denied")), H(s));
+        Assert.Equal(cap.Fingerprint, Assert.Single(ids).Key);
+        Assert.Single(rec.Store.List());
     }
 
     [Fact]
@@ -84,23 +103,74 @@ public sealed class EvidenceTests : IDisposable
     {
         var rec = Recorder(new EvidenceSettings { MaxPerPoll = 1 });
         var s = Snap(0);
-        var o1 = await rec.AttachAsync(Outcome(s, Crit("/a", "near-cap"), Crit("/b")), H(s), CancellationToken.None);
-        // The root cause goes first even though it is listed second.
-        Assert.NotNull(Assert.Single(o1.Findings, f => f.EvidenceId is not null && f.Rule == "cap-starvation").EvidenceId);
-        var o2 = await rec.AttachAsync(Outcome(Snap(15), Crit("/a", "near-cap"), Crit("/b")), H(s), CancellationToken.None);
-        Assert.Equal(2, o2.Findings.Count(f => f.EvidenceId is not null));
+        // Two incidents (different zones). The root cause goes first even though it is listed second.
+        var ids = await Poll(rec, Outcome(s, Crit("/a", "near-cap"), Crit("/b")), H(s));
+        Assert.Equal(Crit("/b").Fingerprint, Assert.Single(ids).Key);
+        Assert.Equal(2, (await Poll(rec, Outcome(Snap(15), Crit("/a", "near-cap"), Crit("/b")), H(s))).Count);
     }
 
     [Fact]
-    public async Task Unwritable_spool_is_reported_not_thrown()
+    public async Task Unwritable_spool_is_reported_not_thrown_and_tried_again()
     {
         var file = Path.Combine(_dir, "not-a-dir");
         await File.WriteAllTextAsync(file, "x");
         var rec = Recorder(dir: file);
         var s = Snap(0);
-        var o = await rec.AttachAsync(Outcome(s, Crit("/app.slice")), H(s), CancellationToken.None);
-        Assert.Null(Assert.Single(o.Findings).EvidenceId);
+        await Poll(rec, Outcome(s, Crit("/app.slice")), H(s));
+        Assert.Empty(rec.Ids);
         Assert.Contains("not saved", rec.LastError, StringComparison.Ordinal);
+        Assert.Single(rec.Record(Outcome(Snap(15), Crit("/app.slice")), H(s))); // the next poll tries again
+        await rec.DrainAsync();
+    }
+
+    [Fact]
+    public async Task A_hung_tool_never_holds_the_poll()
+    {
+        // The illumos gatherer runs svcs -xv; here it never answers until released (a hung svc.configd).
+        var gate = new TaskCompletionSource();
+        var settings = new EvidenceSettings { Budget = TimeSpan.FromMinutes(5) };
+        var rec = new EvidenceRecorder(settings, new EvidenceGatherer(new GatedRuns(gate.Task), new LwpWatchOptions { Evidence = settings }), new EvidenceStore(_dir, settings, TimeProvider.System));
+        var s = Snap(0) with { Platform = "illumos" };
+        var f = Crit("/app.slice") with { Service = "svc:/system/filesystem/local:default" };
+
+        var ids = rec.Record(Outcome(s, f), H(s));
+
+        Assert.Single(ids); // decided at once: the alert can name the bundle in its first notification
+        Assert.False(rec.DrainAsync().IsCompleted);
+        // Another poll meanwhile: nothing waits, the id is kept, nothing is gathered twice.
+        Assert.Equal(ids, rec.Record(Outcome(Snap(15) with { Platform = "illumos" }, f), H(s)));
+        gate.SetResult();
+        await rec.DrainAsync();
+        Assert.Single(rec.Store.List());
+    }
+
+    /// <summary>A host whose tool runs wait for <paramref name="gate"/>; reads are the live ones.</summary>
+    private sealed class GatedRuns(Task gate) : IHostSource
+    {
+        private readonly LiveHostSource _live = new(new CommandRunner());
+
+        public string? ReadText(string path) => _live.ReadText(path);
+
+        public byte[]? ReadBytes(string path, int maxBytes) => _live.ReadBytes(path, maxBytes);
+
+        public IReadOnlyList<string> ListDirectories(string path) => _live.ListDirectories(path);
+
+        public IReadOnlyList<string> ListEntries(string path) => _live.ListEntries(path);
+
+        public bool FileExists(string path) => _live.FileExists(path);
+
+        public bool DirectoryExists(string path) => _live.DirectoryExists(path);
+
+        public DateTimeOffset? GetModifiedTime(string path) => _live.GetModifiedTime(path);
+
+        public async Task<CommandResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            await gate.WaitAsync(cancellationToken);
+            return new CommandResult { Argv = [.. argv], ExitCode = 0 };
+        }
+
+        public Task<LwpWatch.Collectors.Bus.BusReply> CallBusAsync(LwpWatch.Collectors.Bus.BusCall call, TimeSpan timeout, CancellationToken cancellationToken) =>
+            _live.CallBusAsync(call, timeout, cancellationToken);
     }
 
     [Fact]

@@ -47,12 +47,12 @@ public sealed class PrometheusScrapeTests
         Assert.Equal(20, double.Parse(sample.GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture));
 
         var alert = await prometheus.WaitForAlertAsync(
-            a => Label(a, "alertname") == "LwpWatchZoneNearCap" && Label(a, "zone") == cg.ZoneId && Label(a, "severity") == "critical" && a.GetProperty("state").GetString() == "firing",
+            a => Label(a, "alertname") == "LwpWatchNearCap" && Label(a, "zone") == cg.ZoneId && Label(a, "severity") == "critical" && a.GetProperty("state").GetString() == "firing",
             TimeSpan.FromSeconds(15),
-            "LwpWatchZoneNearCap critical firing for " + cg.ZoneId);
+            "LwpWatchNearCap critical firing for " + cg.ZoneId);
         Assert.Equal("lwps", Label(alert, "resource"));
         Assert.Equal($"cgroup {cg.Name} is at 100% of its lwps cap", alert.GetProperty("annotations").GetProperty("summary").GetString());
-        Assert.EndsWith("docs/runbooks/LwpWatchZoneNearCap.md", alert.GetProperty("annotations").GetProperty("runbook_url").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("docs/runbooks/LwpWatchNearCap.md", alert.GetProperty("annotations").GetProperty("runbook_url").GetString(), StringComparison.Ordinal);
     }
 
     private static string? Label(JsonElement alert, string name) =>

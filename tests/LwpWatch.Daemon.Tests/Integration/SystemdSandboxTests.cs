@@ -43,7 +43,8 @@ public sealed class SystemdSandboxTests(ITestOutputHelper output) : IClassFixtur
         output.WriteLine(f.Summary);
         Assert.Equal(Severity.Critical, f.Severity);
         Assert.Equal(unitZone, f.ZoneId);
-        Assert.Equal("stuck-notify.service", f.Service);
+        Assert.Null(f.Service); // one finding per starved zone; the stuck unit is in its evidence
+        Assert.Equal("stuck-notify.service", Assert.Single(f.Evidence.Records("stuckServices")).Text("service"));
         Assert.Contains("20/20", f.Summary, StringComparison.Ordinal);
         Assert.Contains("stuck-notify.service stuck activating->start", f.Summary, StringComparison.Ordinal);
         Assert.True(f.Evidence.Integer("denialsInWindow") > 0, "denials in the window");
@@ -56,9 +57,10 @@ public sealed class SystemdSandboxTests(ITestOutputHelper output) : IClassFixtur
         var holders = f.Evidence.Records("topHolders").ToList();
         Assert.Contains(holders, h => h.Text("command") == "spawn" && h.Integer("lwps") >= 19);
 
-        // Evidence was saved in the same poll: the manager's account of the unit and its log tail.
-        Assert.NotNull(f.EvidenceId);
-        var bundle = System.Text.Json.JsonDocument.Parse(pipeline.Evidence!.Store.TryRead(f.EvidenceId!)!).RootElement;
+        // Evidence was decided in the same poll and saved beside it: the manager's account of the unit and its log tail.
+        var evidenceId = pipeline.Evidence!.Ids[f.Fingerprint];
+        await pipeline.Evidence.DrainAsync();
+        var bundle = System.Text.Json.JsonDocument.Parse(pipeline.Evidence.Store.TryRead(evidenceId)!).RootElement;
         Assert.Equal("cap-starvation", bundle.GetProperty("finding").GetProperty("rule").GetString());
         Assert.Equal(20, bundle.GetProperty("zone").GetProperty("lwpLimit").GetInt64());
         var items = bundle.GetProperty("items").EnumerateArray().ToList();
@@ -104,8 +106,8 @@ public sealed class SystemdSandboxTests(ITestOutputHelper output) : IClassFixtur
         {
             var alerts = await daemon.WaitForAsync("/api/v1/findings", TimeSpan.FromSeconds(30), b => b.Contains("\"evidenceId\"", StringComparison.Ordinal));
             var cs = JsonDocument.Parse(alerts).RootElement.GetProperty("findings").EnumerateArray().Single(x => x.GetProperty("rule").GetString() == "cap-starvation");
-            var evidenceId = cs.GetProperty("evidence").GetProperty("evidenceId").GetString();
-            var served = await daemon.WaitForAsync("/api/v1/evidence/" + evidenceId, TimeSpan.FromSeconds(5));
+            var servedId = cs.GetProperty("evidence").GetProperty("evidenceId").GetString();
+            var served = await daemon.WaitForAsync("/api/v1/evidence/" + servedId, TimeSpan.FromSeconds(15));
             Assert.Contains("threads_created=19 failed=31 of 50", served, StringComparison.Ordinal);
             using var http = new HttpClient();
             Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync(daemon.BaseUrl + "/api/v1/evidence/..%2F..%2Fetc%2Fpasswd")).StatusCode);

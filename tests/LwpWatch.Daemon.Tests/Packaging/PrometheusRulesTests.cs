@@ -35,11 +35,30 @@ public sealed partial class PrometheusRulesTests
     public void Every_required_alert_exists_and_is_unit_tested()
     {
         var alerts = LoadAlerts().Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
-        string[] required = ["LwpWatchZoneNearCap", "LwpWatchForkDenied", "LwpWatchServiceStuck", "LwpWatchProvisionStuck", "LwpWatchCollectorDown", "LwpWatchAbsent"];
+        string[] required = ["LwpWatchNearCap", "LwpWatchForkDenied", "LwpWatchServiceStuck", "LwpWatchProvisionStuck", "LwpWatchCollectorHealth", "LwpWatchAbsent"];
         Assert.All(required, r => Assert.Contains(r, alerts));
 
         var tested = File.ReadAllText(RulesTest);
         Assert.All(alerts, a => Assert.Contains($"alertname: {a}\n        exp_alerts:\n          - exp_labels:", tested, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// One condition, one name on-call sees, whether the daemon or Prometheus raised it (issue 17: the daemon said
+    /// LwpWatchNearCap where these rules said LwpWatchZoneNearCap): every shipped alert is a daemon rule's alertname,
+    /// except the ones about the daemon itself, which it cannot raise.
+    /// </summary>
+    [Fact]
+    public void Every_alert_is_named_as_the_daemon_names_the_same_rule()
+    {
+        var daemon = RuleIds.All.ToDictionary(Core.Alerts.Alert.AlertName, r => r, StringComparer.Ordinal);
+        string[] aboutTheDaemonItself = ["LwpWatchAbsent", "LwpWatchPollsStalled"];
+        foreach (var alert in LoadAlerts())
+        {
+            Assert.True(daemon.ContainsKey(alert.Name) || aboutTheDaemonItself.Contains(alert.Name), $"{alert.Name} is no daemon rule's alertname ({string.Join(", ", daemon.Keys)})");
+        }
+
+        Assert.Equal("LwpWatchNearCap", Core.Alerts.Alert.AlertName(RuleIds.NearCap));
+        Assert.Contains("LwpWatchNearCap", LoadAlerts().Select(a => a.Name));
     }
 
     [Fact]

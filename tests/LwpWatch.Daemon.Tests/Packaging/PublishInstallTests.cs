@@ -35,7 +35,7 @@ public sealed class PublishInstallTests : IDisposable
         Assert.Equal(File.ReadAllText(Repo.Path("config", "lwpwatch.yaml")), File.ReadAllText(Path.Combine(root, "etc/lwpwatch/lwpwatch.yaml")));
         Assert.Equal(File.ReadAllText(Repo.Path("packaging", "systemd", "lwpwatch.service")), File.ReadAllText(Path.Combine(root, "etc/systemd/system/lwpwatch.service")));
         Assert.True(Directory.Exists(Path.Combine(root, "var/lib/lwpwatch")));
-        Assert.True(File.Exists(Path.Combine(release, "docs", "runbooks", "LwpWatchZoneNearCap.md")));
+        Assert.True(File.Exists(Path.Combine(release, "docs", "runbooks", "LwpWatchNearCap.md")));
         Assert.True(File.Exists(Path.Combine(release, "packaging", "prometheus", "lwpwatch-rules.yml")));
 
         // No .NET anywhere it could look: the binary still runs, and reads and checks the shipped config.

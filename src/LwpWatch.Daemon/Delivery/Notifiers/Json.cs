@@ -38,7 +38,7 @@ internal static class Json
         w.WriteEndObject();
     }
 
-    /// <summary>Alertmanager-style annotations: summary, description, runbook_url, hints (one command per line).</summary>
+    /// <summary>Alertmanager-style annotations: summary, description, runbook_url, hints (one command per line), evidence_id, symptoms (one per line).</summary>
     public static ImmutableSortedDictionary<string, string> Annotations(Core.Alerts.Alert a)
     {
         var b = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
@@ -61,6 +61,12 @@ internal static class Json
         if (a.EvidenceId is { } ev)
         {
             b["evidence_id"] = ev;
+        }
+
+        // The incident's symptoms, one per line, for receivers that get one notification per incident.
+        if (!a.Symptoms.IsDefaultOrEmpty)
+        {
+            b["symptoms"] = string.Join("\n", a.Symptoms.Select(s => s.Line));
         }
 
         return b.ToImmutable();

@@ -53,6 +53,18 @@ public sealed class PagerDutyNotifier(Uri url, string routingKey) : INotifier
                 }
 
                 w.WriteEndArray();
+                if (!a.Symptoms.IsDefaultOrEmpty)
+                {
+                    // One incident, one page: what the root cause explains is listed in it, not paged apart.
+                    w.WriteStartArray("symptoms");
+                    foreach (var s in a.Symptoms)
+                    {
+                        w.WriteStringValue(s.Line);
+                    }
+
+                    w.WriteEndArray();
+                }
+
                 w.WriteEndObject();
                 w.WriteEndObject();
                 if (a.RunbookUrl is { Length: > 0 } rb)

@@ -46,6 +46,16 @@ public sealed class SlackNotifier(Uri url) : INotifier
             sb.Append("  *Ended:* ").Append(Json.Time(a.EndsAt ?? now));
         }
 
+        if (!a.Symptoms.IsDefaultOrEmpty)
+        {
+            // One incident, one message: what the root cause explains is listed here, not posted apart.
+            sb.Append("\n*Symptoms (explained by this):*");
+            foreach (var s in a.Symptoms)
+            {
+                sb.Append("\n• ").Append(Escape(s.Line));
+            }
+        }
+
         if (!resolved && !a.Hints.IsEmpty)
         {
             sb.Append("\n*Fix:*\n```\n");
