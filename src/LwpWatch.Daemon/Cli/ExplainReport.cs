@@ -43,9 +43,12 @@ public sealed record ExplainReport(
             }
         }
 
+        // Zone ids and names hold cgroup paths in CgroupName's lossless form (a backslash is \x5c), while an operator
+        // pastes the path as systemd or the kernel prints it (system-foo\x2dbar.slice): match that spelling too.
+        var escaped = CgroupName.Escape(System.Text.Encoding.UTF8.GetBytes(target));
         foreach (var z in s.Zones)
         {
-            if (z.Id == target || z.Name == target || z.Unit == target || (z.Container is { } c && target.Length >= 12 && c.StartsWith(target, StringComparison.Ordinal)))
+            if (z.Id == target || z.Name == target || z.Unit == target || z.Id == escaped || z.Name == escaped || (z.Container is { } c && target.Length >= 12 && c.StartsWith(target, StringComparison.Ordinal)))
             {
                 Add(z.Id);
             }
