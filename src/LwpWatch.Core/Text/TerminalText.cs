@@ -52,6 +52,9 @@ public static class TerminalText
     /// <summary>Whether <paramref name="s"/> holds a character <see cref="Escape"/> would rewrite.</summary>
     public static bool NeedsEscape(ReadOnlySpan<char> s) => s.IndexOfAny(Controls) >= 0;
 
+    /// <summary>True for every character <see cref="Escape"/> escapes.</summary>
+    public static bool IsControl(char c) => Controls.Contains(c);
+
     /// <summary>Appends <paramref name="s"/> escaped.</summary>
     public static StringBuilder AppendEscaped(this StringBuilder sb, string? s)
     {

@@ -1,8 +1,8 @@
-using LwpWatch.Core.Logging;
 using LwpWatch.Core.Options;
 using LwpWatch.Core.Text;
 using LwpWatch.Daemon.Delivery;
 using LwpWatch.Daemon.Hosting;
+using LwpWatch.Daemon.Logging;
 using LwpWatch.Daemon.Http;
 using LwpWatch.Daemon.Metrics;
 using LwpWatch.Daemon.Pipeline;
@@ -95,7 +95,7 @@ public static class RunCommand
         catch (IOException ex)
         {
             // Typically the listen address is taken: say so plainly instead of a stack trace.
-            logger.Fatal(ex, "Cannot start: {Message}", ex.Message);
+            app.Logger.StartFailed(ex, ex.Message);
             return 1;
         }
     }
@@ -167,7 +167,7 @@ public static class RunCommand
 
         Endpoints.Map(app, app.Services.GetRequiredService<DaemonState>(), options);
         app.Lifetime.ApplicationStarted.Register(() =>
-            app.Logger.LogInformation(LogEvents.HttpListening, "LwpWatch {Version} listening on {Listen}", MetricsRenderer.Version, options.Http.Listen));
+            app.Logger.HttpListening(MetricsRenderer.Version, options.Http.Listen));
         return app;
     }
 }

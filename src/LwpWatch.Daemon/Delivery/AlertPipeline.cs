@@ -1,8 +1,8 @@
 using System.Collections.Immutable;
 using LwpWatch.Core.Alerts;
-using LwpWatch.Core.Logging;
 using LwpWatch.Core.Rules;
 using LwpWatch.Daemon.Hosting;
+using LwpWatch.Daemon.Logging;
 using LwpWatch.Daemon.Pipeline;
 using Microsoft.Extensions.Logging;
 
@@ -49,11 +49,11 @@ public sealed class AlertPipeline : IPollObserver
             {
                 tracker.Import(saved);
                 _current = tracker.Alerts;
-                _log.LogInformation(LogEvents.FindingFired, "Restored {Count} alerts from the saved state", _current.Length);
+                _log.AlertsRestored(_current.Length);
             }
             catch (InvalidDataException ex)
             {
-                _log.LogError(LogEvents.NotificationFailed, "Saved alert state ignored: {Error}", ex.Message);
+                _log.AlertStateIgnored(ex.Message);
             }
         }
     }
@@ -92,7 +92,7 @@ public sealed class AlertPipeline : IPollObserver
                     {
                         // Only when the disk is wedged for a long time: keep the newest, say what was lost.
                         var drop = _pending.Count - _maxPending;
-                        _log.LogError(LogEvents.NotificationDropped, "Alert hand-off buffer full: dropped the {Count} oldest notifications (the outbox store is not keeping up)", drop);
+                        _log.HandOffOverflow(drop);
                         for (var i = 0; i < drop; i++)
                         {
                             _metrics.Count(_pending[i].Receiver, DeliveryMetrics.Overflow);
@@ -117,10 +117,8 @@ public sealed class AlertPipeline : IPollObserver
 
         foreach (var n in update.Notifications)
         {
-            _log.Log(
+            _log.AlertNotified(
                 n.Status == AlertNotification.Resolved ? LogLevel.Information : LogLevel.Warning,
-                n.Status == AlertNotification.Resolved ? LogEvents.FindingResolved : LogEvents.FindingFired,
-                "Alert {Status} ({Reason}) {Fingerprint} severity {Severity} -> {Receiver}: {Summary}",
                 n.Status,
                 n.Reason,
                 n.Alert.Fingerprint,

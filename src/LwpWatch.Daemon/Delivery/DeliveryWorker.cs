@@ -1,6 +1,6 @@
 using LwpWatch.Core.Alerts;
-using LwpWatch.Core.Logging;
 using LwpWatch.Core.Options;
+using LwpWatch.Daemon.Logging;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -90,7 +90,7 @@ public sealed class DeliveryWorker(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // Never let one bad pass end delivery for good.
-                log.LogError(LogEvents.NotificationFailed, ex, "delivery pass failed");
+                log.DeliveryPassFailed(ex);
             }
 
             try
@@ -141,11 +141,11 @@ public sealed class DeliveryWorker(
                         _pausedUntil.Remove(receiver.Name);
                     }
 
-                    log.LogInformation(LogEvents.NotificationSent, "sent {Status} {Alert} to {Receiver} ({Detail}, attempt {Attempt})", row.Status, row.Key, receiver.Name, result.Detail, row.Attempts + 1);
+                    log.NotificationSent(row.Status, row.Key, receiver.Name, result.Detail, row.Attempts + 1);
                     break;
                 case DeliveryOutcome.Rejected:
                     outbox.Drop(row, DeliveryMetrics.Rejected);
-                    log.LogError(LogEvents.NotificationDropped, "receiver {Receiver} rejected {Status} {Alert} ({Detail}); dropped, resending the same payload cannot succeed", receiver.Name, row.Status, row.Key, result.Detail);
+                    log.NotificationRejected(receiver.Name, row.Status, row.Key, result.Detail);
                     break;
                 default:
                     var delay = Backoff.Delay(row.Attempts + 1, settings, Random.Shared.NextDouble());
@@ -161,7 +161,7 @@ public sealed class DeliveryWorker(
                         _pausedUntil[receiver.Name] = next;
                     }
 
-                    log.LogWarning(LogEvents.NotificationFailed, "sending {Status} {Alert} to {Receiver} failed ({Detail}, attempt {Attempt}); retry in {Delay}", row.Status, row.Key, receiver.Name, result.Detail, row.Attempts + 1, delay);
+                    log.NotificationRetry(row.Status, row.Key, receiver.Name, result.Detail, row.Attempts + 1, delay);
 
                     // The receiver is failing: leave the rest of the batch for after the pause.
                     return;

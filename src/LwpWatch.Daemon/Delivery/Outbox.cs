@@ -1,7 +1,7 @@
 using System.Text.Json;
 using LwpWatch.Core.Alerts;
-using LwpWatch.Core.Logging;
 using LwpWatch.Core.Options;
+using LwpWatch.Daemon.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace LwpWatch.Daemon.Delivery;
@@ -83,7 +83,7 @@ public sealed class Outbox : IDisposable
             }
             catch (Exception ex) when (ex is JsonException or Microsoft.Data.Sqlite.SqliteException or IOException or NotSupportedException)
             {
-                _log.LogError(LogEvents.NotificationFailed, "saved alert state in {Path} could not be read ({Error}); starting with no alerts", _path, ex.Message);
+                _log.AlertStateUnreadable(_path, ex.Message);
                 return null;
             }
         }
@@ -108,7 +108,7 @@ public sealed class Outbox : IDisposable
                 _metrics.Count(n?.Receiver ?? "", DeliveryMetrics.Unwritable);
             }
 
-            _log.LogError(LogEvents.NotificationDropped, ex, "outbox: could not queue {Count} notifications ({Error}); they are dropped", notifications.Count, ex.Message);
+            _log.OutboxQueueFailed(ex, notifications.Count, ex.Message);
         }
     }
 
@@ -161,7 +161,7 @@ public sealed class Outbox : IDisposable
         {
             // One notification that cannot be written must not take the rest of the poll's with it.
             _metrics.Count(n?.Receiver ?? "", DeliveryMetrics.Unwritable);
-            _log.LogError(LogEvents.NotificationDropped, ex, "a notification for {Receiver} cannot be written as JSON ({Error}); dropped", n?.Receiver, ex.Message);
+            _log.NotificationUnwritable(ex, n?.Receiver, ex.Message);
             return null;
         }
     }
@@ -175,7 +175,7 @@ public sealed class Outbox : IDisposable
         }
         catch (Exception ex)
         {
-            _log.LogError(LogEvents.NotificationFailed, ex, "alert state cannot be written as JSON ({Error}); the last saved state is kept", ex.Message);
+            _log.AlertStateUnwritable(ex, ex.Message);
             return null;
         }
     }
@@ -250,7 +250,7 @@ public sealed class Outbox : IDisposable
 
         foreach (var row in orphans)
         {
-            _log.LogWarning(LogEvents.NotificationDropped, "dropped {Status} notification {Key}: receiver {Receiver} is no longer configured", row.Status, row.Key, row.Receiver);
+            _log.NotificationReceiverGone(row.Status, row.Key, row.Receiver);
             Drop(row, DeliveryMetrics.UnknownReceiver);
         }
     }
@@ -328,7 +328,7 @@ public sealed class Outbox : IDisposable
             foreach (var r in expired)
             {
                 _metrics.Count(r.Receiver, DeliveryMetrics.Expired);
-                _log.LogWarning(LogEvents.NotificationDropped, "dropped {Status} notification {Key} for receiver {Receiver}: older than {MaxAge} after {Attempts} attempts (last error: {Error})", r.Status, r.Key, r.Receiver, _settings.MaxAge, r.Attempts, r.LastError ?? "none");
+                _log.NotificationExpired(r.Status, r.Key, r.Receiver, _settings.MaxAge, r.Attempts, r.LastError ?? "none");
             }
 
             RefreshStatsLocked();
@@ -404,7 +404,7 @@ public sealed class Outbox : IDisposable
         foreach (var t in trimmed)
         {
             _metrics.Count(t.Receiver, DeliveryMetrics.Overflow);
-            _log.LogWarning(LogEvents.NotificationDropped, "dropped {Status} notification {Key} for receiver {Receiver}: outbox full ({Max} queued)", t.Status, t.Key, t.Receiver, _settings.MaxQueued);
+            _log.NotificationOverflow(t.Status, t.Key, t.Receiver, _settings.MaxQueued);
         }
     }
 
@@ -445,7 +445,7 @@ public sealed class Outbox : IDisposable
             _memory.Clear();
             _unsavedState = null;
             _metrics.SetStoreHealthy(true);
-            _log.LogInformation(LogEvents.NotificationSent, "outbox store {Path} is writable again; {Count} notifications moved from memory to disk", _path, flushed);
+            _log.OutboxStoreRecovered(_path, flushed);
         }
         catch (Exception ex) when (IsStoreError(ex))
         {
@@ -471,7 +471,7 @@ public sealed class Outbox : IDisposable
     {
         _metrics.StoreError();
         _metrics.SetStoreHealthy(false);
-        _log.LogError(LogEvents.NotificationFailed, "outbox store {Path}: cannot {What} ({Error}); notifications are kept in memory (at most {Max}) until it recovers", _path, what, ex.Message, _settings.MaxQueued);
+        _log.OutboxStoreFailed(_path, what, ex.Message, _settings.MaxQueued);
         _store?.Dispose();
         _store = null;
         _nextReopen = _clock.GetUtcNow() + TimeSpan.FromSeconds(1);

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
-using LwpWatch.Core.Logging;
 using LwpWatch.Core.Options;
 using LwpWatch.Daemon.Configuration;
+using LwpWatch.Daemon.Logging;
 using LwpWatch.Daemon.Pipeline;
 using LwpWatch.Daemon.Systemd;
 using Microsoft.Extensions.Hosting;
@@ -69,7 +69,7 @@ public sealed class ConfigReloader(
             {
                 foreach (var e in result.Errors)
                 {
-                    log.LogError(LogEvents.ConfigInvalid, "Config reload rejected, keeping the running configuration: {Problem}", e);
+                    log.ConfigReloadRejected(e);
                 }
 
                 lifecycle.Reloaded("configuration reload rejected (invalid); running with the previous one");
@@ -83,11 +83,11 @@ public sealed class ConfigReloader(
             _current = next;
             if (restart.Count > 0)
             {
-                log.LogWarning(LogEvents.ConfigReloaded, "Config reloaded from {Source}; changes to {Sections} take effect only after a restart", result.Source ?? "defaults", restart);
+                log.ConfigReloadedNeedsRestart(result.Source ?? "defaults", restart);
             }
             else
             {
-                log.LogInformation(LogEvents.ConfigReloaded, "Config reloaded from {Source}", result.Source ?? "defaults");
+                log.ConfigReloaded(result.Source ?? "defaults");
             }
 
             lifecycle.Reloaded("configuration reloaded");

@@ -1,6 +1,7 @@
-using LwpWatch.Core.Logging;
 using LwpWatch.Core.Options;
 using LwpWatch.Core.Rules;
+using LwpWatch.Daemon.Cli;
+using LwpWatch.Daemon.Logging;
 using LwpWatch.Daemon.Metrics;
 using LwpWatch.Daemon.Pipeline;
 using Microsoft.Extensions.Hosting;
@@ -24,7 +25,7 @@ public sealed class PollingWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        log.LogInformation(LogEvents.PollCompleted, "Polling {Platform} every {Interval} with collectors {Collectors}", pipeline.Platform, Duration.Format(options.Poll.Interval), pipeline.Collectors.Select(c => c.Name));
+        log.PollLoopStarted(pipeline.Platform, Duration.Format(options.Poll.Interval), pipeline.Collectors.Select(c => c.Name));
         using var timer = new PeriodicTimer(options.Poll.Interval);
         // SIGTERM stops the waiting at once but lets the poll in flight finish (its findings reach the
         // outbox before delivery flushes); only a poll still running FinishPollGrace later is cancelled.
@@ -41,7 +42,7 @@ public sealed class PollingWorker(
         }
         while (!stoppingToken.IsCancellationRequested && await WaitAsync(timer, stoppingToken).ConfigureAwait(false));
 
-        log.LogInformation(LogEvents.PollCompleted, "Poll loop stopped");
+        log.PollLoopStopped();
     }
 
     /// <summary>How long shutdown waits for the poll in flight; below the host's 10 s shutdown timeout.</summary>
@@ -60,7 +61,7 @@ public sealed class PollingWorker(
         }
         catch (Exception ex)
         {
-            log.LogError(LogEvents.CollectorFailed, ex, "Poll failed");
+            log.PollFailed(ex);
             return;
         }
 
@@ -71,7 +72,7 @@ public sealed class PollingWorker(
         }
         catch (Exception ex)
         {
-            log.LogError(ex, "Rendering metrics failed; serving the previous exposition");
+            log.MetricsRenderFailed(ex);
             metrics = state.Current?.Metrics ?? RenderedMetrics.Empty;
         }
 
@@ -84,7 +85,7 @@ public sealed class PollingWorker(
             }
             catch (Exception ex)
             {
-                log.LogError(ex, "Poll observer {Observer} failed", o.GetType().Name);
+                log.PollObserverFailed(ex, o.GetType().Name);
             }
         }
 
@@ -96,12 +97,12 @@ public sealed class PollingWorker(
         var outcome = result.Outcome;
         foreach (var c in outcome.Snapshot.Collectors.Where(c => !c.Success))
         {
-            log.LogWarning(LogEvents.CollectorFailed, "Collector {Collector} failed: {Error}", c.Name, c.Error);
+            log.CollectorFailed(c.Name, c.Error);
         }
 
         foreach (var e in outcome.RuleErrors)
         {
-            log.LogError(LogEvents.RuleFailed, "{RuleError}", e);
+            log.RuleFailed(e);
         }
 
         var now = new HashSet<string>(StringComparer.Ordinal);
@@ -110,10 +111,8 @@ public sealed class PollingWorker(
             now.Add(f.Fingerprint);
             if (!_active.Contains(f.Fingerprint))
             {
-                log.Log(
+                log.FindingFired(
                     f.Severity == Core.Model.Severity.Critical ? LogLevel.Error : LogLevel.Warning,
-                    LogEvents.FindingFired,
-                    "{Rule} {Severity} in {Zone}: {Summary} Fix: {Hints}",
                     f.Rule,
                     MetricsRenderer.SeverityName(f.Severity),
                     f.ZoneId,
@@ -124,17 +123,17 @@ public sealed class PollingWorker(
 
         foreach (var gone in _active.Where(a => !now.Contains(a)))
         {
-            log.LogInformation(LogEvents.FindingResolved, "Resolved: {Fingerprint}", gone);
+            log.FindingResolved(gone);
         }
 
         _active = now;
         if (result.Duration > pipeline.Options.Poll.Interval)
         {
-            log.LogWarning(LogEvents.PollSlow, "Poll took {Seconds:0.000}s, longer than the {Interval} interval", result.Duration.TotalSeconds, Duration.Format(pipeline.Options.Poll.Interval));
+            log.PollSlow(result.Duration.TotalSeconds, Duration.Format(pipeline.Options.Poll.Interval));
         }
         else
         {
-            log.LogDebug(LogEvents.PollCompleted, "Poll done in {Seconds:0.000}s: {Zones} zones, {Findings} findings, status {Status}", result.Duration.TotalSeconds, outcome.Snapshot.Zones.Length, outcome.Findings.Length, outcome.Status);
+            log.PollDone(result.Duration.TotalSeconds, outcome.Snapshot.Zones.Length, outcome.Findings.Length, CheckJson.StatusName(outcome.Status));
         }
     }
 

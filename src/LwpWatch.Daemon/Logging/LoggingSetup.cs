@@ -2,6 +2,7 @@ using LwpWatch.Core.Options;
 using LwpWatch.Daemon.Metrics;
 using Serilog;
 using Serilog.Events;
+using Serilog.Formatting;
 using Serilog.Sinks.Async;
 
 namespace LwpWatch.Daemon.Logging;
@@ -9,10 +10,17 @@ namespace LwpWatch.Daemon.Logging;
 /// <summary>
 /// Serilog wired so a slow or blocked log consumer (a full stdout pipe, a stalled journald) can never delay a
 /// poll: every sink sits behind a bounded async buffer that drops, and counts, instead of blocking.
+/// JSON lines are Serilog.Formatting.Compact's CLEF (<see cref="JsonLineFormatter"/>: @t, @mt, @r, @l, @x, then
+/// the properties, among them EventId {Id, Name}); the text form is <see cref="TextLogFormatter"/> (docs/LOGGING.md has both shapes).
+/// No syslog priority prefix ("&lt;4&gt;") is written: journald stores each stdout line at the unit's
+/// SyslogLevel, and a shipper reads the level from @l.
 /// </summary>
 public sealed class LoggingSetup : IAsyncLogEventSinkMonitor, IMetricsSource
 {
     private IAsyncLogEventSinkInspector? _inspector;
+
+    /// <summary>The JSON line format (CLEF); stateless, so one instance serves every logger.</summary>
+    public static ITextFormatter JsonFormatter { get; } = new JsonLineFormatter();
 
     public long Dropped => _inspector?.DroppedMessagesCount ?? 0;
 
@@ -39,7 +47,7 @@ public sealed class LoggingSetup : IAsyncLogEventSinkMonitor, IMetricsSource
                 {
                     if (json)
                     {
-                        a.Console(new CompactJsonFormatter(), standardErrorFromLevel: stderrFrom);
+                        a.Console(JsonFormatter, standardErrorFromLevel: stderrFrom);
                     }
                     else
                     {

@@ -1,6 +1,7 @@
 using LwpWatch.Core.Options;
 using LwpWatch.Daemon.Configuration;
 using LwpWatch.Daemon.Hosting;
+using LwpWatch.Daemon.Logging;
 using LwpWatch.Daemon.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -23,13 +24,13 @@ public static class OpsServices
             var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SdNotify));
             foreach (var p in problems)
             {
-                log.LogWarning("systemd notification: {Problem}", p);
+                log.NotifyEnvironmentProblem(p);
             }
 
             var lifecycle = new SystemdLifecycle(notify, sp.GetRequiredService<TimeProvider>(), gap);
             if (notify is not null)
             {
-                log.LogInformation("Notifying systemd at {Socket}; watchdog {Watchdog}, pinged while a poll completed within {StaleAfter}", notify.SocketPath, notify.WatchdogInterval?.ToString() ?? "off", lifecycle.StaleAfter);
+                log.NotifyEnabled(notify.SocketPath, notify.WatchdogInterval?.ToString() ?? "off", lifecycle.StaleAfter);
             }
 
             return lifecycle;

@@ -153,7 +153,7 @@ public sealed class TextOutputEscapingTests
     {
         var e = new LogEvent(T, LogEventLevel.Warning, null, new MessageTemplateParser().Parse("on {Cgroup}"), [new LogEventProperty("Cgroup", new ScalarValue(Hostile))]);
         using var w = new StringWriter();
-        new CompactJsonFormatter().Format(e, w);
+        LoggingSetup.JsonFormatter.Format(e, w);
         var line = w.ToString();
         Assert.Single(line.TrimEnd('\n').Split('\n'));
         Assert.DoesNotContain(line, c => c != '\n' && IsControl(c));
