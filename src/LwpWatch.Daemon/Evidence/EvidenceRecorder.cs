@@ -84,6 +84,12 @@ public sealed class EvidenceRecorder(EvidenceSettings settings, EvidenceGatherer
                 {
                     var f = incident.Head;
                     var id = EvidenceStore.NewId(outcome.Snapshot.TakenAt, f.Rule, f.Fingerprint);
+                    // Two live incidents never share a bundle, however their fingerprints hash (tenants name cgroups).
+                    for (var salt = 1; _ids.ContainsValue(id); salt++)
+                    {
+                        id = EvidenceStore.NewId(outcome.Snapshot.TakenAt, f.Rule, f.Fingerprint, salt);
+                    }
+
                     _ids[f.Fingerprint] = id;
                     // The samples are copied now: the history is the engine's and changes with the next poll.
                     jobs.Add(new Job(id, f, ServiceOf(incident, outcome.Snapshot), history.Of(f.ZoneId).ToArray()));
