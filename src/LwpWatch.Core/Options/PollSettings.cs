@@ -8,7 +8,7 @@ public sealed record PollSettings
     /// <summary>Per-collector time bound; a collector past it is failed for this poll, the poll goes on.</summary>
     public TimeSpan CollectorTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How much history rules may look back over (forecast windows, denial windows).</summary>
+    /// <summary>How much history rules may look back over (forecast windows, denial windows); the engine keeps the longest window an enabled rule reads, at most this.</summary>
     public TimeSpan History { get; init; } = TimeSpan.FromMinutes(30);
 
     /// <summary>"auto" picks illumos when /proc/self/psinfo exists, else linux.</summary>

@@ -14,6 +14,9 @@ namespace LwpWatch.Core.Rules;
 /// </summary>
 public sealed class CapStarvationRule(CapStarvationSettings settings, ProvisionStuckSettings provisions, CapSizing? sizing = null) : IRule
 {
+    // The diagnosis and the deadline projection both look back over the denial window.
+    public TimeSpan Lookback => settings.Enabled ? settings.DenialWindow : TimeSpan.Zero;
+
     private readonly CapSizing _sizing = sizing ?? CapSizing.Default;
 
     /// <summary>Triton: a zone with a delegated dataset needs this many LWPs for `zfs mount -va` at boot.</summary>

@@ -17,6 +17,8 @@ namespace LwpWatch.Core.Rules;
 /// </summary>
 public sealed class ConfiguredNotEnforcedRule(ConfiguredNotEnforcedSettings settings) : IRule
 {
+    public TimeSpan Lookback => settings.Enabled ? settings.Window : TimeSpan.Zero;
+
     public string Name => RuleIds.ConfiguredNotEnforced;
 
     public IEnumerable<Finding> Evaluate(RuleContext context)

@@ -11,6 +11,8 @@ namespace LwpWatch.Core.Rules;
 /// </summary>
 public sealed class ExhaustionForecastRule(ExhaustionForecastSettings settings, CapSizing? sizing = null) : IRule
 {
+    public TimeSpan Lookback => settings.Enabled ? settings.Window : TimeSpan.Zero;
+
     private readonly CapSizing _sizing = sizing ?? CapSizing.Default;
 
     public string Name => RuleIds.ExhaustionForecast;

@@ -12,6 +12,8 @@ namespace LwpWatch.Core.Rules;
 /// </summary>
 public sealed class ProvisionStuckRule(ProvisionStuckSettings settings, CapStarvationSettings diagnosis) : IRule
 {
+    public TimeSpan Lookback => settings.Enabled ? diagnosis.DenialWindow : TimeSpan.Zero;
+
     public string Name => RuleIds.ProvisionStuck;
 
     public IEnumerable<Finding> Evaluate(RuleContext context)

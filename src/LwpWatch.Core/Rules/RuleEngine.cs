@@ -9,14 +9,33 @@ namespace LwpWatch.Core.Rules;
 /// finding's <see cref="Finding.Since"/> stable while it keeps firing. A rule that throws is reported as a
 /// rule error (never takes down the poll).
 /// </summary>
-public sealed class RuleEngine(IReadOnlyList<IRule> rules, TimeSpan historyWindow, int maxHistory = 256)
+/// <param name="sampleWindow">How long zone samples are kept (the daemon passes <see cref="Kept"/>); null: all of <paramref name="historyWindow"/>.</param>
+public sealed class RuleEngine(IReadOnlyList<IRule> rules, TimeSpan historyWindow, int maxHistory = 256, TimeSpan? sampleWindow = null)
 {
     private readonly Dictionary<string, DateTimeOffset> _since = new(StringComparer.Ordinal);
-    private readonly ZoneHistory _history = new(historyWindow, maxHistory);
+    private readonly ZoneHistory _history = new(historyWindow, maxHistory, sampleWindow);
     private readonly StuckTracker _stuck = new();
     private Snapshot? _previous;
 
     public IReadOnlyList<IRule> Rules => rules;
+
+    /// <summary>
+    /// How much of each zone's samples the engine keeps: the longest window a rule reads (<see cref="IRule.Lookback"/>),
+    /// never more than poll.history (the polls themselves, thin, are kept for all of poll.history). With the defaults
+    /// 10 minutes (exhaustion-forecast) of the 30 poll.history allows: at 1,000 zones and a 10 s interval 61 samples per
+    /// zone instead of 181 (in buffers of 64 instead of 256), ~7 MB less heap once the daemon has run 30 minutes.
+    /// Evidence bundles and explain show the same window of usage.
+    /// </summary>
+    public static TimeSpan Kept(IEnumerable<IRule> rules, TimeSpan historyWindow)
+    {
+        var longest = TimeSpan.Zero;
+        foreach (var r in rules)
+        {
+            longest = r.Lookback > longest ? r.Lookback : longest;
+        }
+
+        return longest < historyWindow ? longest : historyWindow;
+    }
 
     /// <summary>The kept window; changes on every <see cref="Evaluate"/>.</summary>
     public ZoneHistory History => _history;
@@ -32,7 +51,7 @@ public sealed class RuleEngine(IReadOnlyList<IRule> rules, TimeSpan historyWindo
     /// </summary>
     public RuleEngine Rebuild(IReadOnlyList<IRule> newRules, TimeSpan newHistoryWindow)
     {
-        var next = new RuleEngine(newRules, newHistoryWindow, maxHistory);
+        var next = new RuleEngine(newRules, newHistoryWindow, maxHistory, sampleWindow is null ? null : Kept(newRules, newHistoryWindow));
         var replay = _history.Replay().ToList();
         for (var i = 0; i < replay.Count; i++)
         {

@@ -12,6 +12,9 @@ namespace LwpWatch.Core.Rules;
 /// </summary>
 public sealed class ServiceStuckRule(ServiceStuckSettings settings, CapStarvationSettings diagnosis) : IRule
 {
+    // Its verdict is the cap-starvation diagnosis, over that rule's denial window.
+    public TimeSpan Lookback => settings.Enabled ? diagnosis.DenialWindow : TimeSpan.Zero;
+
     public string Name => RuleIds.ServiceStuck;
 
     public IEnumerable<Finding> Evaluate(RuleContext context)

@@ -12,9 +12,13 @@ namespace LwpWatch.Core.Rules;
 /// and look each zone up again (exhaustion-forecast was half of the daemon's CPU); a zone's series is now one
 /// dictionary lookup and a span.
 /// Owned by one <see cref="RuleEngine"/> and changed only by it, between rule evaluations.
+/// Zone samples may be kept for less time than polls (<paramref name="samples"/>, at most <paramref name="window"/>): the
+/// per-poll frames are small and carry what a reload needs to rebuild how long services have been stuck; the samples
+/// are what grows with zones x polls, and only the rules' own windows read them.
 /// </summary>
-public sealed class ZoneHistory(TimeSpan window, int maxPolls = 256)
+public sealed class ZoneHistory(TimeSpan window, int maxPolls = 256, TimeSpan? samples = null)
 {
+    private readonly TimeSpan _sampleWindow = samples is { } s && s < window ? s : window;
     private readonly Dictionary<string, Track> _tracks = new(StringComparer.Ordinal);
     private readonly List<Snapshot> _frames = [];
 
@@ -62,6 +66,10 @@ public sealed class ZoneHistory(TimeSpan window, int maxPolls = 256)
         _frames.RemoveRange(0, drop);
         _frames.Add(Thin(current));
         var oldestKept = _frames[0].TakenAt.UtcTicks;
+        if (current.TakenAt - DateTimeOffset.MinValue > _sampleWindow && (current.TakenAt - _sampleWindow).UtcTicks > oldestKept)
+        {
+            oldestKept = (current.TakenAt - _sampleWindow).UtcTicks;
+        }
 
         foreach (var zone in current.Zones)
         {

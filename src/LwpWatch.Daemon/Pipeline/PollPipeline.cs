@@ -29,7 +29,7 @@ public sealed class PollPipeline
         Collectors = CollectorFactory.Create(Platform, options, io);
         _poller = new Poller(Collectors, clock, _host, Platform, options.Poll.CollectorTimeout);
         Rules = RuleFactory.Create(options.Rules);
-        _engine = new RuleEngine(Rules, options.Poll.History);
+        _engine = new RuleEngine(Rules, options.Poll.History, sampleWindow: RuleEngine.Kept(Rules, options.Poll.History));
     }
 
     public string Platform { get; }

@@ -23,6 +23,36 @@ public sealed class RuleEngineTests
     }
 
     [Fact]
+    public void Keeps_zone_samples_only_as_far_back_as_the_rules_read_and_polls_for_all_of_poll_history()
+    {
+        IRule forecast = new ExhaustionForecastRule(new ExhaustionForecastSettings { Window = TimeSpan.FromMinutes(2) });
+        IRule nearCap = new NearCapRule(new NearCapSettings());
+        IRule offForecast = new ExhaustionForecastRule(new ExhaustionForecastSettings { Enabled = false, Window = TimeSpan.FromMinutes(20) });
+        var cases = new (IRule[] Rules, TimeSpan PollHistory, int Polls, int Samples)[]
+        {
+            ([nearCap, forecast], TimeSpan.FromMinutes(30), 40, 9), // 2 minutes of 15 s polls, both ends in
+            ([nearCap, forecast], TimeSpan.FromMinutes(1), 5, 5),   // poll.history still bounds both
+            ([nearCap], TimeSpan.FromMinutes(30), 40, 1),           // no rule looks back: this poll's sample only
+            ([nearCap, offForecast], TimeSpan.FromMinutes(30), 40, 1),
+        };
+        foreach (var (rules, pollHistory, polls, samples) in cases)
+        {
+            var engine = new RuleEngine(rules, pollHistory, sampleWindow: RuleEngine.Kept(rules, pollHistory));
+            for (var i = 0; i < 40; i++)
+            {
+                engine.Evaluate(Z.Snap(i * 15, Z.Cg("/a", i, 1000)));
+            }
+
+            Assert.Equal(polls, engine.History.Polls);
+            Assert.Equal(samples, engine.History.Of("/a").Length);
+            Assert.Equal(39, engine.History.Of("/a")[^1].Lwps);
+        }
+
+        // The shipped rules: exhaustion-forecast's 10 minutes is the longest window.
+        Assert.Equal(TimeSpan.FromMinutes(10), RuleEngine.Kept(RuleFactory.Create(new LwpWatch.Core.Options.RulesSettings()), TimeSpan.FromMinutes(30)));
+    }
+
+    [Fact]
     public void A_throwing_rule_is_reported_and_makes_the_status_unknown_not_a_crash()
     {
         var engine = new RuleEngine([new Boom(), new NearCapRule(new NearCapSettings())], TimeSpan.FromMinutes(30));
