@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every LwpWatch test on a fresh Debian machine of the project's kind (root, cgroup v1 pids mounted).
 # Installs what the tests need if it is missing (promtool, alertmanager, gcc, systemd-nspawn, debootstrap,
-# dbus-daemon, strace), restores, builds, publishes the shipped Linux binary (NativeAOT, packaging/publish.sh:
+# dbus-daemon, strace, the Python Prometheus client's OpenMetrics parser), restores, builds, publishes the shipped Linux binary (NativeAOT, packaging/publish.sh:
 # any trim/AOT warning fails it), runs `dotnet test`, then runs the end-to-end tests again against that native
 # binary (the tests that start `lwpwatch`, [Trait("Binary", "lwpwatch")]; the first pass ran them on the JIT
 # build), then with LWPWATCH_VM=1 the VM suite (tests/integration/vm: a real cgroup v2 host with systemd as
@@ -23,6 +23,7 @@ command -v curl >/dev/null || need+=(curl)
 command -v dbus-daemon >/dev/null || need+=(dbus-daemon)                # a private bus for the D-Bus client tests
 command -v busctl >/dev/null || need+=(systemd)                          # busctl: the reference for the bus JSON shape
 command -v strace >/dev/null || need+=(strace)                           # counts the daemon's child processes per poll
+/usr/bin/python3 -c 'import prometheus_client' 2>/dev/null || need+=(python3-prometheus-client)  # the OpenMetrics parser (promtool reads only 0.0.4)
 command -v systemd-analyze >/dev/null || need+=(systemd)          # packaging test: systemd-analyze verify/security
 if ((${#need[@]})); then
   echo "test.sh: installing ${need[*]}"

@@ -144,6 +144,7 @@ public static class RunCommand
         builder.Services.AddSingleton<IMetricsSource>(Program.Logging);
         builder.Services.AddSingleton<IMetricsSource>(guard);
         builder.Services.AddSingleton<MetricsRenderer>();
+        builder.Services.AddSingleton(sp => new ScrapeMetrics(sp.GetServices<IMetricsSource>()));
         builder.Services.AddSingleton<PollingWorker>();
         foreach (var c in configure)
         {

@@ -71,12 +71,15 @@ public sealed class ConnectionGuard(int limit) : IMetricsSource
         }
     }
 
-    public void Write(PrometheusTextWriter writer)
+    public void Register(ScrapeMetrics metrics)
     {
-        writer.Gauge("lwpwatch_http_connections", "HTTP connections open now.");
-        writer.Sample("lwpwatch_http_connections", Open);
-        writer.Counter("lwpwatch_http_connections_evicted_total", "Idle (or, if all were busy, longest-running) HTTP connections closed to admit a new one above the connection limit.");
-        writer.Sample("lwpwatch_http_connections_evicted_total", Evicted);
+        var open = metrics.Gauge("lwpwatch_http_connections", "HTTP connections open now.");
+        var evicted = metrics.Counter("lwpwatch_http_connections_evicted_total", "Idle (or, if all were busy, longest-running) HTTP connections closed to admit a new one above the connection limit.");
+        metrics.OnScrape(() =>
+        {
+            open.Set(Open);
+            evicted.IncTo(Evicted);
+        });
     }
 
     private void MakeRoom(string newcomer)

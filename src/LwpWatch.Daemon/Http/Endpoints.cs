@@ -17,13 +17,9 @@ public static class Endpoints
         // Healthy while polls complete; a wedged loop turns /healthz red so a supervisor can act.
         var maxAge = TimeSpan.FromTicks(Math.Max(options.Poll.Interval.Ticks * 3, TimeSpan.FromSeconds(30).Ticks)) + options.Poll.CollectorTimeout;
 
-        app.MapGet("/metrics", (HttpContext ctx) =>
-        {
-            var m = state.Current?.Metrics ?? RenderedMetrics.Empty;
-            var accept = ctx.Request.Headers.Accept.ToString();
-            var om = accept.Contains("application/openmetrics-text", StringComparison.OrdinalIgnoreCase);
-            return Results.Bytes(om ? m.OpenMetricsUtf8 : m.TextUtf8, PrometheusTextWriter.ContentType(om ? ExpositionFormat.OpenMetrics : ExpositionFormat.Text004));
-        });
+        // The poll's families from bytes cached once per poll, then the scrape-time ones (delivery, logging, HTTP).
+        var scrape = app.Services.GetService<ScrapeMetrics>();
+        app.MapGet("/metrics", (HttpContext ctx) => Exposition.WriteAsync(ctx, state.Current?.Metrics ?? RenderedMetrics.Empty, scrape));
 
         app.MapGet("/healthz", () => state.IsHealthy(maxAge)
             ? Results.Text("ok\n")

@@ -65,9 +65,9 @@ public sealed class LoggingSetup : IAsyncLogEventSinkMonitor, IMetricsSource
 
     public void StopMonitoring(IAsyncLogEventSinkInspector inspector) => _inspector = null;
 
-    public void Write(PrometheusTextWriter writer)
+    public void Register(ScrapeMetrics metrics)
     {
-        writer.Counter("lwpwatch_log_events_dropped_total", "Log events dropped because the log sink could not keep up (the poll never waits for logging).");
-        writer.Sample("lwpwatch_log_events_dropped_total", Dropped);
+        var dropped = metrics.Counter("lwpwatch_log_events_dropped_total", "Log events dropped because the log sink could not keep up (the poll never waits for logging).");
+        metrics.OnScrape(() => dropped.IncTo(Dropped));
     }
 }

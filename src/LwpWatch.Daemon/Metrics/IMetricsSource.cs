@@ -1,10 +1,11 @@
 namespace LwpWatch.Daemon.Metrics;
 
 /// <summary>
-/// Anything besides the snapshot that has metrics to expose (delivery outbox, logging). Called once per poll
-/// when the exposition is rendered; must be cheap and must not block.
+/// Something besides the poll that has metrics to expose (delivery outbox, logging, HTTP): it registers its
+/// families once and, through <see cref="ScrapeMetrics.OnScrape"/>, sets them from its state at each scrape.
+/// The callback runs on the scrape's thread: it must be cheap and must not block.
 /// </summary>
 public interface IMetricsSource
 {
-    void Write(PrometheusTextWriter writer);
+    void Register(ScrapeMetrics metrics);
 }

@@ -1,122 +1,147 @@
 using System.Reflection;
 using LwpWatch.Core.Model;
 using LwpWatch.Core.Rules;
+using Prometheus;
 
 namespace LwpWatch.Daemon.Metrics;
 
 /// <summary>
-/// Turns one poll (snapshot + findings) into the exposition, in both formats, once per poll. /metrics then
-/// serves the cached bytes: a scrape costs no collection and no rendering.
+/// The per-poll half of /metrics: a prometheus-net registry holding what one poll saw (zones, services, alerts,
+/// collectors, host limits), updated once per poll and serialized at most once per poll per format (see
+/// <see cref="RenderedMetrics"/>). Series of zones, services or collectors that the poll no longer saw are removed.
+/// What changes between polls (delivery, logging, HTTP) is in <see cref="ScrapeMetrics"/>, read at scrape time.
 /// </summary>
-public sealed class MetricsRenderer(IEnumerable<IMetricsSource> sources)
+public sealed class MetricsRenderer
 {
     public static readonly string Version =
         typeof(MetricsRenderer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     private static readonly string[] Severities = ["warning", "critical"];
+    private static readonly string[] NoLabels = [];
 
+    private readonly CollectorRegistry _registry = Prometheus.Metrics.NewCustomRegistry();
+    private readonly Lock _lock = new();
+    private readonly PollFamily[] _all;
+    private readonly PollFamily _buildInfo, _lwps, _lwpsLimit, _denials, _processes, _processesLimit, _inTransition, _alerts,
+        _collectorSuccess, _collectorDuration, _pollDuration, _lastPoll, _threadsMax, _pidMax, _tasks;
+
+    public MetricsRenderer()
+    {
+        var f = Prometheus.Metrics.WithCustomRegistry(_registry);
+        f.ExemplarBehavior = ExemplarBehavior.NoExemplars();
+        string[] zone = ["zone", "kind", "name"];
+        _all =
+        [
+            _buildInfo = PollFamily.Gauge(f, "lwpwatch_build_info", "LwpWatch build and platform; always 1.", "version", "platform"),
+            _lwps = PollFamily.Gauge(f, "lwpwatch_zone_lwps", "LWPs (illumos) or tasks (Linux pids.current) in use in the zone.", zone),
+            _lwpsLimit = PollFamily.Gauge(f, "lwpwatch_zone_lwps_limit", "The zone's LWP/task cap (zone.max-lwps, pids.max); absent when unlimited.", zone),
+            _denials = PollFamily.Counter(f, "lwpwatch_zone_lwp_denials_total", "Forks/thread creations refused by the zone's cap (forkfail_cap, pids.events max), cumulative.", zone),
+            _processes = PollFamily.Gauge(f, "lwpwatch_zone_processes", "Processes in the zone.", zone),
+            _processesLimit = PollFamily.Gauge(f, "lwpwatch_zone_processes_limit", "The zone's process cap; absent when unlimited or unknown.", zone),
+            _inTransition = PollFamily.Gauge(f, "lwpwatch_service_in_transition_seconds", "How long a service has been in transition (SMF nstate set, systemd activating/deactivating/reloading), by the manager's state-change time.", "zone", "service", "state", "next_state"),
+            _alerts = PollFamily.Gauge(f, "lwpwatch_alerts", "Findings currently active, by severity and rule.", "severity", "rule"),
+            _collectorSuccess = PollFamily.Gauge(f, "lwpwatch_collector_success", "1 if the collector succeeded in the last poll, 0 if it failed or timed out.", "collector"),
+            _collectorDuration = PollFamily.Gauge(f, "lwpwatch_collector_duration_seconds", "How long the collector took in the last poll.", "collector"),
+            _pollDuration = PollFamily.Gauge(f, "lwpwatch_poll_duration_seconds", "How long the last poll (collection and rules) took."),
+            _lastPoll = PollFamily.Gauge(f, "lwpwatch_last_poll_timestamp_seconds", "Unix time of the last completed poll."),
+            _threadsMax = PollFamily.Gauge(f, "lwpwatch_host_threads_max", "kernel.threads-max: the host-wide thread ceiling."),
+            _pidMax = PollFamily.Gauge(f, "lwpwatch_host_pid_max", "kernel.pid_max: the highest pid (and host-wide task ceiling)."),
+            _tasks = PollFamily.Gauge(f, "lwpwatch_host_tasks", "Tasks (threads) existing on the host."),
+        ];
+    }
+
+    /// <summary>Series in the registry now (for tests and the bench).</summary>
+    public int SeriesCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _all.Sum(f => f.Count);
+            }
+        }
+    }
+
+    /// <summary>Sets the registry to this poll; called on the poll loop. Serializing is left to the first scrape.</summary>
     public RenderedMetrics Render(RuleOutcome outcome, IReadOnlyList<string> ruleNames, TimeSpan pollDuration)
     {
-        var w = new PrometheusTextWriter();
         var s = outcome.Snapshot;
-
-        w.Gauge("lwpwatch_build_info", "LwpWatch build and platform; always 1.");
-        w.Sample("lwpwatch_build_info", 1, ("version", Version), ("platform", s.Platform));
-
-        w.Gauge("lwpwatch_zone_lwps", "LWPs (illumos) or tasks (Linux pids.current) in use in the zone.");
-        w.Gauge("lwpwatch_zone_lwps_limit", "The zone's LWP/task cap (zone.max-lwps, pids.max); absent when unlimited.");
-        w.Counter("lwpwatch_zone_lwp_denials_total", "Forks/thread creations refused by the zone's cap (forkfail_cap, pids.events max), cumulative.");
-        w.Gauge("lwpwatch_zone_processes", "Processes in the zone.");
-        w.Gauge("lwpwatch_zone_processes_limit", "The zone's process cap; absent when unlimited or unknown.");
-        foreach (var z in s.Zones)
+        lock (_lock)
         {
-            (string, string)[] labels = [("zone", z.Id), ("kind", z.Kind), ("name", z.Name)];
-            if (z.Lwps is { } l)
+            foreach (var f in _all)
             {
-                w.Sample("lwpwatch_zone_lwps", l, labels);
+                f.Begin();
             }
 
-            if (z.LwpLimit is { } cap)
+            _buildInfo.Set(1, [Version, s.Platform]);
+            foreach (var z in s.Zones)
             {
-                w.Sample("lwpwatch_zone_lwps_limit", cap, labels);
+                // One label array per zone, shared by its five families (it is their series key).
+                string[] labels = [z.Id, z.Kind, z.Name];
+                SetIf(_lwps, z.Lwps, labels);
+                SetIf(_lwpsLimit, z.LwpLimit, labels);
+                SetIf(_denials, z.Denials, labels);
+                SetIf(_processes, z.Processes, labels);
+                SetIf(_processesLimit, z.ProcessLimit, labels);
             }
 
-            if (z.Denials is { } d)
+            foreach (var svc in s.Services)
             {
-                w.Sample("lwpwatch_zone_lwp_denials_total", d, labels);
+                if (svc.InTransition)
+                {
+                    var secs = svc.StateSince is { } since ? Math.Max(0, (s.TakenAt - since).TotalSeconds) : 0;
+                    _inTransition.Set(Math.Round(secs, 3), [svc.ZoneId, svc.Name, svc.State, svc.NextState ?? ""]);
+                }
             }
 
-            if (z.Processes is { } p)
+            foreach (var rule in ruleNames)
             {
-                w.Sample("lwpwatch_zone_processes", p, labels);
+                foreach (var sev in Severities)
+                {
+                    var n = outcome.Findings.Count(f => f.Rule == rule && SeverityName(f.Severity) == sev);
+                    _alerts.Set(n, [sev, rule]);
+                }
             }
 
-            if (z.ProcessLimit is { } pl)
+            foreach (var c in s.Collectors)
             {
-                w.Sample("lwpwatch_zone_processes_limit", pl, labels);
+                string[] labels = [c.Name];
+                _collectorSuccess.Set(c.Success ? 1 : 0, labels);
+                _collectorDuration.Set(Math.Round(c.Duration.TotalSeconds, 6), labels);
+            }
+
+            _pollDuration.Set(Math.Round(pollDuration.TotalSeconds, 6), NoLabels);
+            _lastPoll.Set(s.TakenAt.ToUnixTimeMilliseconds() / 1000.0, NoLabels);
+            if (s.HostLimits is { } h)
+            {
+                SetIf(_threadsMax, h.ThreadsMax, NoLabels);
+                SetIf(_pidMax, h.PidMax, NoLabels);
+                SetIf(_tasks, h.Tasks, NoLabels);
+            }
+
+            foreach (var f in _all)
+            {
+                f.Sweep();
             }
         }
 
-        w.Gauge("lwpwatch_service_in_transition_seconds", "How long a service has been in transition (SMF nstate set, systemd activating/deactivating/reloading), by the manager's state-change time.");
-        foreach (var svc in s.Services)
+        return new RenderedMetrics(this);
+    }
+
+    /// <summary>
+    /// Serializes the registry as it is now. Under the same lock as <see cref="Render"/>, so a scrape never sees half
+    /// a poll; a scrape holding a poll's <see cref="RenderedMetrics"/> after the next poll's update gets the newer poll,
+    /// which is as consistent and only fresher.
+    /// </summary>
+    internal byte[] Serialize(ExpositionFormat format)
+    {
+        lock (_lock)
         {
-            if (svc.InTransition)
-            {
-                var secs = svc.StateSince is { } since ? Math.Max(0, (s.TakenAt - since).TotalSeconds) : 0;
-                w.Sample("lwpwatch_service_in_transition_seconds", Math.Round(secs, 3), ("zone", svc.ZoneId), ("service", svc.Name), ("state", svc.State), ("next_state", svc.NextState ?? ""));
-            }
+            using var ms = new MemoryStream(64 * 1024);
+            // The target is a MemoryStream: every write completes synchronously, so nothing blocks here.
+            _registry.CollectAndExportAsTextAsync(ms, format).GetAwaiter().GetResult();
+            return ms.ToArray();
         }
-
-        w.Gauge("lwpwatch_alerts", "Findings currently active, by severity and rule.");
-        foreach (var rule in ruleNames)
-        {
-            foreach (var sev in Severities)
-            {
-                var n = outcome.Findings.Count(f => f.Rule == rule && SeverityName(f.Severity) == sev);
-                w.Sample("lwpwatch_alerts", n, ("severity", sev), ("rule", rule));
-            }
-        }
-
-        w.Gauge("lwpwatch_collector_success", "1 if the collector succeeded in the last poll, 0 if it failed or timed out.");
-        w.Gauge("lwpwatch_collector_duration_seconds", "How long the collector took in the last poll.");
-        foreach (var c in s.Collectors)
-        {
-            w.Sample("lwpwatch_collector_success", c.Success ? 1 : 0, ("collector", c.Name));
-            w.Sample("lwpwatch_collector_duration_seconds", Math.Round(c.Duration.TotalSeconds, 6), ("collector", c.Name));
-        }
-
-        w.Gauge("lwpwatch_poll_duration_seconds", "How long the last poll (collection and rules) took.");
-        w.Sample("lwpwatch_poll_duration_seconds", Math.Round(pollDuration.TotalSeconds, 6));
-        w.Gauge("lwpwatch_last_poll_timestamp_seconds", "Unix time of the last completed poll.");
-        w.Sample("lwpwatch_last_poll_timestamp_seconds", s.TakenAt.ToUnixTimeMilliseconds() / 1000.0);
-
-        if (s.HostLimits is { } h)
-        {
-            w.Gauge("lwpwatch_host_threads_max", "kernel.threads-max: the host-wide thread ceiling.");
-            w.Gauge("lwpwatch_host_pid_max", "kernel.pid_max: the highest pid (and host-wide task ceiling).");
-            w.Gauge("lwpwatch_host_tasks", "Tasks (threads) existing on the host.");
-            if (h.ThreadsMax is { } tm)
-            {
-                w.Sample("lwpwatch_host_threads_max", tm);
-            }
-
-            if (h.PidMax is { } pm)
-            {
-                w.Sample("lwpwatch_host_pid_max", pm);
-            }
-
-            if (h.Tasks is { } t)
-            {
-                w.Sample("lwpwatch_host_tasks", t);
-            }
-        }
-
-        foreach (var source in sources)
-        {
-            source.Write(w);
-        }
-
-        return new RenderedMetrics(w);
     }
 
     public static string SeverityName(Severity s) => s switch
@@ -125,34 +150,12 @@ public sealed class MetricsRenderer(IEnumerable<IMetricsSource> sources)
         Severity.Warning => "warning",
         _ => "info",
     };
-}
 
-/// <summary>
-/// One poll's exposition. The samples are gathered on the poll loop; each format is serialized to UTF-8 on its
-/// first request, at most once per poll, on the request's thread. Rendering both eagerly cost the poll loop
-/// two ~200 KB strings and two byte arrays at 1,000 zones, all on the large object heap, every poll, whether
-/// anyone scraped or not (Prometheus asks for one format).
-/// </summary>
-public sealed class RenderedMetrics
-{
-    private readonly Lazy<byte[]> _text;
-    private readonly Lazy<byte[]> _openMetrics;
-
-    public RenderedMetrics(PrometheusTextWriter samples)
+    private static void SetIf(PollFamily family, long? value, string[] labels)
     {
-        _text = new(() => System.Text.Encoding.UTF8.GetBytes(samples.Render(ExpositionFormat.Text004)));
-        _openMetrics = new(() => System.Text.Encoding.UTF8.GetBytes(samples.Render(ExpositionFormat.OpenMetrics)));
+        if (value is { } v)
+        {
+            family.Set(v, labels);
+        }
     }
-
-    public static readonly RenderedMetrics Empty = new(new PrometheusTextWriter());
-
-    /// <summary>Prometheus text format 0.0.4, UTF-8.</summary>
-    public byte[] TextUtf8 => _text.Value;
-
-    /// <summary>OpenMetrics 1.0.0, UTF-8.</summary>
-    public byte[] OpenMetricsUtf8 => _openMetrics.Value;
-
-    public string Text => System.Text.Encoding.UTF8.GetString(TextUtf8);
-
-    public string OpenMetrics => System.Text.Encoding.UTF8.GetString(OpenMetricsUtf8);
 }

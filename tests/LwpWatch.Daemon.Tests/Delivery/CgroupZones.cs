@@ -71,6 +71,13 @@ public sealed class CgroupZones : IDisposable
         }
     }
 
+    /// <summary>Ends the zone's process and deletes its cgroup: the zone is gone from the next poll.</summary>
+    public void Remove(string name)
+    {
+        Release(name);
+        RemoveCgroup(Path.Combine(Parent, name));
+    }
+
     public void Dispose()
     {
         foreach (var p in _holders.Values)

@@ -1,6 +1,11 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using LwpWatch.Daemon.Metrics;
+using LwpWatch.Daemon.Tests.Metrics;
 using LwpWatch.Daemon.Tests.Packaging;
 using LwpWatch.Daemon.Tests.Support;
 
@@ -9,7 +14,9 @@ namespace LwpWatch.Daemon.Tests.Integration;
 /// <summary>
 /// The acceptance path end to end on real parts: a real cgroup at its pids cap, `lwpwatch run` as a child
 /// process, the Debian `prometheus` scraping it on loopback and evaluating the shipped alert rules
-/// (with their `for:` shortened in a test copy so this takes seconds, not minutes).
+/// (with their `for:` shortened in a test copy so this takes seconds, not minutes). Prometheus 2.42 asks for
+/// OpenMetrics first (its Accept header, recorded here by a second target), so these series arrived through the
+/// daemon's OpenMetrics exposition, parsed by Prometheus' own parser (an invalid one fails the scrape: no series).
 /// </summary>
 [Collection(RealSystemCollection.Name)]
 [Trait("Binary", "lwpwatch")]
@@ -25,6 +32,7 @@ public sealed class PrometheusScrapeTests
         using var daemon = new DaemonProcess(["--interval", "1s"], $"state:\n  dir: {state}\nlogging:\n  format: json\n");
         await daemon.WaitForAsync("/readyz", TimeSpan.FromSeconds(30));
 
+        using var probe = new AcceptRecorder();
         var rules = Regex.Replace(File.ReadAllText(Repo.Path("packaging", "prometheus", "lwpwatch-rules.yml")), @"(?m)^(\s+for:) \S+$", "$1 1s");
         var config = $"""
             global:
@@ -35,6 +43,9 @@ public sealed class PrometheusScrapeTests
               - job_name: lwpwatch
                 static_configs:
                   - targets: ['127.0.0.1:{daemon.Port}']
+              - job_name: accept-probe
+                static_configs:
+                  - targets: ['127.0.0.1:{probe.Port}']
             """;
         using var prometheus = new PrometheusServer(config, new Dictionary<string, string> { ["rules.yml"] = rules });
         await prometheus.WaitReadyAsync(TimeSpan.FromSeconds(15));
@@ -45,6 +56,13 @@ public sealed class PrometheusScrapeTests
         Assert.Equal(cg.Name, sample.GetProperty("metric").GetProperty("name").GetString());
         Assert.Equal("lwpwatch", sample.GetProperty("metric").GetProperty("job").GetString());
         Assert.Equal(20, double.Parse(sample.GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture));
+
+        // What Prometheus asked for, and so what it got: OpenMetrics.
+        Assert.Equal(ExpositionTests.Prometheus242Accept, probe.Accept);
+        Assert.Equal(Prometheus.ExpositionFormat.OpenMetricsText, Exposition.Negotiate(probe.Accept));
+        // A counter (named without _total in OpenMetrics' TYPE line) and a scrape-time family arrived too.
+        Assert.True(0 < (await prometheus.WaitForQueryAsync($"lwpwatch_zone_lwp_denials_total{{zone=\"{cg.ZoneId}\"}}", TimeSpan.FromSeconds(10))).GetArrayLength());
+        Assert.True(0 < (await prometheus.WaitForQueryAsync("lwpwatch_http_connections{job=\"lwpwatch\"} >= 1", TimeSpan.FromSeconds(10))).GetArrayLength());
 
         var alert = await prometheus.WaitForAlertAsync(
             a => Label(a, "alertname") == "LwpWatchNearCap" && Label(a, "zone") == cg.ZoneId && Label(a, "severity") == "critical" && a.GetProperty("state").GetString() == "firing",
@@ -57,4 +75,61 @@ public sealed class PrometheusScrapeTests
 
     private static string? Label(JsonElement alert, string name) =>
         alert.GetProperty("labels").TryGetProperty(name, out var v) ? v.GetString() : null;
+
+    /// <summary>A scrape target that records the Accept header of the first request and answers one gauge.</summary>
+    private sealed class AcceptRecorder : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly CancellationTokenSource _stop = new();
+        private volatile string? _accept;
+
+        public AcceptRecorder()
+        {
+            _listener.Start();
+            _ = Task.Run(ServeAsync);
+        }
+
+        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+        public string? Accept => _accept;
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _listener.Stop();
+            _stop.Dispose();
+        }
+
+        private async Task ServeAsync()
+        {
+            try
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    using var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                    var stream = client.GetStream();
+                    var request = new StringBuilder();
+                    var buffer = new byte[4096];
+                    while (!request.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+                    {
+                        var n = await stream.ReadAsync(buffer, _stop.Token);
+                        if (n == 0)
+                        {
+                            break;
+                        }
+
+                        request.Append(Encoding.ASCII.GetString(buffer, 0, n));
+                    }
+
+                    _accept ??= request.ToString().Split("\r\n").FirstOrDefault(l => l.StartsWith("Accept:", StringComparison.OrdinalIgnoreCase))?["Accept:".Length..].Trim();
+                    const string body = "probe_up 1\n";
+                    await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}"), _stop.Token);
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException or IOException)
+            {
+                // Stopped.
+            }
+        }
+    }
 }

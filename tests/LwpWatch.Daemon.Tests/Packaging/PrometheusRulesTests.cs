@@ -104,7 +104,7 @@ public sealed partial class PrometheusRulesTests
             Collectors = [new CollectorStatus("svcs", false, TimeSpan.FromSeconds(1), "boom")],
         };
         var outcome = new RuleOutcome(snapshot, ImmutableArray<Finding>.Empty, ImmutableArray<string>.Empty);
-        return new MetricsRenderer([]).Render(outcome, ["near-cap", "provision-stuck"], TimeSpan.FromSeconds(1)).Text;
+        return new MetricsRenderer().Render(outcome, ["near-cap", "provision-stuck"], TimeSpan.FromSeconds(1)).Text;
     }
 
     private static List<Alert> LoadAlerts()
