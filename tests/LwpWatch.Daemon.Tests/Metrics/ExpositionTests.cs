@@ -47,7 +47,7 @@ public sealed class ExpositionTests
         };
         var outcome = new RuleEngine(RuleFactory.Create(new Core.Options.RulesSettings()), TimeSpan.FromMinutes(5)).Evaluate(snap);
         var poll = new MetricsRenderer().Render(outcome, ["near-cap"], TimeSpan.FromMilliseconds(5));
-        var scrape = new ScrapeMetrics([], TimeSpan.Zero);
+        var scrape = new ScrapeMetrics([], TimeSpan.Zero, TimeProvider.System);
         scrape.Counter("lwpwatch_test_events_total", "Events.", "kind").WithLabels("a").Inc(3);
         scrape.Gauge("lwpwatch_test_level", "Level.").Set(0.25);
 
