@@ -41,6 +41,14 @@ public sealed class AlertRouter
     /// </summary>
     public bool FoldsIncidents(string receiver) => !_receivers.TryGetValue(receiver, out var r) || r.Type != ReceiverSettings.Alertmanager;
 
+    /// <summary>
+    /// Whether a resolve is re-pushed every repeat interval while the resolved alert is retained, as Prometheus
+    /// re-sends resolved alerts for its resolvedRetention (rules/alerting.go): an Alertmanager member that missed
+    /// the first resolve would otherwise hold the alert as firing until its endsAt, and page it again once a peer
+    /// logged the resolve. Only Alertmanager: a webhook, Slack or PagerDuty would show every resend.
+    /// </summary>
+    public bool RepushesResolved(string receiver) => _receivers.TryGetValue(receiver, out var r) && r.Type == ReceiverSettings.Alertmanager;
+
     public ImmutableArray<string> Route(Severity severity, IReadOnlyDictionary<string, string> labels)
     {
         if (_routes.IsEmpty)

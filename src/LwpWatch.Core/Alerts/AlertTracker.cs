@@ -100,6 +100,10 @@ public sealed class AlertTracker(AlertsSettings settings, AlertRouter router)
                     {
                         _alerts.Remove(fp);
                     }
+                    else
+                    {
+                        _alerts[fp] = RepushResolved(alert, now, notifications);
+                    }
 
                     break;
             }
@@ -275,16 +279,41 @@ public sealed class AlertTracker(AlertsSettings settings, AlertRouter router)
     {
         var resolved = alert with { State = AlertState.Resolved, EndsAt = now < alert.StartsAt ? alert.StartsAt : now };
         var known = router.ReceiverNames.ToHashSet(StringComparer.Ordinal);
+        var notified = resolved.Notified;
         foreach (var r in alert.Notified.Keys)
         {
             // A receiver removed from the config since it was told cannot be told it is over.
             if (known.Contains(r) && router.SendResolved(r))
             {
                 sink.Add(new AlertNotification { Receiver = r, Status = AlertNotification.Resolved, Reason = "resolved", Alert = resolved, CreatedAt = now });
+                if (router.RepushesResolved(r))
+                {
+                    // From now on the time of the last resolve push, for RepushResolved.
+                    notified = notified.SetItem(r, now);
+                }
             }
         }
 
-        return resolved;
+        return resolved with { Notified = notified };
+    }
+
+    /// <summary>
+    /// Re-pushes a retained resolve to the receivers that want it (<see cref="AlertRouter.RepushesResolved"/>) every
+    /// repeat interval, so an Alertmanager member that missed the first one still learns the alert is over.
+    /// </summary>
+    private Alert RepushResolved(Alert alert, DateTimeOffset now, ImmutableArray<AlertNotification>.Builder sink)
+    {
+        var notified = alert.Notified;
+        foreach (var (r, last) in alert.Notified)
+        {
+            if (router.RepushesResolved(r) && router.SendResolved(r) && now - last >= router.RepeatInterval(r))
+            {
+                sink.Add(new AlertNotification { Receiver = r, Status = AlertNotification.Resolved, Reason = "repeat", Alert = alert, CreatedAt = now });
+                notified = notified.SetItem(r, now);
+            }
+        }
+
+        return notified == alert.Notified ? alert : alert with { Notified = notified };
     }
 
     private Alert Refresh(Alert? existing, Finding f, DateTimeOffset now, Snapshot? snapshot, Dictionary<string, Zone>? zones, string? evidenceId)

@@ -11,6 +11,16 @@ public interface INotifier
     NotifierRequest Render(AlertNotification notification, DateTimeOffset now);
 }
 
+/// <summary>
+/// A receiver that is several equal members of one cluster (an Alertmanager HA pair): the rendered request is
+/// posted to every member. <see cref="NotifierRequest.Url"/> is the first member's; the others get the same body
+/// and headers at their own URL.
+/// </summary>
+public interface IFanOutNotifier : INotifier
+{
+    IReadOnlyList<Uri> Members { get; }
+}
+
 /// <summary>A rendered HTTP POST: JSON body plus any extra headers (signature, idempotency key).</summary>
 public sealed record NotifierRequest(Uri Url, string Body, IReadOnlyList<KeyValuePair<string, string>> Headers);
 

@@ -26,6 +26,14 @@ public sealed record ReceiverSettings
     /// </summary>
     public string Url { get; init; } = "";
 
+    /// <summary>
+    /// alertmanager only: the base URLs of every member of an Alertmanager cluster (HA pair). Each alert is pushed
+    /// to every member, as Prometheus does (its alerting.alertmanagers lists every member): Alertmanager does not
+    /// gossip alerts, only the notification log and silences, so a member that is not sent an alert cannot
+    /// notify for it when its peer dies. Instead of <see cref="Url"/>, never with it.
+    /// </summary>
+    public IReadOnlyList<string> Urls { get; init; } = [];
+
     /// <summary>Read the URL from this file instead (Slack webhook URLs are credentials).</summary>
     public string UrlFile { get; init; } = "";
 
@@ -54,6 +62,9 @@ public sealed record ReceiverSettings
 
     public static readonly IReadOnlyList<string> Types = [Alertmanager, Webhook, Slack, PagerDuty];
 
+    /// <summary>Bound on <see cref="Urls"/>: every member is sent every notification, in parallel.</summary>
+    public const int MaxMembers = 16;
+
     public TimeSpan EffectiveRepeatInterval(AlertsSettings alerts) =>
         RepeatInterval ?? (Type == Alertmanager ? TimeSpan.FromMinutes(1) : alerts.RepeatInterval);
 
@@ -69,14 +80,25 @@ public sealed record ReceiverSettings
             yield return $"{path}.type: must be one of {string.Join(", ", Types)}, got '{Type}'";
         }
 
-        var urlSources = (Url.Length > 0 ? 1 : 0) + (UrlFile.Length > 0 ? 1 : 0) + (UrlEnv.Length > 0 ? 1 : 0);
-        if (urlSources > 1)
+        var urlSources = (Url.Length > 0 ? 1 : 0) + (UrlFile.Length > 0 ? 1 : 0) + (UrlEnv.Length > 0 ? 1 : 0) + (Urls.Count > 0 ? 1 : 0);
+        if (Urls.Count > 0 && Type != Alertmanager)
         {
-            yield return $"{path}.url: set only one of url, urlFile, urlEnv";
+            yield return $"{path}.urls: only for type alertmanager (the members of one Alertmanager cluster); use url";
+        }
+        else if (urlSources > 1)
+        {
+            yield return Urls.Count > 0 ? $"{path}.urls: set only one of url, urls, urlFile, urlEnv" : $"{path}.url: set only one of url, urlFile, urlEnv";
+        }
+        else if (Urls.Count > 0)
+        {
+            foreach (var problem in ValidateMembers(path))
+            {
+                yield return problem;
+            }
         }
         else if (urlSources == 0 && Type != PagerDuty)
         {
-            yield return $"{path}.url: required for type {Type} (or urlFile/urlEnv)";
+            yield return $"{path}.url: required for type {Type} (or {(Type == Alertmanager ? "urls, " : "")}urlFile/urlEnv)";
         }
         else if (Url.Length > 0 && Type == Slack)
         {
@@ -141,6 +163,36 @@ public sealed record ReceiverSettings
         }
     }
 
+    private IEnumerable<string> ValidateMembers(string path)
+    {
+        if (Urls.Count > MaxMembers)
+        {
+            yield return $"{path}.urls: at most {MaxMembers} members, got {Urls.Count}";
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < Urls.Count; i++)
+        {
+            var u = Urls[i] ?? "";
+            if (!IsHttpUrl(u))
+            {
+                yield return $"{path}.urls[{i}]: must be an absolute http(s) URL";
+            }
+            else if (HasUserInfo(u))
+            {
+                yield return $"{path}.urls[{i}]: must not carry credentials (user:password@), which are never sent; use username and secretFile/secretEnv";
+            }
+            else if (!seen.Add(new Uri(u).AbsoluteUri.TrimEnd('/')))
+            {
+                // The same member twice would be sent everything twice and count as two acceptances.
+                yield return $"{path}.urls[{i}]: duplicate member";
+            }
+        }
+    }
+
+    private static bool IsHttpUrl(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps);
+
     /// <summary>Whether <paramref name="url"/> has user-info (also for a URL read from urlFile/urlEnv, checked when the receiver is built).</summary>
     public static bool HasUserInfo(string url) => Uri.TryCreate(url, UriKind.Absolute, out var u) && u.UserInfo.Length > 0;
 
@@ -166,6 +218,7 @@ public sealed record ReceiverSettings
         b.Append("Name = ").Append(Name)
          .Append(", Type = ").Append(Type)
          .Append(", Url = ").Append(RedactUrl(Type, Url))
+         .Append(", Urls = [").Append(string.Join(", ", Urls.Select(u => RedactUrl(Type, u ?? "")))).Append(']')
          .Append(", UrlFile = ").Append(UrlFile)
          .Append(", UrlEnv = ").Append(UrlEnv)
          .Append(", SecretFile = ").Append(SecretFile)

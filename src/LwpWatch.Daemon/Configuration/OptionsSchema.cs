@@ -150,6 +150,7 @@ internal static class OptionsSchema
         .Key("name", o => o.Name, (o, v) => o with { Name = v }, Kinds.String)
         .Key("type", o => o.Type, (o, v) => o with { Type = v }, Kinds.String)
         .Key("url", o => o.Url, (o, v) => o with { Url = v }, Kinds.String)
+        .Key("urls", o => o.Urls, (o, v) => o with { Urls = v }, Kinds.List(Kinds.String))
         .Key("urlFile", o => o.UrlFile, (o, v) => o with { UrlFile = v }, Kinds.String)
         .Key("urlEnv", o => o.UrlEnv, (o, v) => o with { UrlEnv = v }, Kinds.String)
         .Key("secretFile", o => o.SecretFile, (o, v) => o with { SecretFile = v }, Kinds.String)

@@ -17,6 +17,7 @@ public sealed class DeliveryMetrics
     public const string Unwritable = "unwritable";
 
     private readonly ConcurrentDictionary<(string Receiver, string Result), long> _notifications = new();
+    private readonly ConcurrentDictionary<(string Receiver, string Member), bool> _memberUp = new();
     private long _storeErrors;
     private volatile int _depth;
     private long _oldestMs = -1;
@@ -35,6 +36,13 @@ public sealed class DeliveryMetrics
     }
 
     public void Count(string receiver, string result) => _notifications.AddOrUpdate((receiver, result), 1, (_, v) => v + 1);
+
+    /// <summary>Whether the last attempt to this member of a multi-member (Alertmanager cluster) receiver was accepted.</summary>
+    public void SetMemberUp(string receiver, string member, bool up) => _memberUp[(receiver, member)] = up;
+
+    public IReadOnlyList<(string Receiver, string Member, bool Up)> MemberUp() =>
+        [.. _memberUp.Select(kv => (kv.Key.Receiver, kv.Key.Member, kv.Value))
+            .OrderBy(x => x.Receiver, StringComparer.Ordinal).ThenBy(x => x.Member, StringComparer.Ordinal)];
 
     public void StoreError() => Interlocked.Increment(ref _storeErrors);
 

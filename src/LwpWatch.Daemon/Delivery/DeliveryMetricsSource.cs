@@ -8,6 +8,7 @@ public sealed class DeliveryMetricsSource(DeliveryMetrics metrics, AlertPipeline
     public void Register(ScrapeMetrics m)
     {
         var notifications = m.Counter("lwpwatch_notifications_total", "Notification outcomes per receiver: delivered, retry (a failed attempt), rejected, expired, overflow, unknown_receiver, unwritable (could not be written as JSON).", "receiver", "result");
+        var memberUp = m.Gauge("lwpwatch_receiver_member_up", "Receivers with several members (an Alertmanager cluster): 1 if the last push to this member was accepted, 0 if it failed; absent before the first push.", "receiver", "member");
         var depth = m.Gauge("lwpwatch_outbox_depth", "Notifications queued in the outbox (on disk and, while the store is failing, in memory).");
         var oldest = m.Gauge("lwpwatch_outbox_oldest_age_seconds", "Age of the oldest queued notification; 0 when the outbox is empty.");
         var healthy = m.Gauge("lwpwatch_outbox_store_healthy", "1 when the SQLite outbox is writable; 0 while notifications are held in memory only.");
@@ -19,6 +20,11 @@ public sealed class DeliveryMetricsSource(DeliveryMetrics metrics, AlertPipeline
             foreach (var (receiver, result, value) in metrics.Notifications())
             {
                 notifications.WithLabels(receiver, result).IncTo(value);
+            }
+
+            foreach (var (receiver, member, up) in metrics.MemberUp())
+            {
+                memberUp.WithLabels(receiver, member).Set(up ? 1 : 0);
             }
 
             depth.Set(metrics.Depth);

@@ -57,7 +57,8 @@ public static class DeliveryServices
             options.Delivery,
             sp.GetRequiredService<DeliverySignal>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<DeliveryWorker>>()));
+            sp.GetRequiredService<ILogger<DeliveryWorker>>(),
+            sp.GetRequiredService<DeliveryMetrics>()));
         services.AddHostedService<AlertPersister>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
     }

@@ -19,8 +19,11 @@ public sealed class DeliveryWorker(
     DeliverySettings settings,
     DeliverySignal signal,
     TimeProvider clock,
-    ILogger<DeliveryWorker> log) : BackgroundService
+    ILogger<DeliveryWorker> log,
+    DeliveryMetrics? metrics = null) : BackgroundService
 {
+    private readonly FanOutSender _fanOut = new(sender);
+
     /// <summary>
     /// How long an idle worker (empty outbox, nothing in flight) sleeps unless signalled. New notifications
     /// signal it at once; this only bounds how late expiry and store recovery checks can run.
@@ -105,6 +108,27 @@ public sealed class DeliveryWorker(
         }
     }
 
+    /// <summary>
+    /// Every member at once; the row is delivered when one accepted it (<see cref="FanOutSender.Combine"/> says why
+    /// that loses nothing). A member that missed it while another took it is logged and shown as
+    /// lwpwatch_receiver_member_up 0, so a dead half of an HA pair does not go unnoticed.
+    /// </summary>
+    private async Task<DeliveryResult> SendToMembersAsync(Receiver receiver, IReadOnlyList<Uri> members, NotifierRequest request, OutboxRow row, DateTimeOffset now, CancellationToken ct)
+    {
+        var (combined, results) = await _fanOut.SendAsync(request, members, receiver.Settings.Timeout, now, ct).ConfigureAwait(false);
+        foreach (var m in results)
+        {
+            var up = m.Result.Outcome == DeliveryOutcome.Delivered;
+            metrics?.SetMemberUp(receiver.Name, m.Label, up);
+            if (!up && combined.Outcome == DeliveryOutcome.Delivered)
+            {
+                log.MemberMissed(m.Label, receiver.Name, row.Status, row.Key, m.Result.Detail);
+            }
+        }
+
+        return combined;
+    }
+
     private async Task SendBatchAsync(Receiver receiver, List<OutboxRow> rows, CancellationToken ct)
     {
         foreach (var row in rows)
@@ -121,7 +145,9 @@ public sealed class DeliveryWorker(
             {
                 n = row.Notification();
                 var request = receiver.Notifier.Render(n, now);
-                result = await sender.SendAsync(request, receiver.Settings.Timeout, now, ct).ConfigureAwait(false);
+                result = receiver.Notifier is IFanOutNotifier { Members.Count: > 1 } cluster
+                    ? await SendToMembersAsync(receiver, cluster.Members, request, row, now, ct).ConfigureAwait(false)
+                    : await sender.SendAsync(request, receiver.Settings.Timeout, now, ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

@@ -271,7 +271,8 @@ public sealed class Outbox : IDisposable
                 var i = _memory.FindIndex(r => r.Id == row.Id);
                 if (i >= 0)
                 {
-                    _memory[i] = updated;
+                    // Keeps a payload queued over the one that failed: the retry sends the newest.
+                    _memory[i] = _memory[i] with { NextMs = updated.NextMs, Attempts = updated.Attempts, LastError = error };
                 }
 
                 return;
@@ -350,7 +351,8 @@ public sealed class Outbox : IDisposable
         {
             if (row.Id < 0)
             {
-                _memory.RemoveAll(r => r.Id == row.Id);
+                // Only the payload that was sent: one queued over it meanwhile is still to be sent (see DeleteSent).
+                _memory.RemoveAll(r => r.Id == row.Id && r.Payload == row.Payload);
             }
             else
             {
@@ -361,7 +363,7 @@ public sealed class Outbox : IDisposable
                         throw new IOException("store closed");
                     }
 
-                    _store.Delete(row.Id);
+                    _store.DeleteSent(row.Id, row.Payload);
                 }
                 catch (Exception ex) when (IsStoreError(ex))
                 {

@@ -152,6 +152,20 @@ public sealed class OutboxStore : IDisposable
         cmd.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// Deletes the row only if it still holds <paramref name="payload"/>: a poll may replace a queued row's payload
+    /// (same receiver, key and status) while the worker is sending the old one, and the newer one (a severity
+    /// change that ends the old label set in Alertmanager, say) must then still be sent. Returns whether it went.
+    /// </summary>
+    public bool DeleteSent(long id, string payload)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "DELETE FROM outbox WHERE id = $id AND payload = $p";
+        cmd.Parameters.AddWithValue("$id", id);
+        cmd.Parameters.AddWithValue("$p", payload);
+        return cmd.ExecuteNonQuery() > 0;
+    }
+
     public void Reschedule(long id, long nextMs, int attempts, string error)
     {
         using var cmd = _db.CreateCommand();

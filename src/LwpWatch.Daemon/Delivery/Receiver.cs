@@ -25,6 +25,17 @@ public sealed record Receiver(string Name, ReceiverSettings Settings, INotifier 
     public static INotifier Build(ReceiverSettings r, AlertsSettings alerts, string externalUrl)
     {
         var what = $"receiver {r.Name}";
+        if (r.Urls.Count > 0)
+        {
+            // Config validation checked every member (urls[i]); a config that skipped it still cannot start half-built.
+            var members = r.Urls.Select((u, i) => Uri.TryCreate(u, UriKind.Absolute, out var m) && (m.Scheme == Uri.UriSchemeHttp || m.Scheme == Uri.UriSchemeHttps) && m.UserInfo.Length == 0
+                ? m
+                : throw new InvalidOperationException($"{what}: urls[{i}] is not an absolute http(s) URL without credentials")).ToList();
+            return r.Type == ReceiverSettings.Alertmanager
+                ? new AlertmanagerNotifier(members, r.EffectiveRepeatInterval(alerts), externalUrl, BasicAuth(r, what))
+                : throw new InvalidOperationException($"{what}: urls is only for type alertmanager");
+        }
+
         var urlText = r.Url.Length > 0 ? r.Url : SecretSource.Read(r.UrlFile, r.UrlEnv, what + " url") ?? "";
         Uri? url = null;
         if (urlText.Length > 0 && (!Uri.TryCreate(urlText, UriKind.Absolute, out url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps)))

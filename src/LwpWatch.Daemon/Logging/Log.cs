@@ -102,6 +102,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1213, Level = LogLevel.Error, Message = "outbox store {Path}: cannot {What} ({Error}); notifications are kept in memory (at most {Max}) until it recovers")]
     public static partial void OutboxStoreFailed(this ILogger logger, string path, string what, string error, int max);
 
+    [LoggerMessage(EventId = 1214, Level = LogLevel.Warning, Message = "member {Member} of {Receiver} missed {Status} {Alert} ({Detail}); another member took it, and the next re-push reaches this one")]
+    public static partial void MemberMissed(this ILogger logger, string member, string receiver, string status, string alert, string detail);
+
     // 13xx: configuration.
     [LoggerMessage(EventId = 1300, Level = LogLevel.Error, Message = "Config reload rejected, keeping the running configuration: {Problem}")]
     public static partial void ConfigReloadRejected(this ILogger logger, string problem);

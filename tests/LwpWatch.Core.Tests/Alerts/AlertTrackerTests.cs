@@ -135,9 +135,49 @@ public sealed class AlertTrackerTests
         Assert.Equal(2, u.Notifications.Length);
         Assert.All(u.Notifications, n => Assert.Equal(AlertNotification.Resolved, n.Status));
 
-        // Resolved once only, then forgotten after the retention.
-        Assert.Empty(t.Update([], T0.AddMinutes(3)).Notifications);
-        Assert.Empty(t.Update([], T0.AddMinutes(2) + new AlertsSettings().ResolvedRetention).Alerts);
+        // The webhook is told once; Alertmanager gets the resolve re-pushed every repeat interval (1m) while it is
+        // retained, as Prometheus re-sends resolved alerts for 15m: an HA member that missed the first one would
+        // otherwise hold the alert as firing and page it again once its peer logged the resolve.
+        Assert.Empty(t.Update([], T0.AddMinutes(2.5)).Notifications);
+        var again = Assert.Single(t.Update([], T0.AddMinutes(3)).Notifications);
+        Assert.Equal(("am", AlertNotification.Resolved, "repeat"), (again.Receiver, again.Status, again.Reason));
+        Assert.Equal(a.IdempotencyKey, again.IdempotencyKey);
+        Assert.Equal(T0.AddMinutes(2), again.Alert.EndsAt);
+        Assert.Empty(t.Update([], T0.AddMinutes(3.5)).Notifications);
+
+        // Then forgotten after the retention: no more pushes.
+        var retention = new AlertsSettings().ResolvedRetention;
+        Assert.Empty(t.Update([], T0.AddMinutes(2) + retention).Alerts);
+        Assert.Empty(t.Update([], T0.AddMinutes(3) + retention).Notifications);
+    }
+
+    [Fact]
+    public void A_resolve_is_re_pushed_to_alertmanager_only_while_it_is_retained_and_a_new_episode_starts_fresh()
+    {
+        var s = new AlertsSettings { ResolvedRetention = TimeSpan.FromMinutes(5) };
+        var t = Tracker(s);
+        t.Update([F()], T0, Snap(T0));
+        Assert.Equal(2, t.Update([], T0.AddMinutes(1), Snap(T0.AddMinutes(1))).Notifications.Length);
+        var pushes = new List<DateTimeOffset>();
+        for (var m = 1.25; m <= 8; m += 0.25)
+        {
+            foreach (var n in t.Update([], T0.AddMinutes(m)).Notifications)
+            {
+                Assert.Equal(("am", AlertNotification.Resolved), (n.Receiver, n.Status));
+                pushes.Add(T0.AddMinutes(m));
+            }
+        }
+
+        // Every minute from the resolve at 1m until the alert is dropped at 1m + 5m.
+        Assert.Equal([T0.AddMinutes(2), T0.AddMinutes(3), T0.AddMinutes(4), T0.AddMinutes(5)], pushes);
+
+        // The finding is back after its resolve: a new episode, firing to both, no stale resolve pushes in between.
+        var t2 = Tracker(s);
+        t2.Update([F()], T0, Snap(T0));
+        t2.Update([], T0.AddMinutes(1), Snap(T0.AddMinutes(1)));
+        var back = t2.Update([F(since: T0.AddMinutes(2))], T0.AddMinutes(2), Snap(T0.AddMinutes(2)));
+        Assert.Equal(["am", "hook"], back.Notifications.Select(n => n.Receiver).Order(StringComparer.Ordinal));
+        Assert.All(back.Notifications, n => Assert.Equal((AlertNotification.Firing, "new"), (n.Status, n.Reason)));
     }
 
     [Fact]

@@ -38,6 +38,31 @@ public sealed class DeliveryOptionsTests
     }
 
     [Fact]
+    public void An_alertmanager_cluster_is_a_list_of_urls_each_checked_under_its_own_key()
+    {
+        Assert.Empty(new ReceiverSettings { Name = "am", Type = "alertmanager", Urls = ["http://am1:9093", "http://am2:9093/"] }.Validate("receivers[0]"));
+
+        // A single url stays valid (backward compatible), and is the one-member cluster.
+        Assert.Empty(new ReceiverSettings { Name = "am", Type = "alertmanager", Url = "http://am1:9093" }.Validate("receivers[0]"));
+
+        var bad = new ReceiverSettings { Name = "am", Type = "alertmanager", Urls = ["http://am1:9093", "ftp://am2", "http://u:SECRETPW@am3:9093", "http://am1:9093/"] }.Validate("receivers[0]").ToList();
+        Assert.Equal(
+            [
+                "receivers[0].urls[1]: must be an absolute http(s) URL",
+                "receivers[0].urls[2]: must not carry credentials (user:password@), which are never sent; use username and secretFile/secretEnv",
+                "receivers[0].urls[3]: duplicate member",
+            ],
+            bad);
+        Assert.DoesNotContain(bad, p => p.Contains("SECRETPW", StringComparison.Ordinal));
+
+        Assert.Equal(["receivers[0].urls: set only one of url, urls, urlFile, urlEnv"], new ReceiverSettings { Name = "am", Type = "alertmanager", Url = "http://a:9093", Urls = ["http://b:9093"] }.Validate("receivers[0]").ToList());
+        Assert.Equal(["receivers[0].urls: only for type alertmanager (the members of one Alertmanager cluster); use url"], new ReceiverSettings { Name = "h", Type = "webhook", Urls = ["http://b/x"] }.Validate("receivers[0]").ToList());
+        Assert.Equal(["receivers[0].url: required for type alertmanager (or urls, urlFile/urlEnv)"], new ReceiverSettings { Name = "am", Type = "alertmanager" }.Validate("receivers[0]").ToList());
+        var many = new ReceiverSettings { Name = "am", Type = "alertmanager", Urls = [.. Enumerable.Range(0, ReceiverSettings.MaxMembers + 1).Select(i => $"http://am{i}:9093")] };
+        Assert.Equal([$"receivers[0].urls: at most {ReceiverSettings.MaxMembers} members, got {ReceiverSettings.MaxMembers + 1}"], many.Validate("receivers[0]").ToList());
+    }
+
+    [Fact]
     public void A_slack_url_only_from_a_file_or_the_environment()
     {
         var inline = new ReceiverSettings { Name = "s", Type = "slack", Url = "https://hooks.slack.com/services/T0/B0/SECRETTOKEN" }.Validate("receivers[0]").ToList();

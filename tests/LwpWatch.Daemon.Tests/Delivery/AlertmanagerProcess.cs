@@ -15,11 +15,8 @@ public sealed class AlertmanagerProcess : IDisposable
 
     /// <param name="basicAuthUsers">user -> bcrypt hash: Alertmanager's --web.config.file then refuses every request without basic auth.</param>
     public AlertmanagerProcess(Uri webhook, IReadOnlyDictionary<string, string>? basicAuthUsers = null)
-    {
-        Port = TestReceiver.FreePort();
-        _dir = Directory.CreateTempSubdirectory("lwpw-test-am-").FullName;
-        var config = Path.Combine(_dir, "alertmanager.yml");
-        File.WriteAllText(config, $"""
+        : this(
+            $"""
             route:
               receiver: hook
               group_by: [alertname, zone]
@@ -31,13 +28,27 @@ public sealed class AlertmanagerProcess : IDisposable
                 webhook_configs:
                   - url: {webhook}
                     send_resolved: true
-            """);
+            """,
+            ["--cluster.listen-address="],
+            TestReceiver.FreePort(),
+            basicAuthUsers)
+    {
+    }
+
+    /// <summary>Any configuration and flags (e.g. cluster membership); --web.external-url is this member's own URL, so a webhook body says which member sent it.</summary>
+    public AlertmanagerProcess(string configYaml, IReadOnlyList<string> extraArgs, int port, IReadOnlyDictionary<string, string>? basicAuthUsers = null)
+    {
+        Port = port;
+        _dir = Directory.CreateTempSubdirectory("lwpw-test-am-").FullName;
+        var config = Path.Combine(_dir, "alertmanager.yml");
+        File.WriteAllText(config, configYaml);
         List<string> args =
         [
             $"--config.file={config}",
             $"--storage.path={Path.Combine(_dir, "data")}",
             $"--web.listen-address=127.0.0.1:{Port}",
-            "--cluster.listen-address=",
+            $"--web.external-url={BaseUrl}",
+            .. extraArgs,
         ];
         if (basicAuthUsers is not null)
         {
@@ -63,6 +74,18 @@ public sealed class AlertmanagerProcess : IDisposable
     public int Port { get; }
 
     public Uri BaseUrl => new($"http://127.0.0.1:{Port}");
+
+    public bool HasExited => _p.HasExited;
+
+    /// <summary>SIGKILL, by its pid: the member dies as in a crash (no graceful leave from the cluster).</summary>
+    public void Kill()
+    {
+        if (!_p.HasExited)
+        {
+            _p.Kill();
+            _p.WaitForExit(5000);
+        }
+    }
 
     public string Log
     {

@@ -34,7 +34,7 @@ public sealed class DeliveryHarness : IAsyncDisposable
         Receivers = Receiver.BuildAll(receivers, Alerts, "http://127.0.0.1:9781");
         Tracker = new AlertTracker(Alerts, new AlertRouter(Alerts, receivers));
         Pipeline = new AlertPipeline(Tracker, Outbox, Signal, Metrics, DeliveryServices.HandOffBound(Delivery), NullLogger<AlertPipeline>.Instance);
-        Worker = new DeliveryWorker(Outbox, Receivers, new HttpSender(_http), Delivery, Signal, TimeProvider.System, NullLogger<DeliveryWorker>.Instance);
+        Worker = new DeliveryWorker(Outbox, Receivers, new HttpSender(_http), Delivery, Signal, TimeProvider.System, NullLogger<DeliveryWorker>.Instance, Metrics);
     }
 
     public string Dir { get; }

@@ -42,6 +42,31 @@ public sealed class OutboxStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_payload_queued_over_the_one_in_flight_survives_its_delivery_and_is_sent_next()
+    {
+        // Found by the two-Alertmanager test: a severity change (critical, ending the warning label set) replaced
+        // the queued warning push while the worker sent it; deleting the row by id then lost the change, and
+        // Alertmanager kept the stale warning firing.
+        var metrics = new DeliveryMetrics();
+        using var o = new Outbox(Db, new DeliverySettings(), metrics, NullLogger.Instance, TimeProvider.System);
+        o.Save([Samples.Notification("am")], null);
+        var inFlight = Assert.Single(o.Due("am", 10));
+        o.Save([Samples.Notification("am") with { Reason = "severity", Alert = Samples.Alert() with { Summary = "newer" } }], null);
+
+        o.Delivered(inFlight);
+        var next = Assert.Single(o.Due("am", 10));
+        Assert.Equal("newer", next.Notification().Alert.Summary);
+        Assert.Equal(1, metrics.Depth);
+
+        o.Failed(next, DateTimeOffset.UtcNow.AddMilliseconds(-1), "HTTP 503");
+        var retry = Assert.Single(o.Due("am", 10));
+        Assert.Equal("newer", retry.Notification().Alert.Summary);
+        o.Delivered(retry);
+        Assert.Empty(o.Due("am", 10));
+        Assert.Equal(0, metrics.Depth);
+    }
+
+    [Fact]
     public void Idle_only_while_nothing_is_queued()
     {
         // The delivery worker sleeps until signalled while the outbox is idle, so idle must never hide a row.

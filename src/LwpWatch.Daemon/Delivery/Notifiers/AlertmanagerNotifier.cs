@@ -7,12 +7,24 @@ namespace LwpWatch.Daemon.Delivery.Notifiers;
 /// endsAt a few repeat intervals ahead and is re-pushed every repeat interval, so if LwpWatch dies the alert
 /// times out in Alertmanager instead of firing forever; a resolve carries the real end time. With
 /// <paramref name="authorization"/> (basic auth from username + secretFile) every request carries it.
+/// With several <paramref name="baseUrls"/> (the members of one Alertmanager cluster) every member gets every
+/// push, as Prometheus sends to each Alertmanager it is given; the cluster's gossiped notification log then lets
+/// only one of them notify (DeliveryWorker says when a row counts as delivered).
 /// </summary>
-public sealed class AlertmanagerNotifier(Uri baseUrl, TimeSpan repeatInterval, string generatorUrl, string? authorization = null) : INotifier
+public sealed class AlertmanagerNotifier(IReadOnlyList<Uri> baseUrls, TimeSpan repeatInterval, string generatorUrl, string? authorization = null) : IFanOutNotifier
 {
+    public AlertmanagerNotifier(Uri baseUrl, TimeSpan repeatInterval, string generatorUrl, string? authorization = null)
+        : this([baseUrl], repeatInterval, generatorUrl, authorization)
+    {
+    }
+
     public string Type => "alertmanager";
 
-    public Uri Url { get; } = new(baseUrl.AbsoluteUri.TrimEnd('/') + "/api/v2/alerts");
+    public IReadOnlyList<Uri> Members { get; } = baseUrls.Count == 0
+        ? throw new ArgumentException("an alertmanager receiver needs at least one URL", nameof(baseUrls))
+        : [.. baseUrls.Select(u => new Uri(u.AbsoluteUri.TrimEnd('/') + "/api/v2/alerts"))];
+
+    public Uri Url => Members[0];
 
     public NotifierRequest Render(AlertNotification n, DateTimeOffset now)
     {
