@@ -116,17 +116,20 @@ public sealed class Outbox : IDisposable
     {
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         var rows = new List<OutboxRow>(notifications.Count);
+        var sources = new List<AlertNotification>(notifications.Count);
         foreach (var n in notifications)
         {
             if (ToRow(n, now) is { } row)
             {
                 rows.Add(row);
+                sources.Add(n);
             }
         }
 
         var stateJson = state is null ? null : StateJson(state);
         lock (_gate)
         {
+            KeepPendingSeverityEnds(rows, sources, now);
             if (_store is not null && _memory.Count == 0)
             {
                 try
@@ -148,6 +151,60 @@ public sealed class Outbox : IDisposable
 
             _unsavedState = stateJson ?? _unsavedState;
             RefreshStatsLocked();
+        }
+    }
+
+    /// <summary>
+    /// A queued row is replaced by a newer notification of the same episode (same receiver, key and status), so
+    /// what the queued one still had to say must survive into the newer one: a severity change tells Alertmanager
+    /// to end the alert under its old severity label (a different alert there), and a repeat queued over it before
+    /// it went out would drop that, leaving the old label set firing until its endsAt and paging again once the
+    /// episode resolves (found by Delivery/AlertmanagerClusterTests on the Triton replay: warning, repeat, severity
+    /// critical, repeat). Called under the lock.
+    /// </summary>
+    private void KeepPendingSeverityEnds(List<OutboxRow> rows, List<AlertNotification> sources, long now)
+    {
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var n = sources[i];
+            if (n.Status != AlertNotification.Firing || n.PreviousSeverity is not null)
+            {
+                continue;
+            }
+
+            var queued = _memory.Find(m => m.Receiver == n.Receiver && m.Key == rows[i].Key && m.Status == n.Status)?.Payload;
+            if (queued is null && _store is not null && _memory.Count == 0)
+            {
+                try
+                {
+                    queued = _store.Queued(n.Receiver, rows[i].Key, n.Status);
+                }
+                catch (Exception ex) when (IsStoreError(ex))
+                {
+                    // Saving right after fails the same way and keeps everything in memory; nothing to merge then.
+                    continue;
+                }
+            }
+
+            if (queued is null)
+            {
+                continue;
+            }
+
+            AlertNotification? old;
+            try
+            {
+                old = JsonSerializer.Deserialize(queued, OutboxJson.Default.AlertNotification);
+            }
+            catch (JsonException)
+            {
+                continue;
+            }
+
+            if (old?.PreviousSeverity is { } prev && prev != n.Alert.Severity && ToRow(n with { PreviousSeverity = prev }, now) is { } merged)
+            {
+                rows[i] = merged;
+            }
         }
     }
 

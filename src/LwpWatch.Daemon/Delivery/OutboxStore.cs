@@ -123,6 +123,17 @@ public sealed class OutboxStore : IDisposable
     public IReadOnlyList<OutboxRow> Due(string receiver, long nowMs, int limit) =>
         Query(null, "SELECT * FROM outbox WHERE receiver = $r AND next_ms <= $now ORDER BY id LIMIT $lim", ("$r", receiver), ("$now", nowMs), ("$lim", limit));
 
+    /// <summary>The payload queued for this receiver, key and status, or null.</summary>
+    public string? Queued(string receiver, string key, string status)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = "SELECT payload FROM outbox WHERE receiver = $r AND key = $k AND status = $s";
+        cmd.Parameters.AddWithValue("$r", receiver);
+        cmd.Parameters.AddWithValue("$k", key);
+        cmd.Parameters.AddWithValue("$s", status);
+        return cmd.ExecuteScalar() as string;
+    }
+
     /// <summary>Distinct receivers with queued rows.</summary>
     public IReadOnlyList<string> Receivers()
     {

@@ -67,6 +67,30 @@ public sealed class OutboxStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_repeat_queued_over_a_pending_severity_change_still_ends_the_old_severity()
+    {
+        // Found by the two-Alertmanager test on the Triton replay: provision-stuck went warning -> critical (the
+        // push ends the warning label set) and a repeat replaced that row before it went out; the warning stayed
+        // firing in Alertmanager and paged again after the resolve.
+        using var o = new Outbox(Db, new DeliverySettings(), new DeliveryMetrics(), NullLogger.Instance, TimeProvider.System);
+        var critical = Samples.Alert() with { Severity = Core.Model.Severity.Critical };
+        o.Save([Samples.Notification("am") with { Reason = "severity", Alert = critical, PreviousSeverity = Core.Model.Severity.Warning }], null);
+        o.Save([Samples.Notification("am") with { Reason = "repeat", Alert = critical with { Summary = "newer" } }], null);
+
+        var row = Assert.Single(o.Due("am", 10)).Notification();
+        Assert.Equal("newer", row.Alert.Summary);
+        Assert.Equal(Core.Model.Severity.Warning, row.PreviousSeverity);
+        var body = new Daemon.Delivery.Notifiers.AlertmanagerNotifier(new Uri("http://127.0.0.1:9093"), TimeSpan.FromMinutes(1), "").Render(row, DateTimeOffset.UtcNow).Body;
+        using var doc = System.Text.Json.JsonDocument.Parse(body);
+        Assert.Equal(["critical", "warning"], doc.RootElement.EnumerateArray().Select(a => a.GetProperty("labels").GetProperty("severity").GetString()!).ToArray());
+
+        // Once sent, a later repeat has nothing left to end.
+        o.Delivered(o.Due("am", 10)[0]);
+        o.Save([Samples.Notification("am") with { Reason = "repeat", Alert = critical }], null);
+        Assert.Null(Assert.Single(o.Due("am", 10)).Notification().PreviousSeverity);
+    }
+
+    [Fact]
     public void Idle_only_while_nothing_is_queued()
     {
         // The delivery worker sleeps until signalled while the outbox is idle, so idle must never hide a row.
