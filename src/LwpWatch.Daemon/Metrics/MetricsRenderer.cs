@@ -26,7 +26,7 @@ public sealed class MetricsRenderer
     // 700 KB of garbage per format per poll for a 240 KB exposition; now only the result array is allocated.
     private readonly MemoryStream _buffer = new(64 * 1024);
     private readonly PollFamily[] _all;
-    private readonly PollFamily _buildInfo, _lwps, _lwpsLimit, _denials, _processes, _processesLimit, _inTransition, _alerts,
+    private readonly PollFamily _buildInfo, _hostInfo, _lwps, _lwpsLimit, _denials, _processes, _processesLimit, _inTransition, _alerts,
         _collectorSuccess, _collectorDuration, _pollDuration, _lastPoll, _threadsMax, _pidMax, _tasks;
 
     public MetricsRenderer()
@@ -37,6 +37,7 @@ public sealed class MetricsRenderer
         _all =
         [
             _buildInfo = PollFamily.Gauge(f, "lwpwatch_build_info", "LwpWatch build and platform; always 1.", "version", "platform"),
+            _hostInfo = PollFamily.Gauge(f, "lwpwatch_host_info", "The node name LwpWatch puts in its own alerts' host label; always 1. Prometheus rules join it to get the same host label.", "host"),
             _lwps = PollFamily.Gauge(f, "lwpwatch_zone_lwps", "LWPs (illumos) or tasks (Linux pids.current) in use in the zone.", zone),
             _lwpsLimit = PollFamily.Gauge(f, "lwpwatch_zone_lwps_limit", "The zone's LWP/task cap (zone.max-lwps, pids.max); absent when unlimited.", zone),
             _denials = PollFamily.Counter(f, "lwpwatch_zone_lwp_denials_total", "Forks/thread creations refused by the zone's cap (forkfail_cap, pids.events max), cumulative.", zone),
@@ -78,6 +79,12 @@ public sealed class MetricsRenderer
             }
 
             _buildInfo.Set(1, [Version, s.Platform]);
+
+            // The exporter convention is that a target's identity comes from target labels (job, instance), so the
+            // zone series carry no host. Alerts LwpWatch sends itself do carry host, and the shipped Alertmanager
+            // inhibit_rules match on [zone, host]: the shipped Prometheus rules join this info metric
+            // (group_left(host)) so their alerts get the same value, whatever address the target is scraped at.
+            _hostInfo.Set(1, [s.Host]);
             foreach (var z in s.Zones)
             {
                 // One label array per zone, shared by its five families (it is their series key).

@@ -131,6 +131,7 @@ public sealed class MetricsRendererTests
         (string Name, string Type, string[] Labels)[] expected =
         [
             ("lwpwatch_build_info", "gauge", ["version", "platform"]),
+            ("lwpwatch_host_info", "gauge", ["host"]),
             ("lwpwatch_zone_lwps", "gauge", ["zone", "kind", "name"]),
             ("lwpwatch_zone_lwps_limit", "gauge", ["zone", "kind", "name"]),
             ("lwpwatch_zone_lwp_denials_total", "counter", ["zone", "kind", "name"]),
