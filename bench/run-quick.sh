@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")"
 failed=()
-for b in collect scale footprint scrape peer latency zonexml; do
+for b in collect scale footprint scrape peer latency zonexml pages; do
   [ -x "./$b" ] || continue
   echo "== bench/$b --quick"
   start=$(date +%s)
