@@ -57,7 +57,9 @@ public sealed class PrometheusScrapeTests
         Assert.Equal("lwpwatch", sample.GetProperty("metric").GetProperty("job").GetString());
         Assert.Equal(20, double.Parse(sample.GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture));
 
-        // What Prometheus asked for, and so what it got: OpenMetrics.
+        // What Prometheus asked for, and so what it got: OpenMetrics. (The probe is its own target, scraped in its own
+        // time: wait until Prometheus has scraped it once.)
+        await prometheus.WaitForQueryAsync("up{job=\"accept-probe\"} == 1", TimeSpan.FromSeconds(15));
         Assert.Equal(ExpositionTests.Prometheus242Accept, probe.Accept);
         Assert.Equal(Prometheus.ExpositionFormat.OpenMetricsText, Exposition.Negotiate(probe.Accept));
         // A counter (named without _total in OpenMetrics' TYPE line) and a scrape-time family arrived too.
