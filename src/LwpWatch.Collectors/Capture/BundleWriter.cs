@@ -1,8 +1,8 @@
-using System.Globalization;
 using System.Text.Json;
 using LwpWatch.Collectors.Bus;
 using LwpWatch.Collectors.Io;
 using LwpWatch.Collectors.Process;
+using LwpWatch.Core.Output;
 
 namespace LwpWatch.Collectors.Capture;
 
@@ -122,7 +122,7 @@ public sealed class BundleWriter
         WriteJson(Path.Join(dir, BundlePaths.PollFile), w =>
         {
             w.WriteStartObject();
-            w.WriteString("takenAt", Iso(takenAt));
+            w.WriteString("takenAt", Timestamps.Ticks(takenAt));
             if (unstored.Count > 0)
             {
                 w.WriteNumber("unstoredCount", unstored.Count);
@@ -157,7 +157,7 @@ public sealed class BundleWriter
                 w.WriteString("path", k);
                 if (recording.Mtimes.TryGetValue(k, out var m))
                 {
-                    w.WriteString("mtime", Iso(m));
+                    w.WriteString("mtime", Timestamps.Ticks(m));
                 }
                 else
                 {
@@ -234,19 +234,10 @@ public sealed class BundleWriter
         return true;
     }
 
-    internal static string Iso(DateTimeOffset t) =>
-        t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
-
     private static void WriteCommand(Utf8JsonWriter w, CommandResult c)
     {
         w.WriteStartObject();
-        w.WriteStartArray("argv");
-        foreach (var a in c.Argv)
-        {
-            w.WriteStringValue(a);
-        }
-
-        w.WriteEndArray();
+        JsonOutput.Strings(w, "argv", c.Argv);
         w.WriteNumber("exitCode", c.ExitCode);
         w.WriteString("stdout", c.Stdout);
         w.WriteString("stderr", c.Stderr);
@@ -275,18 +266,7 @@ public sealed class BundleWriter
     {
         var c = r.Call;
         w.WriteStartObject();
-        w.WriteString("address", c.Address);
-        w.WriteString("destination", c.Destination);
-        w.WriteString("path", c.Path);
-        w.WriteString("interface", c.Interface);
-        w.WriteString("member", c.Member);
-        w.WriteStartArray("args");
-        foreach (var a in c.Args)
-        {
-            w.WriteStringValue(a);
-        }
-
-        w.WriteEndArray();
+        JsonOutput.Fields(w, ("address", c.Address), ("destination", c.Destination), ("path", c.Path), ("interface", c.Interface), ("member", c.Member), ("args", c.Args));
 
         // The reply as a JSON value (busctl's shape), readable in the bundle; absent when the call failed.
         if (r.Json is not null)
@@ -329,7 +309,7 @@ public sealed class BundleWriter
     {
         var tmp = path + ".tmp";
         using (var fs = PrivateFiles.Create(tmp))
-        using (var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (var w = new Utf8JsonWriter(fs, JsonOutput.RelaxedIndented))
         {
             write(w);
         }

@@ -69,14 +69,7 @@ public sealed record Alert
     public ImmutableArray<AlertSymptom> Symptoms { get; init; } = [];
 
     /// <summary>fingerprint + startsAt: the same for every retry and re-notification of one episode.</summary>
-    public string IdempotencyKey => $"{Fingerprint}@{StartsAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)}";
-
-    public static string SeverityLabel(Severity s) => s switch
-    {
-        Severity.Critical => "critical",
-        Severity.Warning => "warning",
-        _ => "info",
-    };
+    public string IdempotencyKey => $"{Fingerprint}@{Output.Timestamps.Millis(StartsAt)}";
 
     /// <summary>
     /// "near-cap" -> "LwpWatchNearCap": the alertname on-call sees in Alertmanager, and the name of the shipped
@@ -105,7 +98,7 @@ public sealed record AlertSymptom
     public required string Summary { get; init; }
 
     /// <summary>"CRITICAL LwpWatchForkDenied: summary": one line of a notification's symptom list.</summary>
-    public string Line => $"{Alert.SeverityLabel(Severity).ToUpperInvariant()} {Alert.AlertName(Rule)}: {Summary}";
+    public string Line => $"{Output.OutputNames.Severity(Severity).ToUpperInvariant()} {Alert.AlertName(Rule)}: {Summary}";
 
     public static AlertSymptom Of(Alert a) => new()
     {

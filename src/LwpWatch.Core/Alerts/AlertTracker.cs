@@ -367,7 +367,7 @@ public sealed class AlertTracker(AlertsSettings settings, AlertRouter router)
         }
 
         b["alertname"] = Alert.AlertName(f.Rule);
-        b["severity"] = Alert.SeverityLabel(f.Severity);
+        b["severity"] = Output.OutputNames.Severity(f.Severity);
         b["rule"] = f.Rule;
         b["zone"] = f.ZoneId;
         if (f.Service is { } svc)

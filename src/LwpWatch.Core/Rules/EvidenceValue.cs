@@ -76,7 +76,7 @@ public abstract record EvidenceValue
 
         public override string Display() => Iso(Value);
 
-        public static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        public static string Iso(DateTimeOffset t) => Output.Timestamps.Seconds(t);
     }
 
     public sealed record List(ImmutableArray<EvidenceValue> Items) : EvidenceValue

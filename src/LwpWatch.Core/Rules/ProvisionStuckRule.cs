@@ -37,7 +37,7 @@ public sealed class ProvisionStuckRule(ProvisionStuckSettings settings, CapStarv
             long? left = p.Deadline is { } dl ? Math.Max(0, (long)(dl - now).TotalSeconds) : null;
             var severity = left is { } l && l <= settings.CriticalWhenLeft.TotalSeconds ? Severity.Critical : Severity.Warning;
             var deadline = p.Deadline is { } d
-                ? string.Create(CultureInfo.InvariantCulture, $"vmadm fails it and stops the zone in {left}s (transition_expire {d.ToUniversalTime():yyyy-MM-dd'T'HH:mm:ss'Z'})")
+                ? string.Create(CultureInfo.InvariantCulture, $"vmadm fails it and stops the zone in {left}s (transition_expire {Output.Timestamps.Seconds(d)})")
                 : "vmadm reports no transition_expire";
             var usage = zone is { Lwps: { } u, LwpLimit: { } cap } ? string.Create(CultureInfo.InvariantCulture, $" (LWPs {u}/{cap})") : "";
             var verdict = Diagnosis.Diagnose(p.ZoneId, null, context, diagnosis);

@@ -1,4 +1,5 @@
 using LwpWatch.Core.Model;
+using LwpWatch.Core.Output;
 using LwpWatch.Core.Text;
 using LwpWatch.Daemon.Pipeline;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using LwpWatch.Core.Model;
+using LwpWatch.Core.Output;
 using LwpWatch.Core.Rules;
 using LwpWatch.Core.Text;
 using LwpWatch.Daemon.Metrics;
@@ -70,8 +71,8 @@ public static class CheckTable
         foreach (var incident in outcome.Incidents)
         {
             var f = incident.Head;
-            sb.AppendEscaped($"{MetricsRenderer.SeverityName(f.Severity).ToUpperInvariant(),-8} {f.Rule,-20} {f.Summary}\n");
-            sb.AppendEscaped($"         since {CheckJson.Iso(f.Since)}{(f.Service is null ? "" : $", service {f.Service}")}\n");
+            sb.AppendEscaped($"{OutputNames.Severity(f.Severity).ToUpperInvariant(),-8} {f.Rule,-20} {f.Summary}\n");
+            sb.AppendEscaped($"         since {Timestamps.Seconds(f.Since)}{(f.Service is null ? "" : $", service {f.Service}")}\n");
             foreach (var h in f.Hints)
             {
                 sb.Append("         fix: ").AppendEscaped(h.Render()).Append('\n');
@@ -82,12 +83,12 @@ public static class CheckTable
                 sb.Append(CultureInfo.InvariantCulture, $"         symptoms ({incident.Symptoms.Length}, explained by this {f.Rule}):\n");
                 foreach (var sym in incident.Symptoms)
                 {
-                    sb.AppendEscaped($"           {MetricsRenderer.SeverityName(sym.Severity).ToUpperInvariant(),-8} {sym.Rule,-20} {sym.Summary}\n");
+                    sb.AppendEscaped($"           {OutputNames.Severity(sym.Severity).ToUpperInvariant(),-8} {sym.Rule,-20} {sym.Summary}\n");
                 }
             }
         }
 
-        sb.Append(CultureInfo.InvariantCulture, $"\nstatus: {CheckJson.StatusName(outcome.Status).ToUpperInvariant()}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"\nstatus: {OutputNames.Status(outcome.Status).ToUpperInvariant()}\n");
         return sb.ToString();
     }
 

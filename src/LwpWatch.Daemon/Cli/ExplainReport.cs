@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using LwpWatch.Core.Model;
+using LwpWatch.Core.Output;
 using LwpWatch.Core.Rules;
 using LwpWatch.Core.Text;
-using LwpWatch.Daemon.Json;
 using LwpWatch.Daemon.Metrics;
 
 namespace LwpWatch.Daemon.Cli;
@@ -162,7 +162,7 @@ public sealed record ExplainReport(
         sb.Append("\nUsage over the last polls:\n");
         foreach (var (at, lwps, limit, den) in Usage)
         {
-            sb.AppendEscaped($"  {CheckJson.Iso(at)}  {N(lwps),6} / {limit?.ToString(CultureInfo.InvariantCulture) ?? "-",-8} denials {N(den)}\n");
+            sb.AppendEscaped($"  {Timestamps.Seconds(at)}  {N(lwps),6} / {limit?.ToString(CultureInfo.InvariantCulture) ?? "-",-8} denials {N(den)}\n");
         }
 
         sb.Append("\nTop thread holders:\n");
@@ -198,10 +198,10 @@ public sealed record ExplainReport(
         foreach (var incident in Incident.Group(Findings))
         {
             var f = incident.Head;
-            sb.AppendEscaped($"  {MetricsRenderer.SeverityName(f.Severity).ToUpperInvariant()} {f.Rule}: {f.Summary}\n");
+            sb.AppendEscaped($"  {OutputNames.Severity(f.Severity).ToUpperInvariant()} {f.Rule}: {f.Summary}\n");
             foreach (var sym in incident.Symptoms)
             {
-                sb.AppendEscaped($"    symptom: {MetricsRenderer.SeverityName(sym.Severity).ToUpperInvariant()} {sym.Rule}: {sym.Summary}\n");
+                sb.AppendEscaped($"    symptom: {OutputNames.Severity(sym.Severity).ToUpperInvariant()} {sym.Rule}: {sym.Summary}\n");
             }
         }
 
@@ -227,19 +227,14 @@ public sealed record ExplainReport(
     {
         var z = Zone;
         w.WriteStartObject();
-        JsonFields.ZoneIdentity(w, z);
-        JsonFields.NumberOrNull(w, "lwps", z.Lwps);
-        JsonFields.NumberOrNull(w, "lwpLimit", z.LwpLimit);
-        JsonFields.NumberOrNull(w, "peak", z.Peak);
-        JsonFields.NumberOrNull(w, "denials", z.Denials);
+        JsonOutput.ZoneIdentity(w, z);
+        JsonOutput.Fields(w, ("lwps", z.Lwps), ("lwpLimit", z.LwpLimit), ("peak", z.Peak), ("denials", z.Denials));
         w.WriteStartArray("usage");
         foreach (var (at, lwps, limit, den) in Usage)
         {
             w.WriteStartObject();
-            w.WriteString("takenAt", CheckJson.Iso(at));
-            JsonFields.NumberOrNull(w, "lwps", lwps);
-            JsonFields.NumberOrNull(w, "lwpLimit", limit);
-            JsonFields.NumberOrNull(w, "denials", den);
+            w.WriteString("takenAt", Timestamps.Seconds(at));
+            JsonOutput.LwpCounts(w, lwps, limit, den);
             w.WriteEndObject();
         }
 
@@ -263,11 +258,11 @@ public sealed record ExplainReport(
         {
             var f = incident.Head;
             w.WriteStartObject();
-            EvidenceMap.Of(("rule", f.Rule), ("severity", MetricsRenderer.SeverityName(f.Severity)), ("summary", f.Summary), ("hints", f.Hints.Render())).WriteProperties(w);
+            EvidenceMap.Of(("rule", f.Rule), ("severity", OutputNames.Severity(f.Severity)), ("summary", f.Summary), ("hints", f.Hints.Render())).WriteProperties(w);
             w.WriteStartArray("symptoms");
             foreach (var sym in incident.Symptoms)
             {
-                EvidenceMap.Of(("rule", sym.Rule), ("severity", MetricsRenderer.SeverityName(sym.Severity)), ("summary", sym.Summary)).WriteJson(w);
+                EvidenceMap.Of(("rule", sym.Rule), ("severity", OutputNames.Severity(sym.Severity)), ("summary", sym.Summary)).WriteJson(w);
             }
 
             w.WriteEndArray();
@@ -275,13 +270,7 @@ public sealed record ExplainReport(
         }
 
         w.WriteEndArray();
-        w.WriteStartArray("fix");
-        foreach (var h in Fix)
-        {
-            w.WriteStringValue(h.Render());
-        }
-
-        w.WriteEndArray();
+        JsonOutput.Strings(w, "fix", Fix.Render());
         w.WriteEndObject();
     }
 

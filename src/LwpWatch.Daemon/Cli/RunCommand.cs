@@ -49,6 +49,8 @@ public static class RunCommand
         }
 
         using var logger = Program.Logging.Create(options.Logging, toStderr: false);
+        // For what is built before the host (the evidence recorder); the host's own factory wraps the same logger.
+        using var loggers = new Serilog.Extensions.Logging.SerilogLoggerFactory(logger);
         if (cli.Has("until") && !cli.Has("replay"))
         {
             await Console.Error.WriteLineAsync("lwpwatch run: --until needs --replay DIR").ConfigureAwait(false);
@@ -83,7 +85,11 @@ public static class RunCommand
 
         if (options.Evidence.Enabled)
         {
-            pipeline.Evidence = new Evidence.EvidenceRecorder(options.Evidence, new Collectors.Evidence.EvidenceGatherer(pipeline.Source, options), new Evidence.EvidenceStore(options.State.Dir, options.Evidence, TimeProvider.System));
+            pipeline.Evidence = new Evidence.EvidenceRecorder(
+                options.Evidence,
+                new Collectors.Evidence.EvidenceGatherer(pipeline.Source, options),
+                new Evidence.EvidenceStore(options.State.Dir, options.Evidence, TimeProvider.System),
+                loggers.CreateLogger<Evidence.EvidenceRecorder>());
         }
 
         var app = Build(options, pipeline, logger, [s => DeliveryServices.Add(s, options, receivers), s => OpsServices.Add(s, options, pipeline, () => Program.LoadConfig(cli))], apiToken);

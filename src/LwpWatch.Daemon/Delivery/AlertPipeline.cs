@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using LwpWatch.Core.Alerts;
+using LwpWatch.Core.Output;
 using LwpWatch.Core.Rules;
 using LwpWatch.Daemon.Hosting;
 using LwpWatch.Daemon.Logging;
@@ -122,7 +123,7 @@ public sealed class AlertPipeline : IPollObserver
                 n.Status,
                 n.Reason,
                 n.Alert.Fingerprint,
-                Alert.SeverityLabel(n.Alert.Severity),
+                OutputNames.Severity(n.Alert.Severity),
                 n.Receiver,
                 n.Alert.Summary);
         }

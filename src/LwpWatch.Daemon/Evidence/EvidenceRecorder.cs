@@ -3,9 +3,11 @@ using System.Text.Json;
 using LwpWatch.Collectors.Evidence;
 using LwpWatch.Core.Model;
 using LwpWatch.Core.Options;
+using LwpWatch.Core.Output;
 using LwpWatch.Core.Rules;
-using LwpWatch.Daemon.Cli;
-using LwpWatch.Daemon.Metrics;
+using LwpWatch.Daemon.Logging;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LwpWatch.Daemon.Evidence;
 
@@ -18,15 +20,21 @@ namespace LwpWatch.Daemon.Evidence;
 /// poll. Findings are never rewritten: the ids are returned (fingerprint -> id) for the outputs and alerts to name.
 /// A bundle that could not be saved is reported in <see cref="LastError"/> and gathered again on the next poll.
 /// </summary>
-public sealed class EvidenceRecorder(EvidenceSettings settings, EvidenceGatherer gatherer, EvidenceStore store)
+/// <param name="log">where a bundle that could not be saved is reported (id 1700); null = nowhere.</param>
+public sealed class EvidenceRecorder(EvidenceSettings settings, EvidenceGatherer gatherer, EvidenceStore store, ILogger? log = null)
 {
+    private readonly ILogger _log = log ?? NullLogger.Instance;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, string> _ids = new(StringComparer.Ordinal);
     private ImmutableDictionary<string, string> _published = ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal);
     private Task _batch = Task.CompletedTask;
     private string? _lastError;
+    private long _saveFailures;
 
     public EvidenceStore Store => store;
+
+    /// <summary>Bundles that could not be written (exported as lwpwatch_evidence_save_errors_total).</summary>
+    public long SaveFailures => Interlocked.Read(ref _saveFailures);
 
     public string? LastError
     {
@@ -168,6 +176,8 @@ public sealed class EvidenceRecorder(EvidenceSettings settings, EvidenceGatherer
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
+                Interlocked.Increment(ref _saveFailures);
+                _log.EvidenceSaveFailed(j.Id, j.Finding.Fingerprint, store.Dir, ex.Message);
                 lock (_gate)
                 {
                     _lastError = $"evidence for {j.Finding.Fingerprint} not saved: {ex.Message}";
@@ -189,13 +199,12 @@ public sealed class EvidenceRecorder(EvidenceSettings settings, EvidenceGatherer
 
     public static byte[] Write(string id, Finding f, Snapshot s, IReadOnlyList<ZoneSample> usage, ImmutableArray<EvidenceItem> items)
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        return JsonOutput.Bytes(JsonOutput.RelaxedIndented, w =>
         {
             w.WriteStartObject();
             w.WriteNumber("version", 1);
             w.WriteString("id", id);
-            w.WriteString("createdAt", CheckJson.Iso(s.TakenAt));
+            w.WriteString("createdAt", Timestamps.Seconds(s.TakenAt));
             w.WriteString("host", s.Host);
             w.WriteString("platform", s.Platform);
 
@@ -204,18 +213,12 @@ public sealed class EvidenceRecorder(EvidenceSettings settings, EvidenceGatherer
             w.WriteString("rule", f.Rule);
             w.WriteString("zone", f.ZoneId);
             w.WriteString("service", f.Service);
-            w.WriteString("severity", MetricsRenderer.SeverityName(f.Severity));
-            w.WriteString("since", CheckJson.Iso(f.Since));
+            w.WriteString("severity", OutputNames.Severity(f.Severity));
+            w.WriteString("since", Timestamps.Seconds(f.Since));
             w.WriteString("summary", f.Summary);
             w.WritePropertyName("evidence");
             f.Evidence.WriteJson(w);
-            w.WriteStartArray("hints");
-            foreach (var h in f.Hints)
-            {
-                w.WriteStringValue(h.Render());
-            }
-
-            w.WriteEndArray();
+            JsonOutput.Strings(w, "hints", f.Hints.Render());
             w.WriteEndObject();
 
             if (s.Zones.FirstOrDefault(z => z.Id == f.ZoneId) is { } zone)
@@ -233,10 +236,8 @@ public sealed class EvidenceRecorder(EvidenceSettings settings, EvidenceGatherer
             foreach (var sample in usage)
             {
                 w.WriteStartObject();
-                w.WriteString("takenAt", CheckJson.Iso(sample.At));
-                Num(w, "lwps", sample.Lwps);
-                Num(w, "lwpLimit", sample.LwpLimit);
-                Num(w, "denials", sample.Denials);
+                w.WriteString("takenAt", Timestamps.Seconds(sample.At));
+                JsonOutput.LwpCounts(w, sample.Lwps, sample.LwpLimit, sample.Denials);
                 w.WriteEndObject();
             }
 
@@ -273,13 +274,7 @@ public sealed class EvidenceRecorder(EvidenceSettings settings, EvidenceGatherer
                 w.WriteString("title", it.Title);
                 if (!it.Argv.IsDefaultOrEmpty)
                 {
-                    w.WriteStartArray("argv");
-                    foreach (var a in it.Argv)
-                    {
-                        w.WriteStringValue(a);
-                    }
-
-                    w.WriteEndArray();
+                    JsonOutput.Strings(w, "argv", it.Argv);
                 }
 
                 if (it.Path is not null)
@@ -306,24 +301,10 @@ public sealed class EvidenceRecorder(EvidenceSettings settings, EvidenceGatherer
 
             w.WriteEndArray();
             w.WriteEndObject();
-        }
-
-        return ms.ToArray();
+        });
     }
 
     /// <summary>A service belongs to the zone if it runs in it or, for cgroups, below it.</summary>
     private static bool InZone(string serviceZone, string zone) =>
         serviceZone == zone || (zone.StartsWith('/') && serviceZone.StartsWith(zone.TrimEnd('/') + "/", StringComparison.Ordinal));
-
-    private static void Num(Utf8JsonWriter w, string name, long? v)
-    {
-        if (v is { } n)
-        {
-            w.WriteNumber(name, n);
-        }
-        else
-        {
-            w.WriteNull(name);
-        }
-    }
 }

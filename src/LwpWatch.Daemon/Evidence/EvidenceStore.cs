@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using LwpWatch.Collectors.Io;
 using LwpWatch.Core.Options;
+using LwpWatch.Core.Output;
 
 namespace LwpWatch.Daemon.Evidence;
 
@@ -27,7 +28,7 @@ public sealed partial class EvidenceStore(string stateDir, EvidenceSettings sett
     {
         var input = string.Create(CultureInfo.InvariantCulture, $"{fingerprint}|{at.ToUnixTimeMilliseconds()}|{salt}");
         var safeRule = SafeRule().Replace(rule.ToLowerInvariant(), "-");
-        return string.Create(CultureInfo.InvariantCulture, $"{at.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{safeRule}-{Fnv1a(Encoding.UTF8.GetBytes(input)) >> 24:x10}");
+        return string.Create(CultureInfo.InvariantCulture, $"{Timestamps.Basic(at)}-{safeRule}-{Fnv1a(Encoding.UTF8.GetBytes(input)) >> 24:x10}");
     }
 
     // FNV-1a, 64-bit (offset basis and prime from the FNV reference, draft-eastlake-fnv); the top 40 bits go in the id.

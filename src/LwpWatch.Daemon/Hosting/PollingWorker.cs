@@ -1,6 +1,6 @@
 using LwpWatch.Core.Options;
+using LwpWatch.Core.Output;
 using LwpWatch.Core.Rules;
-using LwpWatch.Daemon.Cli;
 using LwpWatch.Daemon.Logging;
 using LwpWatch.Daemon.Metrics;
 using LwpWatch.Daemon.Pipeline;
@@ -114,7 +114,7 @@ public sealed class PollingWorker(
                 log.FindingFired(
                     f.Severity == Core.Model.Severity.Critical ? LogLevel.Error : LogLevel.Warning,
                     f.Rule,
-                    MetricsRenderer.SeverityName(f.Severity),
+                    OutputNames.Severity(f.Severity),
                     f.ZoneId,
                     f.Summary,
                     f.Hints.Render());
@@ -133,7 +133,7 @@ public sealed class PollingWorker(
         }
         else
         {
-            log.PollDone(result.Duration.TotalSeconds, outcome.Snapshot.Zones.Length, outcome.Findings.Length, CheckJson.StatusName(outcome.Status));
+            log.PollDone(result.Duration.TotalSeconds, outcome.Snapshot.Zones.Length, outcome.Findings.Length, OutputNames.Status(outcome.Status));
         }
     }
 

@@ -1,20 +1,17 @@
 using System.Collections.Immutable;
-using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using LwpWatch.Core.Alerts;
+using LwpWatch.Core.Output;
+using LwpWatch.Core.Rules;
 
 namespace LwpWatch.Daemon.Http;
 
 /// <summary>/api/v1/alerts: {"alerts":[{fingerprint, state, severity, rule, zone, service, startsAt, firedAt, endsAt, summary, labels, hints, notified}]}.</summary>
 public static class AlertsJson
 {
-    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     public static string Write(ImmutableArray<Alert> alerts)
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, Options))
+        return JsonOutput.Text(JsonOutput.Relaxed, w =>
         {
             w.WriteStartObject();
             w.WriteStartArray("alerts");
@@ -23,7 +20,7 @@ public static class AlertsJson
                 w.WriteStartObject();
                 w.WriteString("fingerprint", a.Fingerprint);
                 w.WriteString("state", a.State.ToString().ToLowerInvariant());
-                w.WriteString("severity", Alert.SeverityLabel(a.Severity));
+                w.WriteString("severity", OutputNames.Severity(a.Severity));
                 w.WriteString("rule", a.Rule);
                 w.WriteString("zone", a.ZoneId);
                 if (a.Service is { } s)
@@ -31,15 +28,15 @@ public static class AlertsJson
                     w.WriteString("service", s);
                 }
 
-                w.WriteString("startsAt", a.StartsAt.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+                w.WriteString("startsAt", Timestamps.Ticks(a.StartsAt));
                 if (a.FiredAt is { } f)
                 {
-                    w.WriteString("firedAt", f.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+                    w.WriteString("firedAt", Timestamps.Ticks(f));
                 }
 
                 if (a.EndsAt is { } e)
                 {
-                    w.WriteString("endsAt", e.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+                    w.WriteString("endsAt", Timestamps.Ticks(e));
                 }
 
                 w.WriteString("summary", a.Summary);
@@ -50,20 +47,8 @@ public static class AlertsJson
                 }
 
                 w.WriteEndObject();
-                w.WriteStartArray("hints");
-                foreach (var h in a.Hints)
-                {
-                    w.WriteStringValue(h.Render());
-                }
-
-                w.WriteEndArray();
-                w.WriteStartArray("notified");
-                foreach (var r in a.Notified.Keys)
-                {
-                    w.WriteStringValue(r);
-                }
-
-                w.WriteEndArray();
+                JsonOutput.Strings(w, "hints", a.Hints.Render());
+                JsonOutput.Strings(w, "notified", a.Notified.Keys);
 
                 // The incident relation: which firing root cause mutes this one for per-incident receivers, or
                 // which alerts this one lists as its symptoms.
@@ -72,20 +57,12 @@ public static class AlertsJson
                     w.WriteString("inhibitedBy", head);
                 }
 
-                w.WriteStartArray("symptoms");
-                foreach (var sym in a.Symptoms)
-                {
-                    w.WriteStringValue(sym.Fingerprint);
-                }
-
-                w.WriteEndArray();
+                JsonOutput.Strings(w, "symptoms", a.Symptoms.Select(sym => sym.Fingerprint));
                 w.WriteEndObject();
             }
 
             w.WriteEndArray();
             w.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(ms.ToArray());
+        });
     }
 }

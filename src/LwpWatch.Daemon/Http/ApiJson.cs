@@ -1,9 +1,7 @@
-using System.Text;
 using System.Text.Json;
 using LwpWatch.Core.Model;
+using LwpWatch.Core.Output;
 using LwpWatch.Core.Rules;
-using LwpWatch.Daemon.Cli;
-using LwpWatch.Daemon.Json;
 
 namespace LwpWatch.Daemon.Http;
 
@@ -12,34 +10,33 @@ public static class ApiJson
 {
     public static string Zones(RuleOutcome outcome)
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
+        return JsonOutput.Text(default, w =>
         {
             var s = outcome.Snapshot;
             w.WriteStartObject();
-            w.WriteString("takenAt", CheckJson.Iso(s.TakenAt));
+            w.WriteString("takenAt", Timestamps.Seconds(s.TakenAt));
             w.WriteString("host", s.Host);
             w.WriteString("platform", s.Platform);
             w.WriteStartArray("zones");
             foreach (var z in s.Zones)
             {
                 w.WriteStartObject();
-                JsonFields.ZoneIdentity(w, z);
-                JsonFields.NumberIfKnown(w, "lwps", z.Lwps);
-                JsonFields.NumberIfKnown(w, "lwpLimit", z.LwpLimit);
-                JsonFields.NumberIfKnown(w, "denials", z.Denials);
-                JsonFields.NumberIfKnown(w, "processes", z.Processes);
-                JsonFields.NumberIfKnown(w, "processLimit", z.ProcessLimit);
-                JsonFields.NumberIfKnown(w, "peak", z.Peak);
+                JsonOutput.ZoneIdentity(w, z);
+                JsonOutput.NumberIfKnown(w, "lwps", z.Lwps);
+                JsonOutput.NumberIfKnown(w, "lwpLimit", z.LwpLimit);
+                JsonOutput.NumberIfKnown(w, "denials", z.Denials);
+                JsonOutput.NumberIfKnown(w, "processes", z.Processes);
+                JsonOutput.NumberIfKnown(w, "processLimit", z.ProcessLimit);
+                JsonOutput.NumberIfKnown(w, "peak", z.Peak);
                 if (z.Ratio is { } r)
                 {
                     w.WriteNumber("ratio", Math.Round(r, 4));
                 }
 
-                JsonFields.StringIfKnown(w, "unit", z.Unit);
-                JsonFields.StringIfKnown(w, "container", z.Container);
-                JsonFields.StringIfKnown(w, "pod", z.Pod);
-                JsonFields.StringIfKnown(w, "cgroupPath", z.CgroupPath);
+                JsonOutput.StringIfKnown(w, "unit", z.Unit);
+                JsonOutput.StringIfKnown(w, "container", z.Container);
+                JsonOutput.StringIfKnown(w, "pod", z.Pod);
+                JsonOutput.StringIfKnown(w, "cgroupPath", z.CgroupPath);
                 w.WriteStartArray("topHolders");
                 foreach (var h in s.HoldersOf(z.Id))
                 {
@@ -59,42 +56,15 @@ public static class ApiJson
 
             w.WriteEndArray();
             w.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(ms.ToArray());
+        });
     }
 
     /// <summary>Every field of the record, in its order, null where unknown (the shape the API always had).</summary>
-    private static void Holder(Utf8JsonWriter w, ThreadHolder h)
-    {
-        w.WriteStartObject();
-        w.WriteString("zoneId", h.ZoneId);
-        w.WriteNumber("pid", h.Pid);
-        w.WriteString("command", h.Command);
-        w.WriteString("args", h.Args);
-        w.WriteNumber("lwps", h.Lwps);
-        w.WriteEndObject();
-    }
+    private static void Holder(Utf8JsonWriter w, ThreadHolder h) =>
+        JsonOutput.Record(w, ("zoneId", h.ZoneId), ("pid", h.Pid), ("command", h.Command), ("args", h.Args), ("lwps", h.Lwps));
 
-    private static void Service(Utf8JsonWriter w, ServiceState s)
-    {
-        w.WriteStartObject();
-        w.WriteString("zoneId", s.ZoneId);
-        w.WriteString("name", s.Name);
-        w.WriteString("state", s.State);
-        w.WriteString("nextState", s.NextState);
-        w.WriteBoolean("inTransition", s.InTransition);
-        w.WriteString("stateSince", s.StateSince is { } t ? CheckJson.Iso(t) : null);
-        JsonFields.NumberOrNull(w, "tasks", s.Tasks);
-        JsonFields.NumberOrNull(w, "tasksLimit", s.TasksLimit);
-        w.WriteString("controlGroup", s.ControlGroup);
-        w.WriteStartArray("dependencies");
-        foreach (var d in s.Dependencies)
-        {
-            w.WriteStringValue(d);
-        }
-
-        w.WriteEndArray();
-        w.WriteEndObject();
-    }
+    private static void Service(Utf8JsonWriter w, ServiceState s) => JsonOutput.Record(
+        w,
+        ("zoneId", s.ZoneId), ("name", s.Name), ("state", s.State), ("nextState", s.NextState), ("inTransition", s.InTransition),
+        ("stateSince", s.StateSince), ("tasks", s.Tasks), ("tasksLimit", s.TasksLimit), ("controlGroup", s.ControlGroup), ("dependencies", s.Dependencies));
 }

@@ -1,5 +1,5 @@
 using LwpWatch.Core.Options;
-using LwpWatch.Daemon.Cli;
+using LwpWatch.Core.Output;
 using LwpWatch.Daemon.Delivery;
 using LwpWatch.Daemon.Hosting;
 using LwpWatch.Daemon.Metrics;

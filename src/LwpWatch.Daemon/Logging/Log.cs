@@ -128,4 +128,14 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1601, Level = LogLevel.Information, Message = "Notifying systemd at {Socket}; watchdog {Watchdog}, pinged while a poll completed within {StaleAfter}")]
     public static partial void NotifyEnabled(this ILogger logger, string socket, string watchdog, TimeSpan staleAfter);
+
+    [LoggerMessage(EventId = 1602, Level = LogLevel.Warning, Message = "systemd did not get {Notification} on {Socket} ({Error}); every lost message is counted in lwpwatch_systemd_notify_errors_total, the next line is logged when it works again")]
+    public static partial void NotifyFailed(this ILogger logger, string socket, string error, string notification);
+
+    [LoggerMessage(EventId = 1603, Level = LogLevel.Information, Message = "systemd notification on {Socket} works again; {Lost} messages were lost")]
+    public static partial void NotifyRecovered(this ILogger logger, string socket, long lost);
+
+    // 17xx: evidence bundles.
+    [LoggerMessage(EventId = 1700, Level = LogLevel.Error, Message = "evidence bundle {Id} for {Fingerprint} not saved in {Dir} ({Error}); counted in lwpwatch_evidence_save_errors_total, gathered again on the next poll")]
+    public static partial void EvidenceSaveFailed(this ILogger logger, string id, string fingerprint, string dir, string error);
 }

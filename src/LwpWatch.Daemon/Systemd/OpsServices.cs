@@ -27,7 +27,7 @@ public static class OpsServices
                 log.NotifyEnvironmentProblem(p);
             }
 
-            var lifecycle = new SystemdLifecycle(notify, sp.GetRequiredService<TimeProvider>(), gap);
+            var lifecycle = new SystemdLifecycle(notify, sp.GetRequiredService<TimeProvider>(), gap, log);
             if (notify is not null)
             {
                 log.NotifyEnabled(notify.SocketPath, notify.WatchdogInterval?.ToString() ?? "off", lifecycle.StaleAfter);

@@ -16,6 +16,7 @@ public sealed class SdNotify : IDisposable
     private readonly UnixDomainSocketEndPoint _endPoint;
     private readonly Lock _gate = new();
     private long _failures;
+    private string? _lastError;
     private bool _disposed;
 
     private SdNotify(string socketPath, TimeSpan? watchdogInterval)
@@ -35,6 +36,18 @@ public sealed class SdNotify : IDisposable
 
     /// <summary>Messages that could not be delivered (socket gone, queue full).</summary>
     public long Failures => Interlocked.Read(ref _failures);
+
+    /// <summary>Why the last failed message was dropped (the socket error, e.g. ConnectionRefused); null before any.</summary>
+    public string? LastError
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _lastError;
+            }
+        }
+    }
 
     /// <summary>
     /// Reads NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID the way libsystemd does. Returns null when not
@@ -113,10 +126,11 @@ public sealed class SdNotify : IDisposable
                 _socket.SendTo(payload, SocketFlags.None, _endPoint);
                 return true;
             }
-            catch (SocketException)
+            catch (SocketException ex)
             {
                 // ENOENT/ECONNREFUSED (systemd gone or socket moved) and EAGAIN (queue full): drop, count, go on.
                 Interlocked.Increment(ref _failures);
+                _lastError = ex.SocketErrorCode.ToString();
                 return false;
             }
         }

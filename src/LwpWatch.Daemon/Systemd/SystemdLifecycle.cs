@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using LwpWatch.Daemon.Logging;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LwpWatch.Daemon.Systemd;
 
@@ -14,6 +17,7 @@ public sealed class SystemdLifecycle : IDisposable
 {
     private readonly SdNotify? _notify;
     private readonly TimeProvider _clock;
+    private readonly ILogger _log;
     private readonly Lock _gate = new();
     private ITimer? _timer;
     private long _lastProgress;
@@ -21,6 +25,7 @@ public sealed class SystemdLifecycle : IDisposable
     private bool _stalledReported;
     private bool _stopping;
     private long _pings;
+    private long _failedAt = -1;
 
     /// <param name="notify">null when not started by systemd: every call is then a no-op.</param>
     /// <param name="clock">monotonic time source (tests drive it by hand).</param>
@@ -29,10 +34,12 @@ public sealed class SystemdLifecycle : IDisposable
     /// duration. Pings stop only once the last completion is older than both this and WatchdogSec/2, so a
     /// slow but live poll is not mistaken for a wedged one.
     /// </param>
-    public SystemdLifecycle(SdNotify? notify, TimeProvider clock, TimeSpan expectedPollGap)
+    /// <param name="log">where a message systemd did not get is reported (the first of a run of failures, and the recovery).</param>
+    public SystemdLifecycle(SdNotify? notify, TimeProvider clock, TimeSpan expectedPollGap, ILogger? log = null)
     {
         _notify = notify;
         _clock = clock;
+        _log = log ?? NullLogger.Instance;
         var watchdog = notify?.WatchdogInterval;
         if (watchdog is { } w)
         {
@@ -103,7 +110,7 @@ public sealed class SystemdLifecycle : IDisposable
                 Interlocked.Increment(ref _pings);
             }
 
-            _notify.Send(message);
+            Send(message);
         }
     }
 
@@ -121,7 +128,7 @@ public sealed class SystemdLifecycle : IDisposable
             if (age <= StaleAfter)
             {
                 Interlocked.Increment(ref _pings);
-                _notify.Send("WATCHDOG=1");
+                Send("WATCHDOG=1");
                 return true;
             }
 
@@ -129,7 +136,7 @@ public sealed class SystemdLifecycle : IDisposable
             {
                 // Say why the pings stopped, so `systemctl status` explains the coming watchdog restart.
                 _stalledReported = true;
-                _notify.Send(string.Create(CultureInfo.InvariantCulture, $"STATUS=poll loop stalled: no poll completed for {age.TotalSeconds:0}s"));
+                Send(string.Create(CultureInfo.InvariantCulture, $"STATUS=poll loop stalled: no poll completed for {age.TotalSeconds:0}s"));
             }
 
             return false;
@@ -146,7 +153,7 @@ public sealed class SystemdLifecycle : IDisposable
 
         // MONOTONIC_USEC lets newer systemd (Type=notify-reload) match the reload to its request.
         var usec = Stopwatch.GetTimestamp() / (Stopwatch.Frequency / 1_000_000);
-        _notify.Send(string.Create(CultureInfo.InvariantCulture, $"RELOADING=1\nMONOTONIC_USEC={usec}\nSTATUS=reloading configuration"));
+        Send(string.Create(CultureInfo.InvariantCulture, $"RELOADING=1\nMONOTONIC_USEC={usec}\nSTATUS=reloading configuration"));
     }
 
     /// <summary>After a reload, applied or rejected: the daemon is serving either way.</summary>
@@ -159,7 +166,7 @@ public sealed class SystemdLifecycle : IDisposable
 
         lock (_gate)
         {
-            _notify.Send($"READY=1\nSTATUS={Clean(status)}");
+            Send($"READY=1\nSTATUS={Clean(status)}");
         }
     }
 
@@ -174,7 +181,7 @@ public sealed class SystemdLifecycle : IDisposable
         lock (_gate)
         {
             _stopping = true;
-            _notify.Send($"STOPPING=1\nSTATUS={Clean(status)}");
+            Send($"STOPPING=1\nSTATUS={Clean(status)}");
         }
     }
 
@@ -184,6 +191,38 @@ public sealed class SystemdLifecycle : IDisposable
         {
             _timer?.Dispose();
             _timer = null;
+        }
+    }
+
+    /// <summary>Messages systemd did not get (socket gone, queue full): exported as lwpwatch_systemd_notify_errors_total.</summary>
+    public long NotifyFailures => _notify?.Failures ?? 0;
+
+    /// <summary>
+    /// Sends one message, never waiting. A failure is counted by <see cref="SdNotify"/> and logged once per run of
+    /// failures (the watchdog pings every few seconds: one line per ping would flood the log that explains it), and
+    /// the recovery is logged with how many messages were lost meanwhile.
+    /// </summary>
+    private void Send(string message)
+    {
+        var notify = _notify!;
+        var before = notify.Failures;
+        var ok = notify.Send(message);
+        var failures = notify.Failures;
+        if (!ok && failures == before)
+        {
+            return; // disposed: shutting down, nothing was lost that anyone waits for
+        }
+
+        var first = Interlocked.Read(ref _failedAt);
+        if (!ok && first < 0)
+        {
+            Interlocked.Exchange(ref _failedAt, failures - 1);
+            _log.NotifyFailed(notify.SocketPath, notify.LastError ?? "disposed", message.Split('\n')[0]);
+        }
+        else if (ok && first >= 0)
+        {
+            Interlocked.Exchange(ref _failedAt, -1);
+            _log.NotifyRecovered(notify.SocketPath, failures - first);
         }
     }
 

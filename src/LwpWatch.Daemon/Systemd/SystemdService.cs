@@ -1,4 +1,5 @@
 using System.Globalization;
+using LwpWatch.Core.Output;
 using LwpWatch.Daemon.Hosting;
 using LwpWatch.Daemon.Pipeline;
 using Microsoft.Extensions.Hosting;
@@ -41,14 +42,6 @@ public sealed class SystemdService(SystemdLifecycle lifecycle, IHostApplicationL
 
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{StatusWord(o.Status)}: {o.Snapshot.Zones.Length} zones, {o.Findings.Length} findings, {failed} failed collectors, poll {result.Duration.TotalMilliseconds:0}ms");
+            $"{OutputNames.Status(o.Status)}: {o.Snapshot.Zones.Length} zones, {o.Findings.Length} findings, {failed} failed collectors, poll {result.Duration.TotalMilliseconds:0}ms");
     }
-
-    private static string StatusWord(Core.Model.CheckStatus status) => status switch
-    {
-        Core.Model.CheckStatus.Ok => "ok",
-        Core.Model.CheckStatus.Warning => "warning",
-        Core.Model.CheckStatus.Critical => "critical",
-        _ => "unknown",
-    };
 }

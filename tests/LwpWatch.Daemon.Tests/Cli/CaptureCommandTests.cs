@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using LwpWatch.Collectors.Capture;
 using LwpWatch.Core.Options;
+using LwpWatch.Core.Output;
 using LwpWatch.Daemon.Cli;
 using LwpWatch.Daemon.Pipeline;
 using Xunit;

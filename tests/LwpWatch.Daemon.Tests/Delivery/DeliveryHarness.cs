@@ -23,7 +23,8 @@ public sealed class DeliveryHarness : IAsyncDisposable
     private readonly HttpClient _http = HttpSender.CreateClient();
     private readonly bool _ownsDir;
 
-    public DeliveryHarness(IReadOnlyList<ReceiverSettings> receivers, DeliverySettings? delivery = null, AlertsSettings? alerts = null, string? dir = null)
+    /// <param name="notifier">Wraps each receiver's real notifier (a test watches the calls made to it).</param>
+    public DeliveryHarness(IReadOnlyList<ReceiverSettings> receivers, DeliverySettings? delivery = null, AlertsSettings? alerts = null, string? dir = null, Func<INotifier, INotifier>? notifier = null)
     {
         _ownsDir = dir is null;
         Dir = dir ?? Directory.CreateTempSubdirectory("lwpw-test-").FullName;
@@ -31,7 +32,8 @@ public sealed class DeliveryHarness : IAsyncDisposable
         Alerts = alerts ?? new AlertsSettings();
         Metrics = new DeliveryMetrics();
         Outbox = new Outbox(Path.Combine(Dir, "outbox.db"), Delivery, Metrics, NullLogger.Instance, TimeProvider.System);
-        Receivers = Receiver.BuildAll(receivers, Alerts, "http://127.0.0.1:9781");
+        var built = Receiver.BuildAll(receivers, Alerts, "http://127.0.0.1:9781");
+        Receivers = notifier is null ? built : built.ToDictionary(kv => kv.Key, kv => kv.Value with { Notifier = notifier(kv.Value.Notifier) }, StringComparer.Ordinal);
         Tracker = new AlertTracker(Alerts, new AlertRouter(Alerts, receivers));
         Pipeline = new AlertPipeline(Tracker, Outbox, Signal, Metrics, DeliveryServices.HandOffBound(Delivery), NullLogger<AlertPipeline>.Instance);
         Worker = new DeliveryWorker(Outbox, Receivers, new HttpSender(_http), Delivery, Signal, TimeProvider.System, NullLogger<DeliveryWorker>.Instance, Metrics);

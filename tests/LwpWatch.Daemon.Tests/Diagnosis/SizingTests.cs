@@ -7,6 +7,7 @@ using LwpWatch.Collectors.Evidence;
 using LwpWatch.Core.Alerts;
 using LwpWatch.Core.Model;
 using LwpWatch.Core.Options;
+using LwpWatch.Core.Output;
 using LwpWatch.Core.Rules;
 using LwpWatch.Daemon.Cli;
 using LwpWatch.Daemon.Evidence;

@@ -39,11 +39,11 @@ public sealed class EvidenceTests : IDisposable
         Hints = [Hint.WriteFile(rule, zone, HintEffect.Live, ShellWord.CgroupPath("/sys/fs/cgroup/pids/app.slice/pids.max"), ShellWord.Number(60))],
     };
 
-    private EvidenceRecorder Recorder(EvidenceSettings? s = null, string? dir = null)
+    private EvidenceRecorder Recorder(EvidenceSettings? s = null, string? dir = null, ListLogger? log = null)
     {
         var settings = s ?? new EvidenceSettings();
         var options = new LwpWatchOptions { Evidence = settings };
-        return new EvidenceRecorder(settings, new EvidenceGatherer(new LiveHostSource(new CommandRunner()), options), new EvidenceStore(dir ?? _dir, settings, TimeProvider.System));
+        return new EvidenceRecorder(settings, new EvidenceGatherer(new LiveHostSource(new CommandRunner()), options), new EvidenceStore(dir ?? _dir, settings, TimeProvider.System), log);
     }
 
     private static RuleOutcome Outcome(Snapshot s, params Finding[] f) => new(s, [.. f], []);
@@ -126,17 +126,41 @@ public sealed class EvidenceTests : IDisposable
     }
 
     [Fact]
-    public async Task Unwritable_spool_is_reported_not_thrown_and_tried_again()
+    public async Task Unwritable_spool_is_logged_counted_not_thrown_and_tried_again()
     {
+        // The state dir is a regular file, so <state>/evidence cannot be created: unwritable even for root,
+        // which these tests run as (a chmod would not stop root).
         var file = Path.Combine(_dir, "not-a-dir");
         await File.WriteAllTextAsync(file, "x");
-        var rec = Recorder(dir: file);
+        var log = new ListLogger();
+        var rec = Recorder(dir: file, log: log);
         var s = Snap(0);
         await Poll(rec, Outcome(s, Crit("/app.slice")), H(s));
         Assert.Empty(rec.Ids);
         Assert.Contains("not saved", rec.LastError, StringComparison.Ordinal);
+        Assert.Equal(1, rec.SaveFailures);
+        var line = Assert.Single(log.WithId(1700));
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Error, line.Level);
+        Assert.Equal("EvidenceSaveFailed", line.EventId.Name);
+        Assert.Equal(Crit("/app.slice").Fingerprint, line.Properties["Fingerprint"]);
+        Assert.Equal(Path.Combine(file, "evidence"), line.Properties["Dir"]);
+
         Assert.Single(rec.Record(Outcome(Snap(15), Crit("/app.slice")), H(s))); // the next poll tries again
         await rec.DrainAsync();
+        Assert.Equal(2, rec.SaveFailures);
+        Assert.Equal(2, log.WithId(1700).Count);
+    }
+
+    [Fact]
+    public async Task A_saved_bundle_logs_no_failure_and_counts_none()
+    {
+        var log = new ListLogger();
+        var rec = Recorder(log: log);
+        var s = Snap(0);
+        await Poll(rec, Outcome(s, Crit("/app.slice")), H(s));
+        Assert.Single(rec.Store.List());
+        Assert.Equal(0, rec.SaveFailures);
+        Assert.Empty(log.WithId(1700));
     }
 
     [Fact]

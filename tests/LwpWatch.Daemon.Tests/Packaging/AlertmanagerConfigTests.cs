@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using LwpWatch.Core.Alerts;
 using LwpWatch.Core.Model;
+using LwpWatch.Core.Output;
 using LwpWatch.Core.Rules;
 using LwpWatch.Daemon.Tests.Support;
 using Xunit;
@@ -92,7 +93,7 @@ public sealed partial class AlertmanagerConfigTests
     private static Dictionary<string, string> Labels(string rule, Severity severity) => new(StringComparer.Ordinal)
     {
         ["alertname"] = Alert.AlertName(rule),
-        ["severity"] = Alert.SeverityLabel(severity),
+        ["severity"] = OutputNames.Severity(severity),
         ["rule"] = rule,
         ["zone"] = "z1",
         ["host"] = "cn1",

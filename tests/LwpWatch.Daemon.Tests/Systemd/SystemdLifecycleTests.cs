@@ -1,4 +1,6 @@
 using LwpWatch.Daemon.Systemd;
+using LwpWatch.Daemon.Tests.Support;
+using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace LwpWatch.Daemon.Tests.Systemd;
@@ -150,5 +152,64 @@ public sealed class SystemdLifecycleTests : IDisposable
         lifecycle.Stopping();
         Assert.False(lifecycle.Enabled);
         Assert.False(lifecycle.Tick());
+    }
+
+    [Fact]
+    public void A_dead_notify_socket_is_logged_once_and_every_lost_message_counted()
+    {
+        string address;
+        using (var gone = NotifySocket.OnPath())
+        {
+            address = gone.Address;
+        }
+
+        using var notify = SdNotify.FromEnvironment(k => k == "NOTIFY_SOCKET" ? address : null, Environment.ProcessId, new List<string>())!;
+        var log = new ListLogger();
+        using var lifecycle = new SystemdLifecycle(notify, new ManualClock(), PollGap, log);
+        lifecycle.Start();
+        lifecycle.PollCompleted("ok");
+        lifecycle.PollCompleted("ok");
+        lifecycle.Reloading();
+
+        Assert.Equal(3, lifecycle.NotifyFailures);
+        var line = Assert.Single(log.WithId(1602));
+        Assert.Equal(LogLevel.Warning, line.Level);
+        Assert.Equal("NotifyFailed", line.EventId.Name);
+        Assert.Equal(address, line.Properties["Socket"]);
+        Assert.Equal("READY=1", line.Properties["Notification"]);
+        Assert.Contains(line.Properties["Error"] as string, new[] { "ConnectionRefused", "AddressNotAvailable" });
+        Assert.Empty(log.WithId(1603));
+    }
+
+    [Fact]
+    public void A_full_notify_queue_drops_and_counts_then_the_recovery_says_how_many_were_lost()
+    {
+        // systemd not reading: the kernel queues net.unix.max_dgram_qlen datagrams, then sendto fails (EAGAIN)
+        // because the socket never blocks. Nothing waits; the poll goes on.
+        var log = new ListLogger();
+        var clock = new ManualClock();
+        using var lifecycle = new SystemdLifecycle(_notify, clock, PollGap, log);
+        _systemd.Drain();
+        var sent = 0;
+        while (lifecycle.NotifyFailures == 0 && sent < 10_000)
+        {
+            lifecycle.PollCompleted("ok");
+            sent++;
+        }
+
+        Assert.True(lifecycle.NotifyFailures == 1, $"the queue never filled after {sent} messages");
+        lifecycle.PollCompleted("ok");
+        lifecycle.PollCompleted("ok");
+        Assert.Equal(3, lifecycle.NotifyFailures);
+        var failed = Assert.Single(log.WithId(1602));
+        Assert.Equal("WouldBlock", failed.Properties["Error"]);
+
+        Assert.Equal(sent - 1, _systemd.Drain().Count);
+        lifecycle.PollCompleted("ok");
+        var recovered = Assert.Single(log.WithId(1603));
+        Assert.Equal(LogLevel.Information, recovered.Level);
+        Assert.Equal(3L, recovered.Properties["Lost"]);
+        Assert.Single(_systemd.Drain());
+        Assert.Single(log.WithId(1602)); // still the one line for that run of failures
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LwpWatch.Core.Alerts;
 using LwpWatch.Core.Model;
+using LwpWatch.Core.Output;
 using LwpWatch.Core.Rules;
 using LwpWatch.Core.Text;
 using LwpWatch.Daemon.Cli;

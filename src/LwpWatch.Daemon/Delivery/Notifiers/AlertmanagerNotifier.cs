@@ -1,4 +1,5 @@
 using LwpWatch.Core.Alerts;
+using LwpWatch.Core.Output;
 
 namespace LwpWatch.Daemon.Delivery.Notifiers;
 
@@ -55,7 +56,7 @@ public sealed class AlertmanagerNotifier(IReadOnlyList<Uri> baseUrls, TimeSpan r
             {
                 // The same alert under its old severity label is a different alert to Alertmanager: end it
                 // now rather than leave it firing until its endsAt runs out.
-                Post(a.Labels.SetItem("severity", Alert.SeverityLabel(prev)), now);
+                Post(a.Labels.SetItem("severity", OutputNames.Severity(prev)), now);
             }
 
             w.WriteEndArray();

@@ -1,31 +1,18 @@
 using System.Collections.Immutable;
-using System.Globalization;
-using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
+using LwpWatch.Core.Output;
 using LwpWatch.Core.Rules;
 
 namespace LwpWatch.Daemon.Delivery.Notifiers;
 
-/// <summary>Shared JSON writing for payloads: stable key order, RFC 3339 UTC times, readable escaping.</summary>
+/// <summary>Payload JSON (over <see cref="JsonOutput"/>): stable key order, RFC 3339 UTC times to the millisecond, readable escaping.</summary>
 internal static class Json
 {
-    // Relaxed escaping keeps '>' and quotes in fix commands readable; bodies are never embedded in HTML.
-    private static readonly JsonWriterOptions Options = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    // Indented, relaxed: payloads are read by people in receiver logs; '>' in fix commands stays readable.
+    public static string Write(Action<Utf8JsonWriter> body) => JsonOutput.Text(JsonOutput.RelaxedIndented, body).ReplaceLineEndings("\n");
 
-    public static string Write(Action<Utf8JsonWriter> body)
-    {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, Options))
-        {
-            body(w);
-        }
-
-        return Encoding.UTF8.GetString(ms.ToArray()).ReplaceLineEndings("\n");
-    }
-
-    public static string Time(DateTimeOffset t) =>
-        t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+    /// <summary>Payload times: to the millisecond (<see cref="Timestamps.Millis"/>).</summary>
+    public static string Time(DateTimeOffset t) => Timestamps.Millis(t);
 
     public static void Map(Utf8JsonWriter w, string name, IEnumerable<KeyValuePair<string, string>> map)
     {

@@ -1,5 +1,7 @@
 using LwpWatch.Core.Alerts;
 using LwpWatch.Core.Model;
+using LwpWatch.Core.Output;
+using LwpWatch.Core.Rules;
 
 namespace LwpWatch.Daemon.Delivery.Notifiers;
 
@@ -46,23 +48,11 @@ public sealed class PagerDutyNotifier(Uri url, string routingKey) : INotifier
                     w.WriteString("description", a.Description);
                 }
 
-                w.WriteStartArray("fix_commands");
-                foreach (var h in a.Hints)
-                {
-                    w.WriteStringValue(h.Render());
-                }
-
-                w.WriteEndArray();
+                JsonOutput.Strings(w, "fix_commands", a.Hints.Render());
                 if (!a.Symptoms.IsDefaultOrEmpty)
                 {
                     // One incident, one page: what the root cause explains is listed in it, not paged apart.
-                    w.WriteStartArray("symptoms");
-                    foreach (var s in a.Symptoms)
-                    {
-                        w.WriteStringValue(s.Line);
-                    }
-
-                    w.WriteEndArray();
+                    JsonOutput.Strings(w, "symptoms", a.Symptoms.Select(s => s.Line));
                 }
 
                 w.WriteEndObject();

@@ -1,6 +1,7 @@
 using System.Text;
 using LwpWatch.Core.Alerts;
 using LwpWatch.Core.Model;
+using LwpWatch.Core.Output;
 using LwpWatch.Core.Text;
 
 namespace LwpWatch.Daemon.Delivery.Notifiers;
@@ -20,7 +21,7 @@ public sealed class SlackNotifier(Uri url) : INotifier
         var sb = new StringBuilder();
         var icon = resolved ? ":white_check_mark:" : a.Severity == Severity.Critical ? ":rotating_light:" : ":warning:";
         sb.Append(icon).Append(" *[").Append(resolved ? "RESOLVED" : "FIRING").Append("] ")
-          .Append(Alert.SeverityLabel(a.Severity).ToUpperInvariant()).Append(' ')
+          .Append(OutputNames.Severity(a.Severity).ToUpperInvariant()).Append(' ')
           .Append(Escape(a.Labels.GetValueOrDefault("alertname", a.Rule))).Append("*");
         if (a.Labels.TryGetValue("host", out var host))
         {

@@ -1,12 +1,7 @@
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
-using LwpWatch.Core.Model;
 using LwpWatch.Core.Rules;
-using LwpWatch.Daemon.Json;
-using LwpWatch.Daemon.Metrics;
 
-namespace LwpWatch.Daemon.Cli;
+namespace LwpWatch.Core.Output;
 
 /// <summary>
 /// `check --format json` and /api/v1/findings: the stable contract scripts rely on (DESIGN.md "Outputs"). Written
@@ -31,19 +26,16 @@ public static class CheckJson
             }
         }
 
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = indented }))
+        return JsonOutput.Text(new JsonWriterOptions { Indented = indented }, w =>
         {
             w.WriteStartObject();
-            w.WriteString("status", StatusName(outcome.Status));
+            w.WriteString("status", OutputNames.Status(outcome.Status));
             w.WriteStartArray("zones");
             foreach (var z in outcome.Snapshot.Zones)
             {
                 w.WriteStartObject();
-                JsonFields.ZoneIdentity(w, z);
-                JsonFields.NumberOrNull(w, "lwps", z.Lwps);
-                JsonFields.NumberOrNull(w, "lwpLimit", z.LwpLimit);
-                JsonFields.NumberOrNull(w, "denials", z.Denials);
+                JsonOutput.ZoneIdentity(w, z);
+                JsonOutput.LwpCounts(w, z.Lwps, z.LwpLimit, z.Denials);
                 w.WriteEndObject();
             }
 
@@ -64,8 +56,8 @@ public static class CheckJson
                     w.WriteString("service", f.Service);
                 }
 
-                w.WriteString("severity", MetricsRenderer.SeverityName(f.Severity));
-                w.WriteString("since", Iso(f.Since));
+                w.WriteString("severity", OutputNames.Severity(f.Severity));
+                w.WriteString("since", Timestamps.Seconds(f.Since));
                 w.WriteString("summary", f.Summary);
                 w.WritePropertyName("evidence");
                 w.WriteStartObject();
@@ -77,13 +69,7 @@ public static class CheckJson
                 }
 
                 w.WriteEndObject();
-                w.WriteStartArray("hints");
-                foreach (var h in f.Hints)
-                {
-                    w.WriteStringValue(h.Render());
-                }
-
-                w.WriteEndArray();
+                JsonOutput.Strings(w, "hints", f.Hints.Render());
                 w.WriteStartObject("incident");
                 if (headOf.TryGetValue(f.Fingerprint, out var head))
                 {
@@ -93,13 +79,7 @@ public static class CheckJson
                 else
                 {
                     w.WriteString("role", "head");
-                    w.WriteStartArray("symptoms");
-                    foreach (var sym in symptomsOf.GetValueOrDefault(f.Fingerprint, []))
-                    {
-                        w.WriteStringValue(sym.Fingerprint);
-                    }
-
-                    w.WriteEndArray();
+                    JsonOutput.Strings(w, "symptoms", symptomsOf.GetValueOrDefault(f.Fingerprint, []).Select(sym => sym.Fingerprint));
                 }
 
                 w.WriteEndObject();
@@ -108,18 +88,6 @@ public static class CheckJson
 
             w.WriteEndArray();
             w.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(ms.ToArray());
+        });
     }
-
-    public static string StatusName(CheckStatus s) => s switch
-    {
-        CheckStatus.Ok => "ok",
-        CheckStatus.Warning => "warning",
-        CheckStatus.Critical => "critical",
-        _ => "unknown",
-    };
-
-    public static string Iso(DateTimeOffset t) => EvidenceValue.Time.Iso(t);
 }

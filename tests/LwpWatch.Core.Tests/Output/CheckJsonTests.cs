@@ -1,9 +1,9 @@
 using System.Text.Json;
 using LwpWatch.Core.Model;
+using LwpWatch.Core.Output;
 using LwpWatch.Core.Rules;
-using LwpWatch.Daemon.Cli;
 
-namespace LwpWatch.Daemon.Tests.Cli;
+namespace LwpWatch.Core.Tests.Output;
 
 public sealed class CheckJsonTests
 {
