@@ -149,6 +149,10 @@ public static class RunCommand
         builder.Services.AddSingleton<DaemonState>();
         builder.Services.AddSingleton<IMetricsSource>(Program.Logging);
         builder.Services.AddSingleton<IMetricsSource>(guard);
+        builder.Services.AddSingleton<IMetricsSource>(new FailureCounter(
+            "lwpwatch_evidence_save_errors_total",
+            "Evidence bundles that could not be written (each is logged, event id 1700, and gathered again on the next poll).",
+            () => pipeline.Evidence?.SaveFailures ?? 0));
         builder.Services.AddSingleton<MetricsRenderer>();
         builder.Services.AddSingleton(sp => new ScrapeMetrics(sp.GetServices<IMetricsSource>()));
         builder.Services.AddSingleton<PollingWorker>();

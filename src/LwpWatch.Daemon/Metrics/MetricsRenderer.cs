@@ -1,5 +1,6 @@
 using System.Reflection;
 using LwpWatch.Core.Model;
+using LwpWatch.Core.Output;
 using LwpWatch.Core.Rules;
 using Prometheus;
 
@@ -109,7 +110,7 @@ public sealed class MetricsRenderer
             {
                 foreach (var sev in Severities)
                 {
-                    var n = outcome.Findings.Count(f => f.Rule == rule && SeverityName(f.Severity) == sev);
+                    var n = outcome.Findings.Count(f => f.Rule == rule && OutputNames.Severity(f.Severity) == sev);
                     _alerts.Set(n, [sev, rule]);
                 }
             }
@@ -154,13 +155,6 @@ public sealed class MetricsRenderer
             return _buffer.ToArray();
         }
     }
-
-    public static string SeverityName(Severity s) => s switch
-    {
-        Severity.Critical => "critical",
-        Severity.Warning => "warning",
-        _ => "info",
-    };
 
     private static void SetIf(PollFamily family, long? value, string[] labels)
     {

@@ -2,6 +2,7 @@ using LwpWatch.Core.Options;
 using LwpWatch.Daemon.Configuration;
 using LwpWatch.Daemon.Hosting;
 using LwpWatch.Daemon.Logging;
+using LwpWatch.Daemon.Metrics;
 using LwpWatch.Daemon.Pipeline;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -34,6 +35,14 @@ public static class OpsServices
             }
 
             return lifecycle;
+        });
+        services.AddSingleton<IMetricsSource>(sp =>
+        {
+            var lifecycle = sp.GetRequiredService<SystemdLifecycle>();
+            return new FailureCounter(
+                "lwpwatch_systemd_notify_errors_total",
+                "sd_notify messages systemd did not get: socket gone or queue full (logged once per run of failures, event id 1602).",
+                () => lifecycle.NotifyFailures);
         });
         services.AddSingleton<SystemdService>();
         services.AddSingleton<IPollObserver>(sp => sp.GetRequiredService<SystemdService>());
