@@ -15,8 +15,8 @@ public static class Remediation
     /// illumos: in the order that works (<see cref="IllumosHints.RaiseCap"/>: prctl then vmadm update below the
     /// cap; vmadm update, vmadm reboot, then prctl at exactly the cap). Linux: <c>systemctl set-property</c> only for the unit the
     /// watched manager reports owning exactly this cgroup (<see cref="ManagingUnit"/>), <c>docker update</c> only for a
-    /// container the path itself places (<see cref="DockerContainer"/>), and always the pids.max write, which acts on
-    /// exactly this cgroup whoever made it.
+    /// container the path itself places (<see cref="DockerContainer"/>), and the pids.max write, which acts on exactly
+    /// this cgroup whoever made it, for every cgroup no unit owns.
     /// </summary>
     public static ImmutableArray<Hint> RaiseCapCommands(string rule, Zone zone, long newLimit, Snapshot snapshot)
     {
@@ -27,10 +27,17 @@ public static class Remediation
 
         var n = ShellWord.Number(newLimit);
         var hints = ImmutableArray.CreateBuilder<Hint>();
+        var tasksMax = L("TasksMax=" + newLimit.ToString(CultureInfo.InvariantCulture));
         if (ManagingUnit(zone, snapshot) is { } unit)
         {
+            // No pids.max write for a unit's cgroup: systemd creates the cgroup afresh with TasksMax at the unit's next
+            // start, so a restart (which a program that gave up needs) undoes the write and the unit is stuck again
+            // (measured on systemd 252 in the VM suite: echo 80 > pids.max, systemctl restart, 20/20 again). The live
+            // counterpart is set-property --runtime: applied now, kept across restarts, gone at reboot.
             hints.Add(Hint.Command(rule, zone.Id, HintEffect.Persistent,
-                [L("systemctl"), L("set-property"), .. Operands(ShellWord.Text(unit.Name)), L("TasksMax=" + newLimit.ToString(CultureInfo.InvariantCulture))]));
+                [L("systemctl"), L("set-property"), .. Operands(ShellWord.Text(unit.Name)), tasksMax]));
+            hints.Add(Hint.Command(rule, zone.Id, HintEffect.Live,
+                [L("systemctl"), L("set-property"), L("--runtime"), .. Operands(ShellWord.Text(unit.Name)), tasksMax]));
         }
 
         if (DockerContainer(zone) is { } container)
@@ -39,7 +46,7 @@ public static class Remediation
                 [L("docker"), L("update"), L("--pids-limit"), n, .. Operands(ShellWord.Text(container))]));
         }
 
-        if (zone.CgroupPath is { } path)
+        if (zone.CgroupPath is { } path && ManagingUnit(zone, snapshot) is null)
         {
             hints.Add(Hint.WriteFile(rule, zone.Id, HintEffect.Live, ShellWord.CgroupPath(path + "/pids.max"), n));
         }
@@ -110,7 +117,7 @@ public static class Remediation
         }
 
         return ManagingUnit(zone, snapshot) is not null
-            ? ["systemctl set-property is persistent (add --runtime for this boot only); writing pids.max is live only"]
+            ? ["systemctl set-property is persistent; with --runtime it lasts until reboot; a pids.max write would be undone at the unit's next start"]
             : ["writing pids.max is live only; make it persistent in whatever created the cgroup"];
     }
 }

@@ -35,7 +35,8 @@ public class CapStarvationRuleTests
         // demand = 20 held + min(93 refused since start, twice the cap 20) = 60, x1.5 = 90
         Assert.Equal(90L, f.Evidence.Integer("suggestedLimit"));
         Assert.Contains("systemctl set-property stuck-notify.service TasksMax=90", f.Hints.Render());
-        Assert.Contains("echo 90 > /sys/fs/cgroup/pids/system.slice/stuck-notify.service/pids.max", f.Hints.Render());
+        Assert.Contains("systemctl set-property --runtime stuck-notify.service TasksMax=90", f.Hints.Render());
+        Assert.DoesNotContain(f.Hints.Render(), h => h.StartsWith("echo ", StringComparison.Ordinal)); // the restart it needs would undo it
         var holders = f.Evidence.Records("topHolders").ToList();
         Assert.Equal(4242, Assert.Single(holders).Integer("pid"));
     }

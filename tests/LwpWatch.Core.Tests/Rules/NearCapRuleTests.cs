@@ -62,7 +62,8 @@ public sealed class NearCapRuleTests
         Assert.Equal(400L, f.Evidence.Integer("lwpLimit"));
         Assert.Equal(600L, f.Evidence.Integer("suggestedLimit"));
         Assert.Contains("systemctl set-property web.service TasksMax=600", f.Hints.Render());
-        Assert.Contains("echo 600 > /sys/fs/cgroup/pids/system.slice/web.service/pids.max", f.Hints.Render());
+        Assert.Contains("systemctl set-property --runtime web.service TasksMax=600", f.Hints.Render());
+        Assert.DoesNotContain(f.Hints.Render(), h => h.StartsWith("echo ", StringComparison.Ordinal)); // a restart would undo it
         Assert.Contains("398 of 400", f.Summary, StringComparison.Ordinal);
     }
 

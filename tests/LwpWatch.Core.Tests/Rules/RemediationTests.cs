@@ -58,7 +58,8 @@ public sealed class RemediationTests
     {
         var web = Z.Cg("/system.slice/web.service", 90, 100, unit: "web.service");
         Assert.Equal(
-            ["systemctl set-property web.service TasksMax=150", "echo 150 > /sys/fs/cgroup/pids/system.slice/web.service/pids.max"],
+            // No pids.max write for a unit's cgroup: systemd recreates it with TasksMax at the unit's next start.
+            ["systemctl set-property web.service TasksMax=150", "systemctl set-property --runtime web.service TasksMax=150"],
             Remediation.RaiseCapCommands(RuleIds.NearCap, web, 150, With(web, Unit("web.service", web.Id, web.Id))).Render().ToArray());
         Assert.Contains("systemctl set-property is persistent", Remediation.Notes(web, With(web, Unit("web.service", web.Id, web.Id)))[0], StringComparison.Ordinal);
 
