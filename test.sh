@@ -27,8 +27,11 @@ command -v strace >/dev/null || need+=(strace)                           # count
 command -v systemd-analyze >/dev/null || need+=(systemd)          # packaging test: systemd-analyze verify/security
 if ((${#need[@]})); then
   echo "test.sh: installing ${need[*]}"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
-    || { echo "test.sh: apt-get install failed"; exit 1; }
+  for i in 1 2 3 4 5 6 7 8 9 10; do   # .ci/run's background VM guest build may hold the dpkg lock: wait and retry
+    apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null && break
+    [ "$i" = 10 ] && { echo "test.sh: apt-get install failed"; exit 1; }
+    sleep 15
+  done
 fi
 
 dotnet restore LwpWatch.sln --nologo -v q || exit 1

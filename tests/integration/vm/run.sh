@@ -4,14 +4,16 @@
 # files read in the guest. See README.md beside this file.
 #
 #   tests/integration/vm/run.sh [--kernel 6.12|6.1|all] [--scenarios LIST] [--accel auto|tcg|kvm]
-#                               [--tarball FILE] [--judge DIR] [--prepare]
+#                               [--tarball FILE] [--judge DIR] [--prepare] [--prepare-guest]
 #
 # Stages (each cached under $LWPWATCH_VM_DIR, default /var/tmp/lwpwatch-vm, keyed by a hash of its inputs):
 #   app     packaging/publish.sh --only $LWPWATCH_VM_VARIANT (the shipped tarball)   key: src, packaging, config
 #   rootfs  debootstrap + both kernels (rootfs.sh)                                   key: rootfs.sh, runner.sh
 #   image   mkfs.ext4 -d of the rootfs                                               key: the rootfs key
 #   kvm     one accelerator probe per host kernel + qemu version (KVM, else TCG)
-# --prepare builds (or finds) every cached stage and exits without booting.
+# --prepare builds (or finds) every cached stage and exits without booting; --prepare-guest only the guest's
+# (rootfs, image, accelerator verdict), not the app: .ci/run builds those beside the .NET tests, which make
+# the tarball themselves.
 # Then one boot per kernel: qemu -snapshot (the image stays pristine), -nic none, the host talks to the
 # guest only through the 9p share "lwpvm" and the serial console. The guest's runner runs guest/main.py
 # from the share and powers off; judge.py turns its results into PASS/FAIL/XFAIL/SKIP lines.
@@ -32,6 +34,7 @@ TARBALL=${LWPWATCH_VM_TARBALL:-}
 BOOT_TIMEOUT=${LWPWATCH_VM_TIMEOUT:-2400}
 JUDGE_ONLY=""
 PREPARE_ONLY=0
+GUEST_ONLY=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --kernel) KERNELS=$2; shift 2 ;;
@@ -40,6 +43,7 @@ while [ $# -gt 0 ]; do
     --tarball) TARBALL=$2; shift 2 ;;
     --judge) JUDGE_ONLY=$2; shift 2 ;;
     --prepare) PREPARE_ONLY=1; shift ;;
+    --prepare-guest) PREPARE_ONLY=1; GUEST_ONLY=1; shift ;;
     -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument '$1'" >&2; exit 64 ;;
   esac
@@ -211,7 +215,7 @@ prepare_share() { # prepare_share DIR KERNEL_SERIES
 # starts, so editing this file while a run is in flight cannot change the run.
 main() {
   T0=$(now)
-  build_app
+  [ "$GUEST_ONLY" = 1 ] || build_app
   build_rootfs_and_image
   AARGS=$(accel_args)
   log "accelerator: $AARGS"
