@@ -27,7 +27,7 @@ def source_md(name, src, bundle):
         "Recorded by the VM suite (tests/integration/vm, `run.sh`): a qemu guest booted from Debian 12 packages only,",
         "the release tarball installed with install.sh, every workload of the scenarios stuck at its cap, then",
         f"`lwpwatch capture --polls {bundle.get('polls')} --interval 5s` as root in the guest. The files and command",
-        "outputs below polls/ are what the kernel, systemd (busctl over the system bus) and docker answered.",
+        "outputs below polls/ are what the kernel, systemd (its D-Bus replies, polls/*/bus.json) and docker answered.",
         "",
         f"- kernel: {src.get('kernel')} ({', '.join(src.get('kernel_packages') or [])})",
         f"- systemd: {src.get('systemd')}",
