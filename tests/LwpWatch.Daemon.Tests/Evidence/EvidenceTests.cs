@@ -184,9 +184,45 @@ public sealed class EvidenceTests : IDisposable
         Assert.Single(rec.Store.List());
     }
 
+    [Fact]
+    public async Task Bundles_are_gathered_two_at_a_time()
+    {
+        // Five incidents start in one poll; each illumos bundle runs svcs -xv, held here until released.
+        var gate = new TaskCompletionSource();
+        var settings = new EvidenceSettings { Budget = TimeSpan.FromMinutes(5), MaxPerPoll = 5 };
+        var host = new GatedRuns(gate.Task);
+        var rec = new EvidenceRecorder(settings, new EvidenceGatherer(host, new LwpWatchOptions { Evidence = settings }), new EvidenceStore(_dir, settings, TimeProvider.System));
+        var s = Snap(0) with { Platform = "illumos" };
+        var findings = Enumerable.Range(0, 5).Select(i => Crit("/z" + i) with { Service = "svc:/system/filesystem/local:default" }).ToArray();
+
+        Assert.Equal(5, rec.Record(Outcome(s, findings), H(s)).Count);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (host.Started < EvidenceRecorder.GatherConcurrency && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        // Unbounded, all five would be waiting on the gate by now (they start together); bounded, two are.
+        await Task.Delay(300);
+        Assert.Equal(EvidenceRecorder.GatherConcurrency, host.Started);
+        gate.SetResult();
+        await rec.DrainAsync();
+        Assert.Equal(5, rec.Store.List().Count);
+        Assert.Equal(5, host.Started);
+        Assert.Equal(EvidenceRecorder.GatherConcurrency, host.MaxInFlight);
+    }
+
     /// <summary>A host whose tool runs wait for <paramref name="gate"/>; reads are the live ones.</summary>
     private sealed class GatedRuns(Task gate) : IHostSource
     {
+        private int _started;
+        private int _inFlight;
+        private int _maxInFlight;
+
+        public int Started => Volatile.Read(ref _started);
+
+        public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+
         private readonly LiveHostSource _live = new(new CommandRunner());
 
         public string? ReadText(string path) => _live.ReadText(path);
@@ -205,8 +241,22 @@ public sealed class EvidenceTests : IDisposable
 
         public async Task<CommandResult> RunAsync(IReadOnlyList<string> argv, TimeSpan timeout, CancellationToken cancellationToken)
         {
-            await gate.WaitAsync(cancellationToken);
-            return new CommandResult { Argv = [.. argv], ExitCode = 0 };
+            Interlocked.Increment(ref _started);
+            var now = Interlocked.Increment(ref _inFlight);
+            int seen;
+            while (now > (seen = Volatile.Read(ref _maxInFlight)) && Interlocked.CompareExchange(ref _maxInFlight, now, seen) != seen)
+            {
+            }
+
+            try
+            {
+                await gate.WaitAsync(cancellationToken);
+                return new CommandResult { Argv = [.. argv], ExitCode = 0 };
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inFlight);
+            }
         }
 
         public Task<LwpWatch.Collectors.Bus.BusReply> CallBusAsync(LwpWatch.Collectors.Bus.BusCall call, TimeSpan timeout, CancellationToken cancellationToken) =>
