@@ -82,6 +82,11 @@ def main():
             out = os.path.join(DEST, name)
             shutil.rmtree(out, ignore_errors=True)
             shutil.copytree(b, out)
+            # git keeps no empty directory, and a recorded empty one is an answer (e.g. /run/systemd/system exists:
+            # systemd is PID 1): an empty .gitkeep keeps it in a clone (the replay reads only what it is asked for).
+            for d, subdirs, files in os.walk(out):
+                if not subdirs and not files:
+                    open(os.path.join(d, ".gitkeep"), "w").close()
             src = json.load(open(os.path.join(out, "SOURCE.json")))
             bundle = json.load(open(os.path.join(out, "bundle.json")))
             with open(os.path.join(out, "SOURCE.md"), "w") as f:
