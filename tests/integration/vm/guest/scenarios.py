@@ -540,7 +540,9 @@ def judge_daemon_views(ddoc, evidence):
     for f in cs:
         b = evidence.get((f.get("evidence") or {}).get("evidenceId")) or {}
         items = b.get("items", []) if isinstance(b, dict) else []
-        journal_ok.append(any("round 1:" in (x.get("text") or "") for x in items))
+        # The workload's own lines ("round N: ..."): a unit that keeps retrying is past round 1 within the last 50
+        # lines journalctl -n 50 gives, so any round counts (run 3: 3 of 7 tails began at rounds 25-38).
+        journal_ok.append(any(re.search(r"\bround \d+:", x.get("text") or "") for x in items))
     V.ok("daemon.sandbox-reads-journal", cs and all(journal_ok),
          f"{sum(journal_ok)}/{len(cs)} cap-starvation evidence bundles hold the unit's own log lines")
     for c in copies("early", "watched"):
