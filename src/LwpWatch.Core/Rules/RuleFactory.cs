@@ -20,12 +20,15 @@ public static class RuleFactory
     /// <summary>
     /// The incident chain, most fundamental first: the kernel enforcing a cap nobody configured any more explains a
     /// starving zone; a starving zone explains its stuck provision; a stuck provision (for another reason) explains
-    /// its stuck services; the rest are symptoms. host-limits and collector-health are about the host, not a zone.
+    /// its stuck services; refusals at the cap (fork-denied) explain the zone being near it, its forecast and its
+    /// stuck services when nothing above fires (a zone at its cap without a stuck service is one page, not two:
+    /// refused forks are the harm, near-cap alone is still its own incident); the rest are symptoms.
+    /// host-limits and collector-health are about the host, not a zone.
     /// </summary>
     public static IReadOnlyList<RuleRegistration> Registry { get; } =
     [
         new(RuleIds.NearCap, IncidentRole.Symptom, (s, sizing) => new NearCapRule(s.NearCap, sizing)),
-        new(RuleIds.ForkDenied, IncidentRole.Symptom, (s, sizing) => new ForkDeniedRule(s.ForkDenied, sizing)),
+        new(RuleIds.ForkDenied, IncidentRole.RootCause(4), (s, sizing) => new ForkDeniedRule(s.ForkDenied, sizing)),
         new(RuleIds.ConfiguredNotEnforced, IncidentRole.RootCause(1), (s, _) => new ConfiguredNotEnforcedRule(s.ConfiguredNotEnforced)),
         new(RuleIds.ServiceStuck, IncidentRole.Symptom, (s, _) => new ServiceStuckRule(s.ServiceStuck, s.CapStarvation)),
         new(RuleIds.ProvisionStuck, IncidentRole.RootCause(3), (s, _) => new ProvisionStuckRule(s.ProvisionStuck, s.CapStarvation)),

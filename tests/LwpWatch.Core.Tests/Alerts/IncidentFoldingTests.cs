@@ -151,6 +151,42 @@ public sealed class IncidentFoldingTests
     }
 
     [Fact]
+    public void A_zone_at_its_cap_refusing_forks_without_a_stuck_service_is_one_page_headed_by_fork_denied()
+    {
+        // bench/pages' "Linux at-cap": before fork-denied was a root cause, near-cap and fork-denied each paged.
+        var t = Tracker();
+        var forecast = F(RuleIds.ExhaustionForecast, Severity.Warning);
+        var u = Poll(t, 0, Near, Denied, forecast);
+        foreach (var native in new[] { "hook", "pd" })
+        {
+            var n = Assert.Single(To(u, native));
+            Assert.Equal((AlertNotification.Firing, Denied.Fingerprint), (n.Status, n.Alert.Fingerprint));
+            Assert.Equal(new[] { Near.Fingerprint, forecast.Fingerprint }.Order(StringComparer.Ordinal), n.Alert.Symptoms.Select(s => s.Fingerprint).Order(StringComparer.Ordinal));
+        }
+
+        Assert.Equal(3, To(u, "am").Count);
+        Assert.Equal(Denied.Fingerprint, u.Alerts.Single(a => a.Fingerprint == Near.Fingerprint).InhibitedBy);
+        Assert.Empty(To(Poll(t, 15, Near, Denied, forecast), "hook"));
+
+        // The refusals stop (fork-denied's window passes) while the zone stays at its cap: one resolve, and near-cap,
+        // still true, stands on its own.
+        var after = To(Poll(t, 30, Near, forecast), "hook");
+        Assert.Single(after, n => n.Status == AlertNotification.Resolved && n.Alert.Fingerprint == Denied.Fingerprint);
+        Assert.Equal(
+            new[] { Near.Fingerprint, forecast.Fingerprint }.Order(StringComparer.Ordinal),
+            after.Where(n => n.Status == AlertNotification.Firing).Select(n => n.Alert.Fingerprint).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_warning_fork_denied_never_hides_a_critical_near_cap()
+    {
+        var t = Tracker();
+        var hook = To(Poll(t, 0, Near, Denied with { Severity = Severity.Warning }), "hook");
+        Assert.Equal(2, hook.Count);
+        Assert.All(hook, n => Assert.Empty(n.Alert.Symptoms));
+    }
+
+    [Fact]
     public void A_warning_root_cause_never_hides_a_critical_symptom()
     {
         var t = Tracker();

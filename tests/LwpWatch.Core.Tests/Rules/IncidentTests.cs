@@ -33,9 +33,44 @@ public sealed class IncidentTests
     [Fact]
     public void Without_a_root_cause_every_finding_is_its_own_incident()
     {
-        var findings = new[] { F(RuleIds.ForkDenied), F(RuleIds.NearCap) };
+        // A zone near its cap (and forecast to hit it) that has refused nothing yet: two findings, no cause among them.
+        var findings = new[] { F(RuleIds.NearCap), F(RuleIds.ExhaustionForecast, Severity.Warning) };
         Assert.Equal(2, Incident.Group(findings).Length);
         Assert.All(Incident.Group(findings), i => Assert.Empty(i.Symptoms));
+    }
+
+    [Fact]
+    public void A_linux_zone_at_its_cap_without_a_stuck_service_is_one_incident_headed_by_fork_denied()
+    {
+        // What a capped cgroup whose workload is refused threads gives (bench/pages' live capture, the VM's scopes and
+        // containers): the refusals are the harm and explain the zone being at its cap; near-cap is folded under them.
+        var findings = new[] { F(RuleIds.NearCap), F(RuleIds.ForkDenied), F(RuleIds.ExhaustionForecast, Severity.Warning), F(RuleIds.NearCap, zone: "z2") };
+        var incidents = Incident.Group(findings);
+        Assert.Equal(2, incidents.Length);
+        var z1 = Assert.Single(incidents, i => i.Head.ZoneId == "z1");
+        Assert.Equal(RuleIds.ForkDenied, z1.Head.Rule);
+        Assert.Equal([RuleIds.NearCap, RuleIds.ExhaustionForecast], z1.Symptoms.Select(s => s.Rule).ToArray());
+        Assert.Empty(Assert.Single(incidents, i => i.Head.ZoneId == "z2").Symptoms);
+    }
+
+    [Fact]
+    public void A_first_sight_warning_fork_denied_never_hides_a_critical_near_cap()
+    {
+        // fork-denied is a warning when its counter is first seen below firstSightCriticalRatio: near-cap's critical
+        // stays its own page, as the severity-matched inhibit rules keep it.
+        var findings = new[] { F(RuleIds.NearCap), F(RuleIds.ForkDenied, Severity.Warning) };
+        var incidents = Incident.Group(findings);
+        Assert.Equal(2, incidents.Length);
+        Assert.All(incidents, i => Assert.Empty(i.Symptoms));
+    }
+
+    [Fact]
+    public void A_higher_root_cause_folds_fork_denied_with_the_rest()
+    {
+        var findings = new[] { F(RuleIds.ForkDenied), F(RuleIds.NearCap), F(RuleIds.ProvisionStuck), F(RuleIds.ServiceStuck, Severity.Warning, service: "a") };
+        var incident = Assert.Single(Incident.Group(findings));
+        Assert.Equal(RuleIds.ProvisionStuck, incident.Head.Rule);
+        Assert.Equal([RuleIds.ForkDenied, RuleIds.NearCap, RuleIds.ServiceStuck], incident.Symptoms.Select(s => s.Rule).ToArray());
     }
 
     [Fact]
@@ -75,6 +110,11 @@ public sealed class IncidentTests
         Assert.True(RuleFactory.RoleOf(RuleIds.ConfiguredNotEnforced).Outranks(RuleFactory.RoleOf(RuleIds.CapStarvation)));
         Assert.True(RuleFactory.RoleOf(RuleIds.CapStarvation).Outranks(RuleFactory.RoleOf(RuleIds.ProvisionStuck)));
         Assert.False(RuleFactory.RoleOf(RuleIds.ProvisionStuck).Outranks(RuleFactory.RoleOf(RuleIds.CapStarvation)));
+        Assert.True(RuleFactory.RoleOf(RuleIds.ProvisionStuck).Outranks(RuleFactory.RoleOf(RuleIds.ForkDenied)));
+        Assert.False(RuleFactory.RoleOf(RuleIds.ForkDenied).Outranks(RuleFactory.RoleOf(RuleIds.ProvisionStuck)));
+        Assert.True(RuleFactory.RoleOf(RuleIds.ForkDenied).Outranks(RuleFactory.RoleOf(RuleIds.NearCap)));
+        Assert.True(RuleFactory.RoleOf(RuleIds.ForkDenied).Outranks(RuleFactory.RoleOf(RuleIds.ServiceStuck)));
+        Assert.True(RuleFactory.RoleOf(RuleIds.ForkDenied).Outranks(RuleFactory.RoleOf(RuleIds.ExhaustionForecast)));
         Assert.False(RuleFactory.RoleOf(RuleIds.NearCap).Outranks(RuleFactory.RoleOf(RuleIds.ForkDenied)));
         Assert.False(RuleFactory.RoleOf(RuleIds.CapStarvation).Outranks(RuleFactory.RoleOf(RuleIds.HostLimits)));
         Assert.False(RuleFactory.RoleOf("no-such-rule").IsRootCause);

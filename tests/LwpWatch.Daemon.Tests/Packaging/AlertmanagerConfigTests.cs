@@ -79,6 +79,28 @@ public sealed partial class AlertmanagerConfigTests
         Assert.True(folds > 0, "the daemon folds nothing: the comparison proves nothing");
     }
 
+    /// <summary>
+    /// The mirror test above holds the file to whatever the chain is; this pins the one case bench/pages measured: a
+    /// zone at its cap refusing forks with nothing stuck is one page (fork-denied mutes near-cap), near-cap never mutes
+    /// fork-denied, and a warning fork-denied (first sight) never mutes a critical near-cap.
+    /// </summary>
+    [Fact]
+    public void Fork_denied_mutes_its_zones_near_cap_but_a_warning_never_mutes_a_critical()
+    {
+        var rules = InhibitRules();
+        bool Mutes(string source, Severity ss, string target, Severity ts) =>
+            rules.Any(r => r.Source.All(m => m.Matches(Labels(source, ss))) && r.Target.All(m => m.Matches(Labels(target, ts))));
+
+        Assert.True(Mutes(RuleIds.ForkDenied, Severity.Critical, RuleIds.NearCap, Severity.Critical));
+        Assert.True(Mutes(RuleIds.ForkDenied, Severity.Critical, RuleIds.ExhaustionForecast, Severity.Warning));
+        Assert.True(Mutes(RuleIds.ForkDenied, Severity.Critical, RuleIds.ServiceStuck, Severity.Critical));
+        Assert.True(Mutes(RuleIds.ForkDenied, Severity.Warning, RuleIds.NearCap, Severity.Warning));
+        Assert.False(Mutes(RuleIds.ForkDenied, Severity.Warning, RuleIds.NearCap, Severity.Critical));
+        Assert.False(Mutes(RuleIds.NearCap, Severity.Critical, RuleIds.ForkDenied, Severity.Critical));
+        Assert.False(Mutes(RuleIds.ForkDenied, Severity.Critical, RuleIds.ProvisionStuck, Severity.Warning));
+        Assert.True(Mutes(RuleIds.ProvisionStuck, Severity.Critical, RuleIds.ForkDenied, Severity.Critical));
+    }
+
     [Fact]
     public void The_matcher_reader_of_this_test_reads_what_amtool_reads()
     {
