@@ -85,16 +85,22 @@ public sealed class MetricsRendererTests
         }
 
         // Gone from the registry, not only hidden: zones coming and going must not grow it. Five series of the
-        // illumos zone, the cgroup's cap, the service.
-        Assert.Equal(before - 5 - 1 - 1, renderer.SeriesCount);
+        // illumos zone, the cgroup's cap, the service, and the zones' findings (none is left: the illumos zone is
+        // gone, the uncapped cgroup refuses nothing itself).
+        Assert.True(ZoneFindings(first.Text) > 0, first.Text);
+        Assert.Equal(0, ZoneFindings(second.Text));
+        Assert.Equal(before - 5 - 1 - 1 - ZoneFindings(first.Text), renderer.SeriesCount);
         Assert.Equal(0, Promtool.CheckMetrics(second.Text).ExitCode);
         _ = ExpositionParser.OpenMetrics(second.OpenMetrics);
 
         // And back: the zone reappears with its values.
         var third = renderer.Render(Evaluate(Snap(HostileZones, [], At.AddSeconds(20))), ["near-cap"], TimeSpan.FromMilliseconds(30));
         Assert.Contains("lwpwatch_zone_lwps" + IllumosZoneLabels + " 398\n", third.Text, StringComparison.Ordinal);
-        Assert.Equal(before - 1, renderer.SeriesCount);
+        Assert.Equal(before - 1 - ZoneFindings(first.Text) + ZoneFindings(third.Text), renderer.SeriesCount);
     }
+
+    private static int ZoneFindings(string text) =>
+        text.Split('\n').Count(l => l.StartsWith("lwpwatch_zone_findings{", StringComparison.Ordinal));
 
     [Fact]
     public void A_kernel_denial_count_that_went_down_is_exposed_as_a_counter_reset_not_held_at_its_old_maximum()
@@ -121,6 +127,52 @@ public sealed class MetricsRendererTests
         Assert.Equal(0, Promtool.CheckMetrics(illumos).ExitCode);
     }
 
+    /// <summary>
+    /// lwpwatch_zone_findings carries the zone (and its kind and name), so a Prometheus rule built on it can be matched
+    /// by the shipped inhibit_rules ([zone, host]) to the zone's other alerts; lwpwatch_alerts counts per node only.
+    /// </summary>
+    [Fact]
+    public void Zone_findings_are_per_zone_rule_and_severity_and_vanish_with_the_finding()
+    {
+        static Finding F(string rule, string zone, Severity sev, string? service = null) =>
+            new() { Rule = rule, ZoneId = zone, Service = service, Severity = sev, Since = At, Summary = rule };
+        var snap = Snap(HostileZones);
+        var illumos = HostileZones[1].Id;
+        const string Provisioning = "5b7d0c1e-9a3f-4c21-8e44-0f6d2b1a7c90"; // not listed among the poll's zones yet
+        var findings = new[]
+        {
+            F(RuleIds.ProvisionStuck, illumos, Severity.Warning),
+            F(RuleIds.ServiceStuck, illumos, Severity.Warning, "svc:/a:default"),
+            F(RuleIds.ServiceStuck, illumos, Severity.Warning, "svc:/b:default"),
+            F(RuleIds.ConfiguredNotEnforced, illumos, Severity.Critical),
+            F(RuleIds.ProvisionStuck, Provisioning, Severity.Critical),
+            F(RuleIds.ForkDenied, HostileZones[0].Id, Severity.Critical),
+            F(RuleIds.HostLimits, "node", Severity.Warning),
+            F(RuleIds.CollectorHealth, "node", Severity.Warning),
+        };
+        var renderer = new MetricsRenderer();
+        var text = renderer.Render(new RuleOutcome(snap, [.. findings], []), RuleIds.All, TimeSpan.Zero).Text;
+        Assert.Equal(0, Promtool.CheckMetrics(text).ExitCode);
+        var series = ExpositionParser.Text(text).Where(x => x.Name == "lwpwatch_zone_findings").ToList();
+        double? Value(string zone, string rule, string sev) =>
+            series.SingleOrDefault(x => x.Labels["zone"] == zone && x.Labels["rule"] == rule && x.Labels["severity"] == sev)?.Value;
+
+        Assert.Equal(1, Value(illumos, RuleIds.ProvisionStuck, "warning"));
+        Assert.Equal(2, Value(illumos, RuleIds.ServiceStuck, "warning"));
+        Assert.Equal(1, Value(illumos, RuleIds.ConfiguredNotEnforced, "critical"));
+        Assert.Equal(1, Value(HostileZones[0].Id, RuleIds.ForkDenied, "critical"));
+        Assert.All(series.Where(x => x.Labels["zone"] == illumos), x => Assert.Equal(("illumos-zone", "delegate-test-7"), (x.Labels["kind"], x.Labels["name"])));
+        var unlisted = Assert.Single(series, x => x.Labels["zone"] == Provisioning);
+        Assert.Equal(("", "", 1.0), (unlisted.Labels["kind"], unlisted.Labels["name"], unlisted.Value));
+        // The node's own findings are not a zone's.
+        Assert.DoesNotContain(series, x => x.Labels["rule"] is RuleIds.HostLimits or RuleIds.CollectorHealth);
+        Assert.Equal(5, series.Count);
+
+        // The provision finished and the zone is fine again: its series go, the other zone's stays.
+        var next = renderer.Render(new RuleOutcome(snap, [findings[5]], []), RuleIds.All, TimeSpan.Zero).Text;
+        Assert.Equal(["fork-denied"], ExpositionParser.Text(next).Where(x => x.Name == "lwpwatch_zone_findings").Select(x => x.Labels["rule"]).ToArray());
+    }
+
     [Fact]
     public void Every_documented_poll_metric_is_rendered_with_its_documented_type_and_labels()
     {
@@ -139,6 +191,7 @@ public sealed class MetricsRendererTests
             ("lwpwatch_zone_processes_limit", "gauge", ["zone", "kind", "name"]),
             ("lwpwatch_service_in_transition_seconds", "gauge", ["zone", "service", "state", "next_state"]),
             ("lwpwatch_alerts", "gauge", ["severity", "rule"]),
+            ("lwpwatch_zone_findings", "gauge", ["zone", "kind", "name", "rule", "severity"]),
             ("lwpwatch_collector_success", "gauge", ["collector"]),
             ("lwpwatch_collector_duration_seconds", "gauge", ["collector"]),
             ("lwpwatch_poll_duration_seconds", "gauge", []),

@@ -11,9 +11,9 @@ namespace LwpWatch.Daemon.Tests.Packaging;
 /// as the daemon's own alerts. Real parts end to end: `lwpwatch run --replay` of the Triton incident pushes its
 /// native alerts (LwpWatchCapStarvation for the sick zone) to a real Alertmanager running the shipped
 /// packaging/alertmanager config; a real Prometheus scrapes the same daemon, evaluates the shipped
-/// packaging/prometheus rules (their for: shortened) and sends LwpWatchNearCap for that zone to the same
-/// Alertmanager. That alert must arrive with the daemon's host (joined from lwpwatch_host_info) and be inhibited
-/// by the native root cause.
+/// packaging/prometheus rules (their for: shortened) and sends LwpWatchNearCap and LwpWatchProvisionStuck (per zone,
+/// from lwpwatch_zone_findings) for that zone to the same Alertmanager. Those alerts must arrive with the daemon's
+/// host (joined from lwpwatch_host_info) and the zone, and be inhibited by the native root cause.
 /// </summary>
 [Trait("Binary", "lwpwatch")]
 public sealed class PrometheusInhibitTests
@@ -56,7 +56,7 @@ public sealed class PrometheusInhibitTests
         await prometheus.WaitReadyAsync(TimeSpan.FromSeconds(15));
 
         // Prometheus's own alert sits in Alertmanager next to the daemon's: the first has job/instance, the second rule.
-        JsonElement native = default, fromRule = default;
+        JsonElement native = default, fromRule = default, provision = default;
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (true)
         {
@@ -64,15 +64,19 @@ public sealed class PrometheusInhibitTests
             var alerts = doc.RootElement.EnumerateArray().Select(a => a.Clone()).ToList();
             native = alerts.FirstOrDefault(a => Label(a, "alertname") == "LwpWatchCapStarvation" && Label(a, "zone") == Sick && Label(a, "rule") is not null);
             fromRule = alerts.FirstOrDefault(a => Label(a, "alertname") == "LwpWatchNearCap" && Label(a, "zone") == Sick && Label(a, "severity") == "critical" && Label(a, "instance") is not null);
-            if (native.ValueKind != JsonValueKind.Undefined && fromRule.ValueKind != JsonValueKind.Undefined
-                && fromRule.GetProperty("status").GetProperty("state").GetString() == "suppressed")
+            // Built on the daemon's per-zone lwpwatch_zone_findings: it has the zone, so the same inhibit_rules reach it
+            // (a per-node count had no zone label and could never be matched).
+            provision = alerts.FirstOrDefault(a => Label(a, "alertname") == "LwpWatchProvisionStuck" && Label(a, "zone") == Sick && Label(a, "instance") is not null);
+            if (native.ValueKind != JsonValueKind.Undefined && fromRule.ValueKind != JsonValueKind.Undefined && provision.ValueKind != JsonValueKind.Undefined
+                && fromRule.GetProperty("status").GetProperty("state").GetString() == "suppressed"
+                && provision.GetProperty("status").GetProperty("state").GetString() == "suppressed")
             {
                 break;
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"no inhibited Prometheus-rule LwpWatchNearCap for {Sick} in Alertmanager; it holds:\n{doc.RootElement}\nprometheus:\n{prometheus.Log}\nalertmanager:\n{am.Log}");
+                throw new TimeoutException($"no inhibited Prometheus-rule LwpWatchNearCap and LwpWatchProvisionStuck for {Sick} in Alertmanager; it holds:\n{doc.RootElement}\nprometheus:\n{prometheus.Log}\nalertmanager:\n{am.Log}");
             }
 
             await Task.Delay(250);
@@ -83,11 +87,14 @@ public sealed class PrometheusInhibitTests
         Assert.Equal("lwpwatch", Label(fromRule, "job"));
         var inhibitedBy = fromRule.GetProperty("status").GetProperty("inhibitedBy").EnumerateArray().Select(e => e.GetString()).ToList();
         Assert.Equal([native.GetProperty("fingerprint").GetString()], inhibitedBy);
+        Assert.Equal(Label(native, "host"), Label(provision, "host"));
+        Assert.Contains(native.GetProperty("fingerprint").GetString(), provision.GetProperty("status").GetProperty("inhibitedBy").EnumerateArray().Select(e => e.GetString()));
 
         // What reaches the receiver for that zone names the root cause and not the muted rule alert.
         await hook.WaitForAsync(r => r.Accepted.Any(x => x.Body.Contains(Sick, StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "the incident's notification");
         var page = JsonDocument.Parse(hook.Accepted.First(x => x.Body.Contains(Sick, StringComparison.Ordinal)).Body).RootElement;
         Assert.DoesNotContain(page.GetProperty("alerts").EnumerateArray(), a => Label(a, "alertname") == "LwpWatchNearCap");
+        Assert.DoesNotContain(page.GetProperty("alerts").EnumerateArray(), a => Label(a, "alertname") == "LwpWatchProvisionStuck" && Label(a, "instance") is not null);
         Assert.Contains(page.GetProperty("alerts").EnumerateArray(), a => Label(a, "alertname") == "LwpWatchCapStarvation");
     }
 

@@ -90,7 +90,7 @@ public sealed partial class PrometheusRulesTests
         Assert.All(used, u => Assert.Contains(u, emitted));
     }
 
-    /// <summary>An exposition with every family the renderer can emit: a zone with every field, a stuck service.</summary>
+    /// <summary>An exposition with every family the renderer can emit: a zone with every field, a stuck service, a zone's finding.</summary>
     private static string RenderEverything()
     {
         var now = DateTimeOffset.UnixEpoch.AddDays(20_000);
@@ -103,7 +103,8 @@ public sealed partial class PrometheusRulesTests
             Services = [new ServiceState { ZoneId = "z1", Name = "svc:/x:default", State = "offline", NextState = "online", InTransition = true, StateSince = now.AddMinutes(-10) }],
             Collectors = [new CollectorStatus("svcs", false, TimeSpan.FromSeconds(1), "boom")],
         };
-        var outcome = new RuleOutcome(snapshot, ImmutableArray<Finding>.Empty, ImmutableArray<string>.Empty);
+        Finding[] findings = [new() { Rule = RuleIds.ProvisionStuck, ZoneId = "z1", Severity = Severity.Warning, Since = now, Summary = "stuck" }];
+        var outcome = new RuleOutcome(snapshot, [.. findings], ImmutableArray<string>.Empty);
         return new MetricsRenderer().Render(outcome, ["near-cap", "provision-stuck"], TimeSpan.FromSeconds(1)).Text;
     }
 
