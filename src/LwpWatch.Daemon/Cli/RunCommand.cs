@@ -155,6 +155,7 @@ public static class RunCommand
             () => pipeline.Evidence?.SaveFailures ?? 0));
         builder.Services.AddSingleton<MetricsRenderer>();
         builder.Services.AddSingleton(sp => new ScrapeMetrics(sp.GetServices<IMetricsSource>()));
+        builder.Services.AddSingleton(new HeapTrimmer(TimeProvider.System, HeapTrimmer.DefaultMinGap));
         builder.Services.AddSingleton<PollingWorker>();
         foreach (var c in configure)
         {

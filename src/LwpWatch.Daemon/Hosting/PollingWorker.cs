@@ -19,6 +19,7 @@ public sealed class PollingWorker(
     MetricsRenderer renderer,
     LwpWatchOptions options,
     IEnumerable<IPollObserver> observers,
+    HeapTrimmer trimmer,
     ILogger<PollingWorker> log) : BackgroundService
 {
     private HashSet<string> _active = new(StringComparer.Ordinal);
@@ -34,6 +35,7 @@ public sealed class PollingWorker(
         do
         {
             await PollOnceAsync(pollCts.Token).ConfigureAwait(false);
+            trimmer.AfterPoll();
             // A config reload may have changed the interval; PeriodicTimer takes a new period in place.
             if (pipeline.Options.Poll.Interval != timer.Period)
             {
