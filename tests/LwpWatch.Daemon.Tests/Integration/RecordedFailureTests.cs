@@ -18,15 +18,22 @@ public sealed class RecordedFailureTests
     public async Task An_unwritable_evidence_spool_and_a_dead_notify_socket_are_logged_with_their_ids_and_counted()
     {
         Assert.True(RealCgroup.Available, "needs root and /sys/fs/cgroup/pids");
-        using var cg = new RealCgroup(max: 30);
+        // The daemon sees only this test's cgroup (a view root whose "pids" is its parent): other cgroups at their cap
+        // on the host (a bench's, another test's) are critical incidents too, and evidence.maxPerPoll would take
+        // theirs first (they sort before ours and are retried every poll), so ours might never be attempted.
+        using var parent = new RealCgroup(max: null);
+        using var cg = new RealCgroup(max: 30, name: parent.Name + "/z1");
         cg.StartThreads(50);
+        var view = TestTools.NewTempDir();
+        File.CreateSymbolicLink(Path.Combine(view, "pids"), parent.Path);
+        const string Zone = "/z1";
         var state = TestTools.NewTempDir();
         // A regular file where the spool directory goes: unwritable even for root (the tests run as root).
         File.WriteAllText(Path.Combine(state, "evidence"), "not a directory\n");
         var dead = Path.Combine(TestTools.NewTempDir(), "notify"); // no socket bound there
         using var d = new DaemonProcess(
             ["--interval", "1s"],
-            $"state:\n  dir: {state}\nlogging:\n  format: json\nevidence:\n  enabled: true\n",
+            $"linux:\n  cgroupRoot: {view}\nstate:\n  dir: {state}\nlogging:\n  format: json\nevidence:\n  enabled: true\n",
             new Dictionary<string, string> { ["NOTIFY_SOCKET"] = dead });
 
         var metrics = await d.WaitForAsync("/metrics", TimeSpan.FromSeconds(60), m => Value(m, "lwpwatch_evidence_save_errors_total") >= 1 && Value(m, "lwpwatch_systemd_notify_errors_total") >= 2);
@@ -37,7 +44,7 @@ public sealed class RecordedFailureTests
 
         var lines = d.Output.Split('\n').Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         // Every poll tries the bundle again (under a new id) and logs each failure.
-        var evidence = lines.First(l => Id(l) == 1700 && l.GetProperty("Fingerprint").GetString()!.Contains(cg.ZoneId, StringComparison.Ordinal));
+        var evidence = lines.First(l => Id(l) == 1700 && l.GetProperty("Fingerprint").GetString()!.EndsWith("|" + Zone, StringComparison.Ordinal));
         Assert.Equal("Error", evidence.GetProperty("@l").GetString());
         Assert.Equal(Path.Combine(state, "evidence"), evidence.GetProperty("Dir").GetString());
         // One line for the run of failures, not one per watchdog ping or poll.
