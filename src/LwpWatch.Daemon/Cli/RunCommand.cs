@@ -156,6 +156,7 @@ public static class RunCommand
         builder.Services.AddSingleton<MetricsRenderer>();
         builder.Services.AddSingleton(sp => new ScrapeMetrics(sp.GetServices<IMetricsSource>()));
         builder.Services.AddSingleton(new HeapTrimmer(TimeProvider.System, HeapTrimmer.DefaultMinGap));
+        builder.Services.AddSingleton<StartupPages>();
         builder.Services.AddSingleton<PollingWorker>();
         foreach (var c in configure)
         {

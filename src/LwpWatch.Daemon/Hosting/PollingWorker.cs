@@ -20,6 +20,7 @@ public sealed class PollingWorker(
     LwpWatchOptions options,
     IEnumerable<IPollObserver> observers,
     HeapTrimmer trimmer,
+    StartupPages startupPages,
     ILogger<PollingWorker> log) : BackgroundService
 {
     private HashSet<string> _active = new(StringComparer.Ordinal);
@@ -36,6 +37,7 @@ public sealed class PollingWorker(
         {
             await PollOnceAsync(pollCts.Token).ConfigureAwait(false);
             trimmer.AfterPoll();
+            startupPages.AfterPoll();
             // A config reload may have changed the interval; PeriodicTimer takes a new period in place.
             if (pipeline.Options.Poll.Interval != timer.Period)
             {

@@ -40,6 +40,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 1020, Level = LogLevel.Error, Message = "{RuleError}")]
     public static partial void RuleFailed(this ILogger logger, string ruleError);
 
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Information, Message = "Released {Megabytes:0.0} MB of start-up pages of {Executable} from memory ({Mappings} read-only mappings); the polls map back what they use")]
+    public static partial void StartupPagesReleased(this ILogger logger, double megabytes, int mappings, string executable);
+
+    [LoggerMessage(EventId = 1031, Level = LogLevel.Warning, Message = "Start-up pages not released ({Error}); the daemon runs on, its RSS a few MB higher")]
+    public static partial void StartupPagesNotReleased(this ILogger logger, string error);
+
     // 11xx: findings and alerts.
 
     /// <param name="level">Error for a critical finding, Warning otherwise.</param>
