@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.RegularExpressions;
+using LwpWatch.Daemon.Tests.Packaging;
 
 namespace LwpWatch.Daemon.Tests.Delivery;
 
@@ -69,6 +71,25 @@ public sealed class AlertmanagerProcess : IDisposable
         _p.OutputDataReceived += (_, e) => { lock (_log) { _log.AppendLine(e.Data); } };
         _p.BeginErrorReadLine();
         _p.BeginOutputReadLine();
+    }
+
+    /// <summary>
+    /// The shipped packaging/alertmanager/alertmanager.yml, so its route and inhibit_rules are what a test exercises;
+    /// only its waits (shortened for a test) and its receiver URL (the test's webhook) change.
+    /// </summary>
+    public static string ShippedConfig(Uri webhook, string groupWait, string? groupInterval = null)
+    {
+        var shipped = File.ReadAllText(Repo.Path("packaging", "alertmanager", "alertmanager.yml"));
+        var config = Regex.Replace(shipped, @"(?m)^(\s+group_wait:) \S+$", "$1 " + groupWait);
+        if (groupInterval is not null)
+        {
+            config = Regex.Replace(config, @"(?m)^(\s+group_interval:) \S+$", "$1 " + groupInterval);
+        }
+
+        config = Regex.Replace(config, @"(?m)^(\s+- url:) \S+$", "$1 " + webhook.AbsoluteUri);
+        return config.Contains(webhook.AbsoluteUri, StringComparison.Ordinal) && config.Contains("group_wait: " + groupWait, StringComparison.Ordinal)
+            ? config
+            : throw new InvalidOperationException("alertmanager.yml changed shape: its group_wait or webhook url line was not found");
     }
 
     public int Port { get; }

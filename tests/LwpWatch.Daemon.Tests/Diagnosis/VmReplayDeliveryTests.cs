@@ -1,7 +1,5 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using LwpWatch.Daemon.Tests.Delivery;
-using LwpWatch.Daemon.Tests.Packaging;
 using LwpWatch.Daemon.Tests.Support;
 
 namespace LwpWatch.Daemon.Tests.Diagnosis;
@@ -39,9 +37,7 @@ public sealed partial class VmReplayTests
         await hook.StartAsync();
         await using var amHook = new TestReceiver();
         await amHook.StartAsync();
-        var shipped = File.ReadAllText(Repo.Path("packaging", "alertmanager", "alertmanager.yml"));
-        var amConfig = Regex.Replace(shipped, @"(?m)^(\s+group_wait:) \S+$", "$1 2s");
-        amConfig = Regex.Replace(amConfig, @"(?m)^(\s+- url:) \S+$", "$1 " + amHook.Url.AbsoluteUri);
+        var amConfig = AlertmanagerProcess.ShippedConfig(amHook.Url, "2s");
         using var am = new AlertmanagerProcess(amConfig, ["--cluster.listen-address="], TestReceiver.FreePort());
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         await am.WaitReadyAsync(http);

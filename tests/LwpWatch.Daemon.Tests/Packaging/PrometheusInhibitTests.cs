@@ -25,9 +25,7 @@ public sealed class PrometheusInhibitTests
     {
         await using var hook = new TestReceiver();
         await hook.StartAsync();
-        var shipped = File.ReadAllText(Repo.Path("packaging", "alertmanager", "alertmanager.yml"));
-        var amConfig = Regex.Replace(shipped, @"(?m)^(\s+group_wait:) \S+$", "$1 2s");
-        amConfig = Regex.Replace(amConfig, @"(?m)^(\s+- url:) \S+$", "$1 " + hook.Url.AbsoluteUri);
+        var amConfig = AlertmanagerProcess.ShippedConfig(hook.Url, "2s");
         using var am = new AlertmanagerProcess(amConfig, ["--cluster.listen-address="], TestReceiver.FreePort());
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         await am.WaitReadyAsync(http);
