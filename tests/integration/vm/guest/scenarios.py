@@ -307,6 +307,13 @@ def daemon_findings():
     return doc if code == 200 else None
 
 
+def daemon_denials(zid):
+    """The refusals the daemon's last poll saw in zone zid (0 if it has not seen the zone)."""
+    code, doc = http_json("/api/v1/zones")
+    zone = next((z for z in (doc or {}).get("zones", []) if z.get("id") == zid), None) if code == 200 else None
+    return (zone or {}).get("denials") or 0
+
+
 def cap_starving(doc, c):
     return any(f["rule"] == "cap-starvation" and f["zone"] == c.zone for f in (doc or {}).get("findings", []))
 
@@ -572,6 +579,9 @@ def scenario_localevents():
         # with them, and check and explain, run seconds apart, would rightly print different caps.
         cap = int(fresh.kernel()["parent"]["pids.max"])
         wait_until(lambda: (events_max(fresh.kernel()["inner"]["pids.events"]) or 0) > 2 * cap, 180, 1)
+        # The daemon's findings are of its last poll (every 15 s), which may predate that: wait for one that saw
+        # the refusals past twice the cap too, or its hint is sized from fewer of them than check's and explain's.
+        wait_until(lambda: daemon_denials(fresh.zone) > 2 * cap, 60, 1)
         old, new = SLICES["slice"], fresh
         kb = {s.tag: s.kernel() for s in (old, new)}
         chk = V.run("localevents-check", [LW, "check", "--format", "json"])
