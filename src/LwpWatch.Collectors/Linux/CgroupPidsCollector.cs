@@ -269,23 +269,24 @@ public sealed class CgroupPidsCollector : ICollector
                 return Vanished; // removed between reads: skip, not an error
             }
 
-            var peakBytes = slots.Slice(3 * SlotBytes, SlotBytes);
-            var peakLen = Read(d, "pids.peak", peakBytes);
-
             // Present on v2 kernels with hierarchical pids.events (6.12+); v1 never has it.
             var localBytes = slots.Slice(4 * SlotBytes, SlotBytes);
             var localLen = Read(d, "pids.events.local", localBytes);
 
-            // Arguments run in this order (max, current, peak, events), so the first bad file named stays the same.
-            node = new Node(
-                rel,
-                dir,
-                parent,
-                ParseMax(d, maxBytes, maxLen),
-                ParseCount(d, "pids.current", currentBytes, currentLen),
-                peakLen < 0 ? null : ParseCount(d, "pids.peak", peakBytes, peakLen),
-                ParseEvents(d, "pids.events", eventsBytes, eventsLen),
-                localLen < 0 ? null : ParseEvents(d, "pids.events.local", localBytes, localLen));
+            // Parsed in this order (max, current, events, local; then peak), so the first bad file named stays the same.
+            var max = ParseMax(d, maxBytes, maxLen);
+            var current = ParseCount(d, "pids.current", currentBytes, currentLen);
+            var events = ParseEvents(d, "pids.events", eventsBytes, eventsLen);
+            var local = localLen < 0 ? (long?)null : ParseEvents(d, "pids.events.local", localBytes, localLen);
+            long? peak = null;
+            if (NeedsPeak(max, current, events, local))
+            {
+                var peakBytes = slots.Slice(3 * SlotBytes, SlotBytes);
+                var peakLen = Read(d, "pids.peak", peakBytes);
+                peak = peakLen < 0 ? null : ParseCount(d, "pids.peak", peakBytes, peakLen);
+            }
+
+            node = new Node(rel, dir, parent, max, current, peak, events, local);
         }
         catch (ParseException ex)
         {
@@ -299,6 +300,19 @@ public sealed class CgroupPidsCollector : ICollector
     }
 
     /// <summary>Bytes read into the slot, -1 when the file is gone, or <see cref="Long"/> when it did not fit.</summary>
+    /// <summary>
+    /// Whether this cgroup's pids.peak is read this poll. Each cgroup file costs an open, a read and a close, and the
+    /// kernel's side of those is most of the daemon's CPU (at 1,000 zones, perf: 74 % in the kernel, open and close
+    /// alone 47 %; bench/RESULTS.md "CPU per poll, sixth set"), and
+    /// the peak is used only where a cap is at stake: the one sizing (<see cref="Core.Rules.CapSizing.DemandOf"/>)
+    /// takes max(usage, peak, cap), which differs from max(usage, cap) only when the cap is below the peak, and the
+    /// rules that size a cap fire only near it or after a refusal. So it is read for a capped cgroup at half its cap
+    /// or more (which includes one whose cap was lowered below its usage) or with a refusal counted, and not for an
+    /// unlimited cgroup or a calm one: there it is left unknown rather than shown stale.
+    /// </summary>
+    internal static bool NeedsPeak(long? max, long current, long events, long? local) =>
+        max is { } cap && (current >= cap - (cap / 2) || events > 0 || local > 0); // cap - cap/2: half, rounded up, without overflow
+
     private static int Read(IHostDirectory d, string file, Span<byte> slot)
     {
         var n = d.ReadSmallFile(file, slot);

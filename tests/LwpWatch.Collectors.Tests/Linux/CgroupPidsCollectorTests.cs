@@ -100,6 +100,49 @@ public sealed class CgroupPidsCollectorTests
         Assert.Contains("no cgroup pids hierarchy under /nonexistent-root", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Peak_is_read_where_a_cap_is_at_stake_and_left_unknown_elsewhere()
+    {
+        using var tree = new Io.TempTree();
+        tree.File("cgroup.controllers", "pids\n");
+        PeakZone(tree, "calm", "40", "10", "max 0", "12");          // capped, a quarter of its cap, never refused
+        PeakZone(tree, "half", "40", "20", "max 0", "25");          // at half its cap: read
+        PeakZone(tree, "odd", "9", "5", "max 0", "6");              // 5 of 9 rounds up to half: read
+        PeakZone(tree, "below", "9", "4", "max 0", "6");            // 4 of 9: not
+        PeakZone(tree, "refused", "40", "5", "max 3", "40");        // refused once, now calm: read
+        PeakZone(tree, "lowered", "10", "30", "max 0", "30");       // cap lowered below its usage: read
+        PeakZone(tree, "unlimited", "max", "100", "max 0", "150");  // no cap to size: not
+        var io = new InterceptingHostSource();
+
+        var c = Collect(tree.Root, io);
+
+        long? Peak(string id) => c.Zones.Single(z => z.Id == "/" + id).Peak;
+        Assert.Equal([null, 25L, 6L, null, 40L, 30L, null], new[] { "calm", "half", "odd", "below", "refused", "lowered", "unlimited" }.Select(Peak));
+        var peakReads = io.Reads.Where(r => r.EndsWith("/pids.peak", StringComparison.Ordinal)).Select(r => r[(tree.Root.Length + 1)..]).Order(StringComparer.Ordinal);
+        Assert.Equal(["half/pids.peak", "lowered/pids.peak", "odd/pids.peak", "refused/pids.peak"], peakReads);
+        Assert.Equal(7, c.Zones.Length); // every zone's usage, cap and refusals are still read
+    }
+
+    [Theory]
+    [InlineData(10L, 4L, 0L, null, false)]
+    [InlineData(10L, 5L, 0L, null, true)]
+    [InlineData(1L, 0L, 0L, null, false)]
+    [InlineData(1L, 1L, 0L, null, true)]
+    [InlineData(0L, 0L, 0L, null, true)]      // a cap of 0: nothing may start, every task is at stake
+    [InlineData(100L, 1L, 0L, 2L, true)]      // refusals counted only locally (pids.events.local)
+    [InlineData(long.MaxValue, 0L, 0L, null, false)] // no overflow at the largest cap a hostile replay can carry
+    [InlineData(null, 1000L, 5L, null, false)]
+    public void Needs_peak_boundaries(long? max, long current, long events, long? local, bool expected) =>
+        Assert.Equal(expected, CgroupPidsCollector.NeedsPeak(max, current, events, local));
+
+    private static void PeakZone(Io.TempTree tree, string rel, string max, string current, string events, string peak)
+    {
+        tree.File(rel + "/pids.max", max + "\n");
+        tree.File(rel + "/pids.current", current + "\n");
+        tree.File(rel + "/pids.events", events + "\n");
+        tree.File(rel + "/pids.peak", peak + "\n");
+    }
+
     private static CgroupPidsCollector.Node N(int parent, long? max, long events, long? local = null) =>
         new("/x", "/x", parent, max, 0, null, events, local);
 
