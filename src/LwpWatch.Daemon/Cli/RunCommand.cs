@@ -113,6 +113,9 @@ public static class RunCommand
     /// <param name="apiToken">The bearer token for /api (and /metrics when protected); null = open.</param>
     public static WebApplication Build(LwpWatchOptions options, PollPipeline pipeline, Serilog.ILogger logger, IReadOnlyList<Action<IServiceCollection>> configure, string? apiToken = null)
     {
+        // Nothing the daemon serves reads the engine's last context (explain is its own process), and keeping it
+        // kept the poll before last alive whole until the next poll (~330 KB at 1,000 zones; issue 15).
+        pipeline.KeepLastContext = false;
         // The host's own config files (appsettings*.json, none exist: LwpWatch reads YAML) are not watched: with
         // reload on, a FileSystemWatcher covers the working directory and every directory below it (one inotify
         // watch and a managed entry each; from / or a repo checkout, thousands), for files that never exist.

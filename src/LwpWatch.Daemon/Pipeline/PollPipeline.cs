@@ -57,6 +57,13 @@ public sealed class PollPipeline
 
     public RuleEngine Engine => _engine;
 
+    /// <summary>Whether the engine keeps its <see cref="RuleEngine.LastContext"/> between polls (explain reads it; the daemon does not).</summary>
+    public bool KeepLastContext
+    {
+        get => _engine.KeepLastContext;
+        set => _engine.KeepLastContext = value;
+    }
+
     public async Task<PollResult> RunOnceAsync(CancellationToken cancellationToken)
     {
         ApplyPending();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using LwpWatch.Core.Model;
 using LwpWatch.Core.Rules;
 
@@ -20,6 +21,53 @@ public sealed class RuleEngineTests
         Assert.Equal(Z.T0, engine.Evaluate(Z.Snap(15, Z.Cg("/a", 99, 100))).Findings.Single().Since);
         Assert.Empty(engine.Evaluate(Z.Snap(30, Z.Cg("/a", 10, 100))).Findings);
         Assert.Equal(Z.T0.AddSeconds(45), engine.Evaluate(Z.Snap(45, Z.Cg("/a", 99, 100))).Findings.Single().Since);
+    }
+
+    [Fact]
+    public void Keeps_the_last_context_with_the_poll_before_for_explain_by_default()
+    {
+        var engine = new RuleEngine([new NearCapRule(new NearCapSettings())], TimeSpan.FromMinutes(30));
+        var first = Z.Snap(0, Z.Cg("/a", 1, 100));
+        var second = Z.Snap(15, Z.Cg("/a", 2, 100));
+        engine.Evaluate(first);
+        engine.Evaluate(second);
+        Assert.Same(first, engine.LastContext!.Previous);
+        Assert.Same(second, engine.LastContext.Current);
+    }
+
+    [Fact]
+    public void Without_the_last_context_the_poll_before_last_is_not_kept_alive_and_a_rebuild_keeps_the_setting()
+    {
+        var engine = new RuleEngine([new NearCapRule(new NearCapSettings())], TimeSpan.FromMinutes(30)) { KeepLastContext = false };
+        var before = EvaluateTwoAndForgetTheFirst(engine);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.False(before.IsAlive, "the poll before last (every zone of it) is still reachable from the engine");
+        Assert.Null(engine.LastContext);
+
+        // Rules still see the previous poll while they run: host-limits counts forkfail_noproc against it.
+        var rebuilt = engine.Rebuild([new HostLimitsRule(new HostLimitsSettings())], TimeSpan.FromMinutes(30));
+        Assert.False(rebuilt.KeepLastContext);
+        static Zone Full(long failures) => Z.Cg("/a", 2, 100) with { Pressure = new ZonePressure { ProcessTableFailures = failures } };
+        Assert.Empty(rebuilt.Evaluate(Z.Snap(30, Full(1))).Findings);
+        var f = Assert.Single(rebuilt.Evaluate(Z.Snap(45, Full(4))).Findings);
+        Assert.Equal(3L, f.Evidence.Integer("forkfailNoproc"));
+        Assert.Null(rebuilt.LastContext);
+
+        var on = new RuleEngine([new NearCapRule(new NearCapSettings())], TimeSpan.FromMinutes(30));
+        on.Evaluate(Z.Snap(0, Z.Cg("/a", 1, 100)));
+        on.KeepLastContext = false;
+        Assert.Null(on.LastContext); // turned off, dropped at once
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference EvaluateTwoAndForgetTheFirst(RuleEngine engine)
+    {
+        var first = Z.Snap(0, Z.Cg("/a", 1, 100));
+        engine.Evaluate(first);
+        engine.Evaluate(Z.Snap(15, Z.Cg("/a", 2, 100)));
+        return new WeakReference(first);
     }
 
     [Fact]
