@@ -83,8 +83,16 @@ public sealed class LiveHostSource(CommandRunner runner, DBusClient? bus = null)
         return bytes.Length;
     }
 
-    public IHostDirectory OpenDirectory(string path) =>
-        NativeLinuxFiles.Available ? new LiveHostDirectory(this, path, NativeLinuxFiles.OpenDirectory(path)) : new PathHostDirectory(this, path);
+    public IHostDirectory OpenDirectory(string path)
+    {
+        if (!NativeLinuxFiles.Available)
+        {
+            return new PathHostDirectory(this, path);
+        }
+
+        var fd = NativeLinuxFiles.OpenDirectory(path);
+        return new LiveHostDirectory(this, path, fd, fd >= 0 && NativeLinuxFiles.IsCgroupFs(fd));
+    }
 
     public IReadOnlyList<string> ListDirectories(string path)
     {
@@ -227,9 +235,14 @@ public sealed class LiveHostSource(CommandRunner runner, DBusClient? bus = null)
 
     /// <summary>
     /// A directory opened once; its files and subdirectories are opened relative to it (openat), and its entries are
-    /// read once (getdents64) to answer both which files exist and which subdirectories it has.
+    /// read once (getdents64) to answer both which files exist and which subdirectories it has. On cgroupfs
+    /// (<paramref name="cgroupFs"/>: the tree it was opened from is, and its subdirectories are opened without
+    /// following links) a directory whose link count is 2 has no subdirectories (kernfs counts them in it, see
+    /// <see cref="NativeLinuxFiles.LinkCount"/>), so a leaf cgroup, most of them, is not listed at all: one statx
+    /// instead of two getdents64 walks of its ~12 files, and a file that is not there is a failed open instead.
+    /// Elsewhere (fixture trees, btrfs and overlayfs, whose directories count 1) it is always listed.
     /// </summary>
-    private sealed class LiveHostDirectory(LiveHostSource source, string path, int fd) : IHostDirectory
+    private sealed class LiveHostDirectory(LiveHostSource source, string path, int fd, bool cgroupFs = false) : IHostDirectory
     {
         private int handle = fd;
         private byte[]? entries;
@@ -237,6 +250,9 @@ public sealed class LiveHostSource(CommandRunner runner, DBusClient? bus = null)
 
         // 0 = entries not read yet, 1 = read, -1 = could not be read natively (no getdents64: path-based listing)
         private int entriesState;
+
+        // 0 = not asked yet, 1 = a cgroupfs directory without subdirectories, 2 = anything else
+        private int leafState = cgroupFs ? 0 : 2;
 
         public string Path => path;
 
@@ -248,6 +264,11 @@ public sealed class LiveHostSource(CommandRunner runner, DBusClient? bus = null)
             }
 
             ObjectDisposedException.ThrowIf(handle < 0, this);
+            if (entriesState == 0 && IsLeaf())
+            {
+                return NativeLinuxFiles.ReadSmallFileAt(handle, path, fileName, buffer); // Gone when it is not there
+            }
+
             var known = LoadEntries();
             if (handle == NativeLinuxFiles.Gone || (known && !NativeLinuxFiles.HasEntry(entries.AsSpan(0, entriesLength), fileName)))
             {
@@ -277,7 +298,15 @@ public sealed class LiveHostSource(CommandRunner runner, DBusClient? bus = null)
             }
         }
 
-        public IReadOnlyList<string> ListDirectories() => TryList(directoriesOnly: true) ?? source.ListDirectories(path);
+        public IReadOnlyList<string> ListDirectories()
+        {
+            if (handle >= 0 && entriesState == 0 && IsLeaf())
+            {
+                return [];
+            }
+
+            return TryList(directoriesOnly: true) ?? source.ListDirectories(path);
+        }
 
         public IHostDirectory OpenSubdirectory(string name)
         {
@@ -287,7 +316,18 @@ public sealed class LiveHostSource(CommandRunner runner, DBusClient? bus = null)
             }
 
             ObjectDisposedException.ThrowIf(handle < 0, this);
-            return new LiveHostDirectory(source, path + "/" + name, NativeLinuxFiles.OpenSubdirectory(handle, path, name));
+            return new LiveHostDirectory(source, path + "/" + name, NativeLinuxFiles.OpenSubdirectory(handle, path, name), cgroupFs);
+        }
+
+        /// <summary>A cgroupfs directory with no subdirectories (asked once, when first needed).</summary>
+        private bool IsLeaf()
+        {
+            if (leafState == 0)
+            {
+                leafState = NativeLinuxFiles.LinkCount(handle) == 2 ? 1 : 2;
+            }
+
+            return leafState == 1;
         }
 
         /// <summary>The escaped names (empty when gone), or null when this C library cannot list natively.</summary>

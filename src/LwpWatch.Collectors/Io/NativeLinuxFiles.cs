@@ -8,7 +8,8 @@ namespace LwpWatch.Collectors.Io;
 
 /// <summary>
 /// The syscall floor for the per-cgroup hot path on Linux, and the byte-exact access tenant-named cgroups need:
-/// open+read+close of a small file, one getdents64 pass per directory, files and subdirectories opened relative
+/// open+read+close of a small file, one getdents64 pass per directory (none for a leaf cgroup, whose link count
+/// says it has no subdirectories: <see cref="LinkCount"/>), files and subdirectories opened relative
 /// to a directory fd (openat), paths of any length and of any bytes. The managed equivalents add an fstat and two
 /// flock calls per file, a second read to see EOF, an lstat per listed directory and an exception per missing
 /// file (bench/collect), stop at PATH_MAX (a tenant's 16 nested 255-byte names already make a 4080-byte path)
@@ -319,6 +320,65 @@ internal static class NativeLinuxFiles
         {
             _ = Close(fd);
         }
+    }
+
+    // include/uapi/linux/magic.h: the two cgroup file systems (kernfs underneath).
+    private const long CgroupSuperMagic = 0x27e0eb;
+    private const long Cgroup2SuperMagic = 0x63677270;
+    private const int StatxNlink = 0x4;
+
+    /// <summary>
+    /// Whether the open fd is on cgroupfs (v1 or v2): f_type of fstatfs(2), the first field of struct statfs on
+    /// x86-64 and arm64 alike (a long). False when it cannot tell.
+    /// </summary>
+    public static bool IsCgroupFs(int fd)
+    {
+        Span<byte> buf = stackalloc byte[256];
+        int rc;
+        try
+        {
+            do
+            {
+                rc = FStatFs(fd, ref MemoryMarshal.GetReference(buf));
+            }
+            while (rc < 0 && Marshal.GetLastPInvokeError() == EINTR);
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return false;
+        }
+
+        var type = rc < 0 ? 0 : System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(buf);
+        return type is CgroupSuperMagic or Cgroup2SuperMagic;
+    }
+
+    /// <summary>
+    /// The link count of an open directory (stx_nlink of statx(2), offset 16 of struct statx), or -1 when it cannot be
+    /// read. On kernfs a directory's is its subdirectories + 2, refreshed on every stat (fs/kernfs/inode.c,
+    /// kernfs_refresh_inode: set_nlink(inode, kn->dir.subdirs + 2), called from kernfs_iop_getattr).
+    /// </summary>
+    public static long LinkCount(int fd)
+    {
+        Span<byte> buf = stackalloc byte[256];
+        Span<byte> empty = stackalloc byte[1];
+        int rc;
+        try
+        {
+            do
+            {
+                rc = StatX(fd, ref MemoryMarshal.GetReference(empty), AtEmptyPath, StatxNlink, ref MemoryMarshal.GetReference(buf));
+            }
+            while (rc < 0 && Marshal.GetLastPInvokeError() == EINTR);
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return -1;
+        }
+
+        // stx_mask says whether the kernel filled stx_nlink at all.
+        return rc < 0 || (System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(buf) & StatxNlink) == 0
+            ? -1
+            : System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(buf[16..]);
     }
 
     /// <summary>
@@ -767,6 +827,9 @@ internal static class NativeLinuxFiles
 
     [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
     private static extern int StatX(int dirFd, ref byte path, int flags, int mask, ref byte statx);
+
+    [DllImport("libc", EntryPoint = "fstatfs", SetLastError = true)]
+    private static extern int FStatFs(int fd, ref byte statfs);
 
     /// <summary>struct open_how (include/uapi/linux/openat2.h): flags, mode, resolve, each a u64.</summary>
     [StructLayout(LayoutKind.Sequential)]

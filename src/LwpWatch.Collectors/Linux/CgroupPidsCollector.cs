@@ -79,7 +79,7 @@ public sealed class CgroupPidsCollector : ICollector
             var nodes = new List<Node>();
             using (var dir = io.OpenDirectory(root))
             {
-                WalkChildren(dir, "", 0, -1, walk.ChildDeadline(walk.Deadline, hierarchies.Count - 1 - h), nodes, walk, buffer, cancellationToken);
+                WalkChildren(dir, unified, "", 0, -1, walk.ChildDeadline(walk.Deadline, hierarchies.Count - 1 - h), nodes, walk, buffer, cancellationToken);
             }
 
             AddZones(nodes, Semantics(unified, nodes, warnings), zones, previousOwners, nextOwners, docker, warnings);
@@ -175,7 +175,7 @@ public sealed class CgroupPidsCollector : ICollector
     /// while its children are walked (at most <see cref="CgroupWalk.MaxDepth"/> handles). Below a directory that is
     /// not a zone, children hang off the nearest zone above it (<paramref name="parent"/>).
     /// </summary>
-    private void WalkChildren(IHostDirectory dir, string rel, int depth, int parent, long deadline, List<Node> nodes, CgroupWalk walk, byte[] buffer, CancellationToken ct)
+    private void WalkChildren(IHostDirectory dir, bool unified, string rel, int depth, int parent, long deadline, List<Node> nodes, CgroupWalk walk, byte[] buffer, CancellationToken ct)
     {
         IReadOnlyList<string> children;
         try
@@ -207,7 +207,7 @@ public sealed class CgroupPidsCollector : ICollector
             try
             {
                 using var child = dir.OpenSubdirectory(children[i]);
-                var index = ReadNode(child, childRel, parent, nodes, walk, buffer);
+                var index = ReadNode(child, unified, childRel, parent, nodes, walk, buffer);
                 if (index == Vanished)
                 {
                     continue;
@@ -223,7 +223,7 @@ public sealed class CgroupPidsCollector : ICollector
                     continue;
                 }
 
-                WalkChildren(child, childRel, depth + 1, index >= 0 ? index : parent, childDeadline, nodes, walk, buffer, ct);
+                WalkChildren(child, unified, childRel, depth + 1, index >= 0 ? index : parent, childDeadline, nodes, walk, buffer, ct);
             }
             catch (IOException ex)
             {
@@ -242,7 +242,7 @@ public sealed class CgroupPidsCollector : ICollector
     /// Adds the cgroup's node when it is a pids cgroup and returns its index; -1 for a directory without pids files
     /// (walk on below it), <see cref="Vanished"/> when it vanished mid-read or its files are garbled (a warning).
     /// </summary>
-    private int ReadNode(IHostDirectory d, string rel, int parent, List<Node> nodes, CgroupWalk walk, byte[] buffer)
+    private int ReadNode(IHostDirectory d, bool unified, string rel, int parent, List<Node> nodes, CgroupWalk walk, byte[] buffer)
     {
         var dir = d.Path;
 
@@ -269,9 +269,11 @@ public sealed class CgroupPidsCollector : ICollector
                 return Vanished; // removed between reads: skip, not an error
             }
 
-            // Present on v2 kernels with hierarchical pids.events (6.12+); v1 never has it.
+            // Present on v2 kernels with hierarchical pids.events (6.12+). v1 never has it ("cgroup/pids: Add
+            // pids.events.local" adds it to pids_files, the v2 cftypes, and not to pids_files_legacy), so it is not
+            // even tried there: a leaf cgroup is read without a listing, where it would be one failed open per cgroup.
             var localBytes = slots.Slice(4 * SlotBytes, SlotBytes);
-            var localLen = Read(d, "pids.events.local", localBytes);
+            var localLen = unified ? Read(d, "pids.events.local", localBytes) : -1;
 
             // Parsed in this order (max, current, events, local; then peak), so the first bad file named stays the same.
             var max = ParseMax(d, maxBytes, maxLen);

@@ -123,6 +123,20 @@ public sealed class CgroupPidsCollectorTests
         Assert.Equal(7, c.Zones.Length); // every zone's usage, cap and refusals are still read
     }
 
+    [Fact]
+    public void A_v1_hierarchy_never_tries_pids_events_local_and_a_v2_one_does()
+    {
+        // v1 has no such file (the kernel adds it to the v2 cftypes only): trying it would be a failed open per cgroup.
+        var v1 = new InterceptingHostSource();
+        Collect(FixturePaths.Of("linux", "cgroup-v1"), v1);
+        var v2 = new InterceptingHostSource();
+        Collect(FixturePaths.Of("linux", "cgroup-v2"), v2);
+
+        Assert.DoesNotContain(v1.Reads, r => r.EndsWith("/pids.events.local", StringComparison.Ordinal));
+        Assert.Contains(v1.Reads, r => r.EndsWith("/pids.events", StringComparison.Ordinal));
+        Assert.Contains(v2.Reads, r => r.EndsWith("/pids.events.local", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(10L, 4L, 0L, null, false)]
     [InlineData(10L, 5L, 0L, null, true)]
