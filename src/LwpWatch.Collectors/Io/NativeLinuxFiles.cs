@@ -360,25 +360,32 @@ internal static class NativeLinuxFiles
     public static long LinkCount(int fd)
     {
         Span<byte> buf = stackalloc byte[256];
+
+        // stx_mask says whether the kernel filled stx_nlink at all.
+        return StatxOf(fd, StatxNlink, buf) != 0 || (System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(buf) & StatxNlink) == 0
+            ? -1
+            : System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(buf[16..]);
+    }
+
+    /// <summary>statx(2) of an open fd into <paramref name="buf"/>: 0, -1 (the errno in Marshal.GetLastPInvokeError), or null when the C library has no statx.</summary>
+    private static int? StatxOf(int fd, int mask, Span<byte> buf)
+    {
         Span<byte> empty = stackalloc byte[1];
         int rc;
         try
         {
             do
             {
-                rc = StatX(fd, ref MemoryMarshal.GetReference(empty), AtEmptyPath, StatxNlink, ref MemoryMarshal.GetReference(buf));
+                rc = StatX(fd, ref MemoryMarshal.GetReference(empty), AtEmptyPath, mask, ref MemoryMarshal.GetReference(buf));
             }
             while (rc < 0 && Marshal.GetLastPInvokeError() == EINTR);
         }
         catch (EntryPointNotFoundException)
         {
-            return -1;
+            return null;
         }
 
-        // stx_mask says whether the kernel filled stx_nlink at all.
-        return rc < 0 || (System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(buf) & StatxNlink) == 0
-            ? -1
-            : System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(buf[16..]);
+        return rc;
     }
 
     /// <summary>
@@ -391,17 +398,8 @@ internal static class NativeLinuxFiles
         size = 0;
         mtime = default;
         Span<byte> buf = stackalloc byte[256];
-        Span<byte> empty = stackalloc byte[1];
-        int rc;
-        try
-        {
-            do
-            {
-                rc = StatX(fd, ref MemoryMarshal.GetReference(empty), AtEmptyPath, StatxBasicStats, ref MemoryMarshal.GetReference(buf));
-            }
-            while (rc < 0 && Marshal.GetLastPInvokeError() == EINTR);
-        }
-        catch (EntryPointNotFoundException)
+        var rc = StatxOf(fd, StatxBasicStats, buf);
+        if (rc is null)
         {
             return false;
         }
