@@ -92,8 +92,26 @@ public static class Exposition
         var response = ctx.Response;
         response.ContentType = ContentType(format);
         response.ContentLength = head.Length + tail.Length;
-        await response.Body.WriteAsync(head, ctx.RequestAborted).ConfigureAwait(false);
-        await response.Body.WriteAsync(tail, ctx.RequestAborted).ConfigureAwait(false);
+        await WriteSlicedAsync(response.Body, head, ctx.RequestAborted).ConfigureAwait(false);
+        await WriteSlicedAsync(response.Body, tail, ctx.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The most one write hands Kestrel (see <see cref="WriteSlicedAsync"/>).</summary>
+    internal const int WriteSlice = 16 * 1024;
+
+    /// <summary>
+    /// Kestrel copies a whole write into the connection's output pipe before the socket sends any of it, in 4 KB blocks
+    /// from the socket transport's pool; the pool keeps what it handed out (it evicts ~1 % per 10 s and the next scrape
+    /// takes them again), and there is one pool per IO queue (one per core, up to 16). One ~200 KB write at 1,000 zones
+    /// kept ~51 blocks in each pool for good. Written in slices, each write flushed, the pipe holds at most its pause
+    /// threshold (MaxResponseBufferSize, 64 KB by default) and a slice: the same bytes, fewer blocks kept.
+    /// </summary>
+    internal static async Task WriteSlicedAsync(Stream body, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        for (var at = 0; at < bytes.Length; at += WriteSlice)
+        {
+            await body.WriteAsync(bytes.Slice(at, Math.Min(WriteSlice, bytes.Length - at)), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static (ReadOnlyMemory<byte> Head, byte[] Tail) Halves(RenderedMetrics poll, ScrapeMetrics? scrape, ExpositionFormat format)

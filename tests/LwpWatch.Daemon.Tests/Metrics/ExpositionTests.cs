@@ -69,4 +69,46 @@ public sealed class ExpositionTests
         // Before the first poll there is only the scrape-time half, and it is still one valid exposition.
         _ = ExpositionParser.OpenMetrics(System.Text.Encoding.UTF8.GetString(Exposition.Render(RenderedMetrics.Empty, scrape, ExpositionFormat.OpenMetricsText)));
     }
+
+    [Fact]
+    public async Task The_endpoint_writes_the_same_bytes_in_slices_Kestrel_never_buffers_whole()
+    {
+        // 300 zones: an exposition several slices long, as 1,000 zones are (~200 KB).
+        var snap = new Snapshot
+        {
+            TakenAt = DateTimeOffset.UnixEpoch.AddDays(20000),
+            Host = "n",
+            Platform = "linux",
+            Zones = [.. Enumerable.Range(0, 300).Select(i => new Zone { Id = $"/z{i}", Kind = ZoneKind.Cgroup, Name = $"z{i}", Lwps = i, LwpLimit = 1000, Denials = 0 })],
+        };
+        var outcome = new RuleEngine(RuleFactory.Create(new Core.Options.RulesSettings()), TimeSpan.FromMinutes(5)).Evaluate(snap);
+        var poll = new MetricsRenderer().Render(outcome, ["near-cap"], TimeSpan.FromMilliseconds(5));
+        var scrape = new ScrapeMetrics([], TimeSpan.Zero, TimeProvider.System);
+        scrape.Gauge("lwpwatch_test_level", "Level.").Set(0.25);
+        foreach (var (accept, format) in new[] { ("text/plain", ExpositionFormat.PrometheusText), (Prometheus242Accept, ExpositionFormat.OpenMetricsText) })
+        {
+            var body = new WriteRecorder();
+            var ctx = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+            ctx.Request.Headers.Accept = accept;
+            ctx.Response.Body = body;
+            await Exposition.WriteAsync(ctx, poll, scrape);
+
+            var expected = Exposition.Render(poll, scrape, format);
+            Assert.True(expected.Length > 3 * Exposition.WriteSlice, $"exposition only {expected.Length} bytes");
+            Assert.Equal(expected, body.ToArray());
+            Assert.Equal(expected.Length, ctx.Response.ContentLength);
+            Assert.All(body.Writes, n => Assert.InRange(n, 1, Exposition.WriteSlice));
+        }
+    }
+
+    private sealed class WriteRecorder : MemoryStream
+    {
+        public List<int> Writes { get; } = [];
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Writes.Add(buffer.Length);
+            return base.WriteAsync(buffer, cancellationToken);
+        }
+    }
 }
