@@ -51,11 +51,11 @@ if [ "$native" = 1 ]; then
 fi
 
 log=$(mktemp)
-dotnet test LwpWatch.sln --no-build --nologo -v q --blame-hang-timeout 10m --blame-hang-dump-type none "$@" 2>&1 | tee "$log"
+dotnet test LwpWatch.sln --no-build --nologo -v q --logger "console;verbosity=minimal" --blame-hang-timeout 10m --blame-hang-dump-type none "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 if [ "$native" = 1 ]; then
   echo "test.sh: end-to-end tests against the native binary $native_bin"
-  LWPWATCH_BIN=$native_bin dotnet test tests/LwpWatch.Daemon.Tests --no-build --nologo -v q --blame-hang-timeout 10m --blame-hang-dump-type none \
+  LWPWATCH_BIN=$native_bin dotnet test tests/LwpWatch.Daemon.Tests --no-build --nologo -v q --logger "console;verbosity=minimal" --blame-hang-timeout 10m --blame-hang-dump-type none \
     --filter "Binary=lwpwatch" 2>&1 | tee -a "$log"
   nrc=${PIPESTATUS[0]}
   [ "$nrc" -eq 0 ] || rc=$nrc
