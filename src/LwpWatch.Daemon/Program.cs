@@ -20,6 +20,11 @@ public static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "run")
+        {
+            _ = HangupSignal.Unignore(); // before anything starts .NET's signal handling (see HangupSignal)
+        }
+
         if (args.Length > 0 && args[0] is "--version" or "version")
         {
             Console.Out.WriteLine($"lwpwatch {Metrics.MetricsRenderer.Version}");

@@ -41,8 +41,10 @@ public sealed class ServiceManagerTests
         await LogContains(daemon, "Poll loop stopped");
     }
 
-    [Fact]
-    public async Task SIGHUP_rejects_an_invalid_config_keeps_running_and_applies_a_valid_one_without_losing_alert_state()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // started with SIGHUP ignored (nohup, or a parent that ignores it): it must still reload
+    public async Task SIGHUP_rejects_an_invalid_config_keeps_running_and_applies_a_valid_one_without_losing_alert_state(bool startedIgnoringHup)
     {
         Assert.True(RealCgroup.Available, "needs root and /sys/fs/cgroup/pids");
 
@@ -58,7 +60,7 @@ public sealed class ServiceManagerTests
         using var systemd = NotifySocket.OnPath();
         var state = TestTools.NewTempDir();
         var baseConfig = $"linux:\n  cgroupRoot: {view}\nstate:\n  dir: {state}\nlogging:\n  format: json\npoll:\n  interval: 1s\n";
-        using var daemon = new DaemonProcess([], baseConfig, new Dictionary<string, string> { ["NOTIFY_SOCKET"] = systemd.Address });
+        using var daemon = new DaemonProcess([], baseConfig, new Dictionary<string, string> { ["NOTIFY_SOCKET"] = systemd.Address }, startedIgnoringHup ? ["nohup"] : null);
         await daemon.WaitForAsync("/readyz", Wait);
         var before = await NearCapSince(daemon, "/z1");
 
