@@ -49,9 +49,9 @@ public sealed class ServiceManagerTests
         Assert.True(RealCgroup.Available, "needs root and /sys/fs/cgroup/pids");
 
         // The daemon sees only this test's cgroup (a view root whose "pids" is its parent), as RecordedFailureTests
-        // does: what other tests and benches put on the host (thousands of cgroups, hostile trees) shares the walk's
-        // time with ours, and a poll that cut our zone would resolve and re-fire its finding with a new first-seen
-        // time. ./test.sh failed this test in both passes of one CI run; alone it passed.
+        // does, so what other tests and benches put on the host cannot change its findings. (This test once failed
+        // in both test.sh passes of a CI run and passed alone; the cause was not the host's cgroups but a SIGHUP
+        // ignored by the runner's nohup, which the second case below now covers: see Hosting/HangupSignal.)
         using var parent = new RealCgroup(max: null);
         using var cg = new RealCgroup(max: 20, name: parent.Name + "/z1");
         cg.StartThreads(50);
