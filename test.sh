@@ -64,6 +64,11 @@ fi
 # dotnet test prints one "Failed: x, Passed: y, Skipped: z" line per test assembly and pass; add them up.
 read -r passed failed skipped < <(grep -Eo 'Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" |
   awk -F'[:,]' '{f+=$2; p+=$4; s+=$6} END {print p+0, f+0, s+0}')
+# Each failed test by name with the first line of its message, repeated just above the summary line (and by
+# .ci/run at its very end), so whoever sees only the last lines of a run still sees what failed.
+failures=$(awk '/^  Failed [A-Za-z_].* \[[^]]*\]$/ {if (want) print "failed test: " name; name=$0; sub(/^  Failed /, "", name); sub(/ \[[^]]*\]$/, "", name); want=1; next}
+  want && /Error Message:/ {getline; sub(/^ +/, ""); print "failed test: " name ": " substr($0, 1, 240); want=0}
+  END {if (want) print "failed test: " name}' "$log")
 rm -f "$log"
 if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi   # a crash or build break counts as a failure
 
@@ -78,11 +83,14 @@ else
   vrc=${PIPESTATUS[0]}
   read -r vp vf vs < <(grep -Eo '^vm: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$vmlog" | tail -1 |
     awk -F'[ ,]+' '{print $2, $4, $6}')
+  vmfailures=$(grep -E '^FAIL ' "$vmlog" | cut -c1-260 | sed 's/^/failed test: /')
+  [ -n "$vmfailures" ] && failures=$(printf '%s\n%s' "$failures" "$vmfailures" | sed '/^$/d')
   rm -f "$vmlog"
   if [ -z "${vp:-}" ]; then vp=0; vf=1; vs=0; fi                # no summary line: the suite broke
   if [ "$vrc" -ne 0 ] && [ "$vf" -eq 0 ]; then vf=1; fi
   passed=$((passed + vp)); failed=$((failed + vf)); skipped=$((skipped + vs))
   [ "$vrc" -ne 0 ] && rc=1
 fi
+[ -n "$failures" ] && printf '%s\n' "$failures"
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
 exit "$rc"
