@@ -51,7 +51,10 @@ public sealed class DBusClientTests
         using var peer = await TestBusPeer.StartAsync(hang: true);
         using var client = new DBusClient();
         var call = new BusCall(peer.Address, TestBusPeer.Name, "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "ListUnits", []);
-        var r = await client.CallAsync(call, TimeSpan.FromMilliseconds(300), CancellationToken.None);
+        // The timeout covers connect, SASL, Hello and the routed call through a real dbus-daemon: 3 s lets the call
+        // reach the peer on a loaded 2-core CI box with a VM image build beside it (300 ms did not always); the
+        // peer never answers, so the timeout still has to fire.
+        var r = await client.CallAsync(call, TimeSpan.FromSeconds(3), CancellationToken.None);
         Assert.True(r.TimedOut, r.Describe());
         Assert.Contains("timed out after", r.Describe(), StringComparison.Ordinal);
         Assert.Equal(1, peer.Received);
@@ -65,7 +68,9 @@ public sealed class DBusClientTests
         var call = new BusCall(silent.Address, TestBusPeer.Name, "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "ListUnits", []);
         for (var i = 1; i <= 3; i++)
         {
-            var r = await client.CallAsync(call, TimeSpan.FromMilliseconds(200), CancellationToken.None);
+            // 2 s, not 200 ms: the socket never answers AUTH, so each call still times out, and the in-process
+            // accept loop gets scheduled before the count is read even on a loaded 2-core CI box.
+            var r = await client.CallAsync(call, TimeSpan.FromSeconds(2), CancellationToken.None);
             Assert.True(r.TimedOut, r.Describe());
         }
 

@@ -52,7 +52,9 @@ public sealed class HangingToolTests : IDisposable
         Psinfo(proc, 20990, 12, 200);
         Psinfo(proc, 20991, 12, 198);
 
-        var settings = new IllumosSettings { ProcRoot = proc, ZonesRoot = _root, ZoneConfigDir = etc, CommandTimeout = TimeSpan.FromSeconds(1) };
+        // One timeout for every tool: 5 s (not 1 s) lets the zoneadm and kstat scripts start and finish, and the hung
+        // svcs write its pid file, on a loaded 2-core CI box with a VM image build beside it (as ToolFaultTests' 6 s).
+        var settings = new IllumosSettings { ProcRoot = proc, ZonesRoot = _root, ZoneConfigDir = etc, CommandTimeout = TimeSpan.FromSeconds(5) };
         var io = new LiveHostSource(new CommandRunner(searchPath: tools));
         var poller = new Poller(CollectorFactory.Create(CollectorFactory.Illumos, new LwpWatchOptions { Illumos = settings }, io), TimeProvider.System, "test", "illumos", TimeSpan.FromSeconds(60));
 
@@ -69,8 +71,9 @@ public sealed class HangingToolTests : IDisposable
         Assert.Equal(400, sick.LwpLimit);
         Assert.Equal(1734, sick.Denials);
         Assert.Equal(30, s.FindZone("global")!.Lwps);
-        // Bounded by the 1 s tool timeout, not by the 600 s sleep (generous margin for a loaded CI box).
-        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), $"poll took {sw.Elapsed}");
+        // Bounded by the 5 s tool timeout (plus the runner's drain), not by the 600 s sleep nor the poller's 60 s
+        // collector timeout (generous margin for a loaded CI box, as ToolFaultTests' 40 s for its 6 s).
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(40), $"poll took {sw.Elapsed}");
 
         var pid = int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture);
         for (var i = 0; i < 250 && Alive(pid); i++)

@@ -53,7 +53,9 @@ public sealed class CommandRunnerTests : IDisposable
         var childFile = Path.Combine(_dir, "child");
         // The shell forks a grandchild too: the whole tree must go, not just the direct child.
         var script = $"echo $$ > {pidFile}; sleep 600 & echo $! > {childFile}; wait";
-        var r = await new CommandRunner().RunAsync(["/bin/sh", "-c", script], TimeSpan.FromMilliseconds(700), CancellationToken.None);
+        // 5 s: sh has to start, write the pid file, fork sleep and write the child file before the kill, on a
+        // loaded 2-core CI box with a VM image build beside it (700 ms did not always); sleep 600 still outlives it.
+        var r = await new CommandRunner().RunAsync(["/bin/sh", "-c", script], TimeSpan.FromSeconds(5), CancellationToken.None);
 
         Assert.True(r.TimedOut);
         Assert.Equal(-1, r.ExitCode);
