@@ -14,6 +14,11 @@ public sealed class DeliveryTests
     private static ReceiverSettings Hook(TestReceiver r, string name = "hook", TimeSpan? timeout = null) =>
         new() { Name = name, Type = ReceiverSettings.Webhook, Url = r.Url.AbsoluteUri, Timeout = timeout ?? TimeSpan.FromSeconds(5) };
 
+    // Condition waits on the delivery path get 60 s: every send fsyncs the SQLite outbox (synchronous=FULL) on
+    // the root disk, which a loaded 2-core CI box with a VM image build beside it can stall for seconds. A wait
+    // returns as soon as its condition holds; quiet periods that assert nothing more happens are unchanged.
+    private static readonly TimeSpan DeliveryWait = TimeSpan.FromSeconds(60);
+
     [Fact]
     public async Task Server_errors_then_success_deliver_exactly_once_per_idempotency_key()
     {
@@ -27,7 +32,7 @@ public sealed class DeliveryTests
             await h.StartAsync();
             h.Poll([Samples.Finding("a"), Samples.Finding("b")]);
             await rx.WaitForAsync(r => r.Accepted.Count >= 2, TimeSpan.FromSeconds(20), "2 deliveries");
-            await h.WaitAsync(() => h.Metrics.Depth == 0, TimeSpan.FromSeconds(5), "empty outbox");
+            await h.WaitAsync(() => h.Metrics.Depth == 0, DeliveryWait, "empty outbox");
 
             // Keep polling a little: neither retries nor the unchanged alerts may produce another delivery.
             for (var i = 0; i < 5; i++)
@@ -79,7 +84,7 @@ public sealed class DeliveryTests
         await rx.StartAsync();
         await rx.WaitForAsync(r => r.Accepted.Count >= 10, TimeSpan.FromSeconds(15), "10 deliveries after the outage");
         Assert.Equal(10, rx.Accepted.Select(r => r.Key).Distinct().Count());
-        await h.WaitAsync(() => h.Metrics.Depth == 0, TimeSpan.FromSeconds(5), "empty outbox");
+        await h.WaitAsync(() => h.Metrics.Depth == 0, DeliveryWait, "empty outbox");
     }
 
     [Fact]
@@ -114,7 +119,7 @@ public sealed class DeliveryTests
         // Blocked behind the 30 s send, a gap would be ~30 s; the bound only absorbs a loaded CI box.
         Assert.True(gaps.Max() < TimeSpan.FromSeconds(5), $"largest gap between polls {gaps.Max().TotalMilliseconds} ms");
         Assert.True(hang.Requests.IsEmpty, "the hanging receiver never answered");
-        await ok.WaitForAsync(r => r.Accepted.Count >= i, TimeSpan.FromSeconds(5), "the fast receiver got every alert while the slow one hung");
+        await ok.WaitForAsync(r => r.Accepted.Count >= i, DeliveryWait, "the fast receiver got every alert while the slow one hung");
         Assert.Equal(0, h.Metrics.Get("slow", DeliveryMetrics.Delivered));
     }
 
@@ -171,7 +176,7 @@ public sealed class DeliveryTests
             await using var h = new DeliveryHarness([new ReceiverSettings { Name = "hook", Type = "webhook", Url = $"http://127.0.0.1:{port}/x" }], settings, dir: dir);
             Assert.Equal(1, h.Metrics.Depth);
             await h.StartAsync();
-            await h.WaitAsync(() => h.Metrics.Get("hook", DeliveryMetrics.Expired) == 1, TimeSpan.FromSeconds(5), "expiry");
+            await h.WaitAsync(() => h.Metrics.Get("hook", DeliveryMetrics.Expired) == 1, DeliveryWait, "expiry");
             Assert.Equal(0, h.Metrics.Depth);
         }
         finally
@@ -212,7 +217,7 @@ public sealed class DeliveryTests
         await ok.WaitForAsync(r => r.Accepted.Count == 1, TimeSpan.FromSeconds(10), "the healthy receiver's one notification behind 300 dead ones");
 
         // The row is removed just after the receiver answered; the dead receiver's 300 stay queued.
-        await h.WaitAsync(() => h.Metrics.Depth == 300, TimeSpan.FromSeconds(5), "only the dead receiver's rows to remain");
+        await h.WaitAsync(() => h.Metrics.Depth == 300, DeliveryWait, "only the dead receiver's rows to remain");
     }
 
     [Fact]
@@ -229,7 +234,7 @@ public sealed class DeliveryTests
             await using var rx = new TestReceiver();
             await using var h = new DeliveryHarness([Hook(rx)], dir: dir);
             await h.StartAsync();
-            await h.WaitAsync(() => h.Metrics.Get("gone", DeliveryMetrics.UnknownReceiver) == 1, TimeSpan.FromSeconds(5), "the orphan to be dropped");
+            await h.WaitAsync(() => h.Metrics.Get("gone", DeliveryMetrics.UnknownReceiver) == 1, DeliveryWait, "the orphan to be dropped");
             Assert.Equal(0, h.Metrics.Depth);
         }
         finally

@@ -54,7 +54,9 @@ public sealed class FanOutSenderTests
 
         h.Poll([Samples.Finding("a"), Samples.Finding("b")]);
         await up.WaitForAsync(r => r.Accepted.Count >= 2, TimeSpan.FromSeconds(20), "both alerts at the live member");
-        await h.WaitAsync(() => h.Metrics.Depth == 0, TimeSpan.FromSeconds(10), "the outbox to drain with one member down");
+        // 60 s drain waits: each send fsyncs the SQLite outbox (synchronous=FULL) on the root disk, which a loaded
+        // 2-core CI box with a VM image build beside it stalls for seconds; the wait returns once the outbox is empty.
+        await h.WaitAsync(() => h.Metrics.Depth == 0, TimeSpan.FromSeconds(60), "the outbox to drain with one member down");
         Assert.Equal(2, h.Metrics.Get("am", DeliveryMetrics.Delivered));
         Assert.Equal(0, h.Metrics.Get("am", DeliveryMetrics.Retry));
         Assert.All(up.Accepted, r => Assert.Equal("/api/v2/alerts", r.Path));
@@ -66,7 +68,7 @@ public sealed class FanOutSenderTests
         await dead.StartAsync();
         h.Poll([Samples.Finding("a"), Samples.Finding("b"), Samples.Finding("c")]);
         await dead.WaitForAsync(r => r.Accepted.Count >= 1, TimeSpan.FromSeconds(20), "the new alert at the member that came back");
-        await h.WaitAsync(() => h.Metrics.Depth == 0, TimeSpan.FromSeconds(10), "the outbox to drain");
+        await h.WaitAsync(() => h.Metrics.Depth == 0, TimeSpan.FromSeconds(60), "the outbox to drain");
         var atUp = up.Accepted.Single(r => JsonDocument.Parse(r.Body).RootElement[0].GetProperty("labels").GetProperty("zone").GetString() == "c");
         var atDead = dead.Accepted.Single();
         Assert.Equal(atUp.Body, atDead.Body);
@@ -91,7 +93,7 @@ public sealed class FanOutSenderTests
 
         await m1.StartAsync();
         await m1.WaitForAsync(r => r.Accepted.Count >= 1, TimeSpan.FromSeconds(20), "the alert at the member that came up");
-        await h.WaitAsync(() => h.Metrics.Depth == 0, TimeSpan.FromSeconds(10), "the outbox to drain");
+        await h.WaitAsync(() => h.Metrics.Depth == 0, TimeSpan.FromSeconds(60), "the outbox to drain");
         using var doc = JsonDocument.Parse(m1.Accepted[0].Body);
         Assert.Equal("a", doc.RootElement[0].GetProperty("labels").GetProperty("zone").GetString());
         Assert.Equal(1, h.Metrics.Get("am", DeliveryMetrics.Delivered));

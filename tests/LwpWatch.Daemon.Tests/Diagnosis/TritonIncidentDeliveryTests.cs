@@ -111,16 +111,18 @@ public sealed class TritonIncidentDeliveryTests
         Assert.Equal(4, head.Symptoms.Length);
         Assert.All(incidents, n => Assert.InRange(n, 0, 1));
 
-        await rx.WaitForAsync(r => r.Accepted.Count >= 1, TimeSpan.FromSeconds(10), "the incident's page");
-        await h.WaitAsync(() => h.Metrics.Depth == 0, TimeSpan.FromSeconds(10), "the outbox to drain");
+        // 60 s condition waits: each send fsyncs the SQLite outbox (synchronous=FULL) on the root disk, which a loaded
+        // 2-core CI box with a VM image build beside it stalls for seconds; each wait returns once its condition holds.
+        await rx.WaitForAsync(r => r.Accepted.Count >= 1, TimeSpan.FromSeconds(60), "the incident's page");
+        await h.WaitAsync(() => h.Metrics.Depth == 0, TimeSpan.FromSeconds(60), "the outbox to drain");
         Assert.Single(Firing(rx));
 
         // The cap is raised: the next poll sees the zone healthy, no finding left. One resolve, for the page sent.
         var cleared = last.Outcome.Snapshot with { TakenAt = last.Outcome.Snapshot.TakenAt.AddSeconds(30) };
         h.Pipeline.Process(new RuleOutcome(cleared, [], []));
         h.Pipeline.PersistPending();
-        await rx.WaitForAsync(r => r.Accepted.Count >= 2, TimeSpan.FromSeconds(10), "the resolve");
-        await h.WaitAsync(() => h.Metrics.Depth == 0, TimeSpan.FromSeconds(10), "the outbox to drain");
+        await rx.WaitForAsync(r => r.Accepted.Count >= 2, TimeSpan.FromSeconds(60), "the resolve");
+        await h.WaitAsync(() => h.Metrics.Depth == 0, TimeSpan.FromSeconds(60), "the outbox to drain");
         var bodies = rx.Accepted.Select(r => JsonDocument.Parse(r.Body).RootElement).ToList();
         Assert.Equal(["firing", "resolved"], bodies.Select(b => b.GetProperty("status").GetString()!).ToArray());
         Assert.All(bodies, b => Assert.Equal(RuleIds.CapStarvation + "|" + Sick, Assert.Single(b.GetProperty("alerts").EnumerateArray()).GetProperty("fingerprint").GetString()));
