@@ -121,7 +121,9 @@ public sealed class AlertmanagerProcess : IDisposable
 
     public async Task WaitReadyAsync(HttpClient http)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        // 60 s: a loaded 2-core CI box with a VM image build beside it can take far longer than an idle one to start
+        // Alertmanager; the wait returns as soon as /-/ready answers.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
             try

@@ -61,8 +61,9 @@ public sealed class AlertmanagerTests
             Assert.Equal("https://runbooks.example.org/lwpwatch#near-cap", annotations.GetProperty("runbook_url").GetString());
             Assert.Equal("active", alert.GetProperty("status").GetProperty("state").GetString());
 
-            // Alertmanager routes it on like any other alert.
-            await hook.WaitForAsync(r => r.Accepted.Any(x => x.Body.Contains("\"status\":\"firing\"", StringComparison.Ordinal)), TimeSpan.FromSeconds(15), "Alertmanager's firing webhook");
+            // Alertmanager routes it on like any other alert (60 s: a loaded 2-core CI box with a VM image build beside
+            // it; the wait returns as soon as the webhook arrives).
+            await hook.WaitForAsync(r => r.Accepted.Any(x => x.Body.Contains("\"status\":\"firing\"", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "Alertmanager's firing webhook");
 
             // The zone's only process ends: usage 0 of 1, the finding clears, LwpWatch pushes the resolve.
             zones.Release("z00");
@@ -71,7 +72,7 @@ public sealed class AlertmanagerTests
                 TimeSpan.FromSeconds(30),
                 "the alert to resolve in Alertmanager",
                 daemon);
-            await hook.WaitForAsync(r => r.Accepted.Any(x => x.Body.Contains("\"status\":\"resolved\"", StringComparison.Ordinal)), TimeSpan.FromSeconds(15), "Alertmanager's resolved webhook");
+            await hook.WaitForAsync(r => r.Accepted.Any(x => x.Body.Contains("\"status\":\"resolved\"", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "Alertmanager's resolved webhook");
         }
         finally
         {

@@ -48,7 +48,9 @@ public sealed class PrometheusScrapeTests
                   - targets: ['127.0.0.1:{probe.Port}']
             """;
         using var prometheus = new PrometheusServer(config, new Dictionary<string, string> { ["rules.yml"] = rules });
-        await prometheus.WaitReadyAsync(TimeSpan.FromSeconds(15));
+        // 60 s: a loaded 2-core CI box with a VM image build beside it can take far longer than an idle one to start
+        // Prometheus (TSDB, rules); the wait returns as soon as /-/ready answers.
+        await prometheus.WaitReadyAsync(TimeSpan.FromSeconds(60));
 
         var series = await prometheus.WaitForQueryAsync($"lwpwatch_zone_lwps{{zone=\"{cg.ZoneId}\"}}", TimeSpan.FromSeconds(25));
         var sample = series[0];
@@ -59,16 +61,17 @@ public sealed class PrometheusScrapeTests
 
         // What Prometheus asked for, and so what it got: OpenMetrics. (The probe is its own target, scraped in its own
         // time: wait until Prometheus has scraped it once.)
-        await prometheus.WaitForQueryAsync("up{job=\"accept-probe\"} == 1", TimeSpan.FromSeconds(15));
+        // The condition waits below get 60 s (a loaded 2-core CI box, a VM image build beside it); each returns once it holds.
+        await prometheus.WaitForQueryAsync("up{job=\"accept-probe\"} == 1", TimeSpan.FromSeconds(60));
         Assert.Equal(ExpositionTests.Prometheus242Accept, probe.Accept);
         Assert.Equal(Prometheus.ExpositionFormat.OpenMetricsText, Exposition.Negotiate(probe.Accept));
         // A counter (named without _total in OpenMetrics' TYPE line) and a scrape-time family arrived too.
-        Assert.True(0 < (await prometheus.WaitForQueryAsync($"lwpwatch_zone_lwp_denials_total{{zone=\"{cg.ZoneId}\"}}", TimeSpan.FromSeconds(10))).GetArrayLength());
-        Assert.True(0 < (await prometheus.WaitForQueryAsync("lwpwatch_http_connections{job=\"lwpwatch\"} >= 1", TimeSpan.FromSeconds(10))).GetArrayLength());
+        Assert.True(0 < (await prometheus.WaitForQueryAsync($"lwpwatch_zone_lwp_denials_total{{zone=\"{cg.ZoneId}\"}}", TimeSpan.FromSeconds(60))).GetArrayLength());
+        Assert.True(0 < (await prometheus.WaitForQueryAsync("lwpwatch_http_connections{job=\"lwpwatch\"} >= 1", TimeSpan.FromSeconds(60))).GetArrayLength());
 
         var alert = await prometheus.WaitForAlertAsync(
             a => Label(a, "alertname") == "LwpWatchNearCap" && Label(a, "zone") == cg.ZoneId && Label(a, "severity") == "critical" && a.GetProperty("state").GetString() == "firing",
-            TimeSpan.FromSeconds(15),
+            TimeSpan.FromSeconds(60),
             "LwpWatchNearCap critical firing for " + cg.ZoneId);
         Assert.Equal("lwps", Label(alert, "resource"));
         Assert.Equal($"cgroup {cg.Name} is at 100% of its lwps cap", alert.GetProperty("annotations").GetProperty("summary").GetString());

@@ -36,15 +36,18 @@ public sealed class RecordedFailureTests
             $"linux:\n  cgroupRoot: {view}\nstate:\n  dir: {state}\nlogging:\n  format: json\nevidence:\n  enabled: true\n",
             new Dictionary<string, string> { ["NOTIFY_SOCKET"] = dead });
 
-        var metrics = await d.WaitForAsync("/metrics", TimeSpan.FromSeconds(60), m => Value(m, "lwpwatch_evidence_save_errors_total") >= 1 && Value(m, "lwpwatch_systemd_notify_errors_total") >= 2);
+        // The counters go up before their lines are logged (logging is asynchronous), so the wait includes the lines.
+        var metrics = await d.WaitForAsync("/metrics", TimeSpan.FromSeconds(60), m =>
+            Value(m, "lwpwatch_evidence_save_errors_total") >= 1 && Value(m, "lwpwatch_systemd_notify_errors_total") >= 2
+            && JsonLines(d.Output).Any(l => IsEvidenceLine(l, Zone)) && JsonLines(d.Output).Any(l => Id(l) == 1602));
         var (code, stdout, stderr) = Promtool.CheckMetrics(metrics);
         Assert.True(code == 0, $"promtool check metrics exit {code}: {stdout}{stderr}");
         Assert.Contains("# TYPE lwpwatch_evidence_save_errors_total counter", metrics, StringComparison.Ordinal);
         Assert.Contains("# TYPE lwpwatch_systemd_notify_errors_total counter", metrics, StringComparison.Ordinal);
 
-        var lines = d.Output.Split('\n').Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var lines = JsonLines(d.Output);
         // Every poll tries the bundle again (under a new id) and logs each failure.
-        var evidence = lines.First(l => Id(l) == 1700 && l.GetProperty("Fingerprint").GetString()!.EndsWith("|" + Zone, StringComparison.Ordinal));
+        var evidence = lines.First(l => IsEvidenceLine(l, Zone));
         Assert.Equal("Error", evidence.GetProperty("@l").GetString());
         Assert.Equal(Path.Combine(state, "evidence"), evidence.GetProperty("Dir").GetString());
         // One line for the run of failures, not one per watchdog ping or poll.
@@ -53,6 +56,12 @@ public sealed class RecordedFailureTests
         Assert.Equal(dead, notify.GetProperty("Socket").GetString());
         Assert.Equal("READY=1", notify.GetProperty("Notification").GetString());
     }
+
+    private static List<JsonElement> JsonLines(string output) =>
+        [.. output.Split('\n').Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement)];
+
+    private static bool IsEvidenceLine(JsonElement line, string zone) =>
+        Id(line) == 1700 && line.GetProperty("Fingerprint").GetString()!.EndsWith("|" + zone, StringComparison.Ordinal);
 
     private static int Id(JsonElement line) =>
         line.TryGetProperty("EventId", out var e) && e.TryGetProperty("Id", out var id) ? id.GetInt32() : 0;

@@ -85,7 +85,9 @@ public sealed partial class DashboardTests
                   - targets: ['127.0.0.1:{daemon.Port}']
             """;
         using var prometheus = new PrometheusServer(config, new Dictionary<string, string> { ["recording.yml"] = File.ReadAllText(Recording) });
-        await prometheus.WaitReadyAsync(TimeSpan.FromSeconds(15));
+        // 60 s: a loaded 2-core CI box with a VM image build beside it can take far longer than an idle one to start
+        // Prometheus (TSDB, rules); the wait returns as soon as /-/ready answers.
+        await prometheus.WaitReadyAsync(TimeSpan.FromSeconds(60));
 
         // The growing zone keeps gaining tasks while Prometheus records it, so it has a time to exhaustion.
         using var stop = new CancellationTokenSource();

@@ -51,7 +51,9 @@ public sealed class PrometheusInhibitTests
                   - targets: ['127.0.0.1:{daemon.Port}']
             """);
         using var prometheus = new PrometheusServer(config, new Dictionary<string, string> { ["rules.yml"] = rules });
-        await prometheus.WaitReadyAsync(TimeSpan.FromSeconds(15));
+        // 60 s: a loaded 2-core CI box with a VM image build beside it can take far longer than an idle one to start
+        // Prometheus (TSDB, rules); the wait returns as soon as /-/ready answers.
+        await prometheus.WaitReadyAsync(TimeSpan.FromSeconds(60));
 
         // Prometheus's own alert sits in Alertmanager next to the daemon's: the first has job/instance, the second rule.
         JsonElement native = default, fromRule = default, provision = default;

@@ -80,8 +80,11 @@ public sealed class DaemonProcess : IDisposable
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow + timeout;
         string last = "";
-        while (DateTime.UtcNow < deadline)
+        while (true)
         {
+            // Read before the probe: the probe that starts after the deadline is the last one, so a loaded box that
+            // kept this loop asleep past the deadline still gets one look at a condition that meanwhile holds.
+            var expired = DateTime.UtcNow >= deadline;
             if (_proc.HasExited)
             {
                 throw new InvalidOperationException($"lwpwatch exited with {_proc.ExitCode}:\n{Output}");
@@ -98,6 +101,11 @@ public sealed class DaemonProcess : IDisposable
             }
             catch (HttpRequestException)
             {
+            }
+
+            if (expired)
+            {
+                break;
             }
 
             await Task.Delay(100);

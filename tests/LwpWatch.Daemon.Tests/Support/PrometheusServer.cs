@@ -135,8 +135,11 @@ public sealed class PrometheusServer : IDisposable
     {
         var deadline = Stopwatch.StartNew();
         Exception? last = null;
-        while (deadline.Elapsed < timeout)
+        while (true)
         {
+            // Read before the probe: the probe that starts after the deadline is the last one, so a loaded box that
+            // kept this loop asleep past the deadline still gets one look at a condition that meanwhile holds.
+            var expired = deadline.Elapsed >= timeout;
             if (_proc.HasExited)
             {
                 throw new InvalidOperationException($"prometheus exited with {_proc.ExitCode}:\n{Log}");
@@ -152,6 +155,11 @@ public sealed class PrometheusServer : IDisposable
             catch (HttpRequestException ex)
             {
                 last = ex;
+            }
+
+            if (expired)
+            {
+                break;
             }
 
             await Task.Delay(200);
