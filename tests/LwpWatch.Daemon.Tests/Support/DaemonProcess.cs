@@ -102,6 +102,11 @@ public sealed class DaemonProcess : IDisposable
             catch (HttpRequestException)
             {
             }
+            catch (TaskCanceledException)
+            {
+                // HttpClient's own 5 s timeout (no caller token here): a daemon busy on a loaded box answers a
+                // later probe; only the deadline ends the wait.
+            }
 
             if (expired)
             {

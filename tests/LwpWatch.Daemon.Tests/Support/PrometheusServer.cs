@@ -156,6 +156,11 @@ public sealed class PrometheusServer : IDisposable
             {
                 last = ex;
             }
+            catch (TaskCanceledException ex)
+            {
+                // The HttpClient's own timeout on one probe (a Prometheus busy on a loaded box): the next may answer.
+                last = ex;
+            }
 
             if (expired)
             {
