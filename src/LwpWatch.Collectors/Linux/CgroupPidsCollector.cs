@@ -301,20 +301,20 @@ public sealed class CgroupPidsCollector : ICollector
         return nodes.Count - 1;
     }
 
-    /// <summary>Bytes read into the slot, -1 when the file is gone, or <see cref="Long"/> when it did not fit.</summary>
     /// <summary>
     /// Whether this cgroup's pids.peak is read this poll. Each cgroup file costs an open, a read and a close, and the
     /// kernel's side of those is most of the daemon's CPU (at 1,000 zones, perf: 74 % in the kernel, open and close
-    /// alone 47 %; bench/RESULTS.md "CPU per poll, sixth set"), and
-    /// the peak is used only where a cap is at stake: the one sizing (<see cref="Core.Rules.CapSizing.DemandOf"/>)
-    /// takes max(usage, peak, cap), which differs from max(usage, cap) only when the cap is below the peak, and the
-    /// rules that size a cap fire only near it or after a refusal. So it is read for a capped cgroup at half its cap
+    /// alone 47 %; bench/RESULTS.md "CPU per poll, sixth set"), and the peak is used only where a cap is at stake:
+    /// the one sizing (<see cref="Core.Rules.CapSizing.DemandOf"/>) takes max(usage, peak, cap), which differs from
+    /// max(usage, cap) only when the cap is below the peak, and the rules that size a cap fire only near it or after
+    /// a refusal. So it is read for a capped cgroup at half its cap
     /// or more (which includes one whose cap was lowered below its usage) or with a refusal counted, and not for an
     /// unlimited cgroup or a calm one: there it is left unknown rather than shown stale.
     /// </summary>
     internal static bool NeedsPeak(long? max, long current, long events, long? local) =>
         max is { } cap && (current >= cap - (cap / 2) || events > 0 || local > 0); // cap - cap/2: half, rounded up, without overflow
 
+    /// <summary>Bytes read into the slot, -1 when the file is gone, or <see cref="Long"/> when it did not fit.</summary>
     private static int Read(IHostDirectory d, string file, Span<byte> slot)
     {
         var n = d.ReadSmallFile(file, slot);
